@@ -1,0 +1,62 @@
+import type { ColumnType, Generated } from 'kysely'
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>
+/** int8 columns: pg hands them back as strings, PGlite as bigint; mappers convert with Number(). */
+type Int8 = ColumnType<string | bigint | number, number | bigint, number | bigint>
+
+export interface LocationsTable {
+  id: string
+  name: string
+  priority: number
+  created_at: Generated<Timestamp>
+}
+
+export interface InventoryItemsTable {
+  sku: string
+  tracked: Generated<boolean>
+  allow_backorder: Generated<boolean>
+  low_stock_threshold: number | null
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export interface StockLevelsTable {
+  sku: string
+  location_id: string
+  on_hand: Int8
+  reserved: ColumnType<string | bigint | number, number | bigint | undefined, number | bigint>
+  updated_at: Timestamp
+}
+
+export interface ReservationsTable {
+  id: string
+  reference: string | null
+  status: 'active' | 'committed' | 'released' | 'expired'
+  expires_at: Timestamp
+  created_at: Timestamp
+  closed_at: Timestamp | null
+}
+
+export interface ReservationItemsTable {
+  reservation_id: string
+  sku: string
+  /** Null for untracked SKUs, which hold no stock. */
+  location_id: string | null
+  quantity: Int8
+}
+
+export interface StockSubscriptionsTable {
+  sku: string
+  subscriber: string
+  created_at: Timestamp
+}
+
+/** The tables Souk owns, in its own Postgres schema (default `souk`). */
+export interface SoukDatabase {
+  locations: LocationsTable
+  inventory_items: InventoryItemsTable
+  stock_levels: StockLevelsTable
+  reservations: ReservationsTable
+  reservation_items: ReservationItemsTable
+  stock_subscriptions: StockSubscriptionsTable
+}

@@ -1,0 +1,15 @@
+/**
+ * @souk/adapters-postgres: Souk's reference storage adapter. PostgreSQL through Kysely, on
+ * node-postgres or on embedded PGlite, with migrations, atomic stock reservations and the outbox.
+ */
+export type { SoukDatabase } from './database.js'
+export { createPostgresInventoryStore } from './inventory/postgres-inventory-store.js'
+export { mapPostgresError } from './map-postgres-error.js'
+export { soukMigrations } from './migrations/souk-migrations.js'
+export { type PGliteLike, pgliteDialect } from './pglite-dialect.js'
+export {
+  type PostgresPool,
+  type PostgresStorage,
+  type PostgresStorageConfig,
+  postgresStorage,
+} from './postgres-storage.js'

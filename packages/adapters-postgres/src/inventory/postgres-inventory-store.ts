@@ -1,0 +1,319 @@
+import {
+  InsufficientStockError,
+  type InventoryStore,
+  NotFoundError,
+  type ReservationChange,
+  ReservationStateError,
+  type StockShortfall,
+} from '@souk/core'
+import { type Kysely, sql } from 'kysely'
+import type { SoukDatabase } from '../database.js'
+import { withMappedErrors } from '../map-postgres-error.js'
+import { transact } from '../transact.js'
+import {
+  type LevelRow,
+  parseJson,
+  type ReservationJson,
+  toAvailability,
+  toItem,
+  toLocation,
+  toReservation,
+  toStockLevel,
+} from './row-mappers.js'
+
+const ITEM_COLUMNS = ['sku', 'tracked', 'allow_backorder', 'low_stock_threshold'] as const
+const LEVEL_COLUMNS = ['sku', 'location_id', 'on_hand', 'reserved'] as const
+
+type Outcome = 'changed' | 'unchanged' | 'not_found' | 'committed' | 'released' | 'expired'
+
+/**
+ * The inventory store on Postgres. Counters only ever change inside single SQL statements or the
+ * schema's functions (see migrations/001-inventory.ts), which lock levels in (sku, location) order.
+ * @param db a Kysely instance or transaction already bound to Souk's schema.
+ * @param schema the schema name, for calling Souk's functions.
+ */
+export function createPostgresInventoryStore(db: Kysely<SoukDatabase>, schema: string): InventoryStore {
+  const fn = (name: string) => sql.id(schema, name)
+
+  async function availability(
+    trx: Kysely<SoukDatabase>,
+    skus: readonly string[],
+  ): Promise<Map<string, number>> {
+    const { rows } = await sql<{
+      available: Record<string, number>
+    }>`select ${fn('available_json')}(${[...skus]}::text[]) as available`.execute(trx)
+    return toAvailability(parseJson(rows[0]?.available ?? null))
+  }
+
+  async function shortfallsFor(
+    trx: Kysely<SoukDatabase>,
+    requested: ReadonlyMap<string, number>,
+    shortSkus: readonly string[],
+  ): Promise<StockShortfall[]> {
+    const levels = await trx
+      .selectFrom('stock_levels')
+      .select(LEVEL_COLUMNS)
+      .where('sku', 'in', [...requested.keys()])
+      .execute()
+    const available = new Map<string, number>()
+    for (const level of levels.map(toStockLevel)) {
+      available.set(level.sku, (available.get(level.sku) ?? 0) + Math.max(0, level.available))
+    }
+    return [...requested]
+      .filter(([sku, quantity]) => shortSkus.includes(sku) || quantity > (available.get(sku) ?? 0))
+      .map(([sku, quantity]) => ({ sku, requested: quantity, available: available.get(sku) ?? 0 }))
+  }
+
+  function transition(id: string, target: 'committed' | 'released', at: Date): Promise<ReservationChange> {
+    return withMappedErrors(async () => {
+      const { rows } = await sql<{ outcome: Outcome; reservation: unknown; available: unknown }>`
+        select * from ${fn('transition_reservation')}(${id}, ${target}, ${at})`.execute(db)
+      const row = rows[0]!
+      if (row.outcome === 'not_found') throw new NotFoundError('reservation', id)
+      const reservation = toReservation(parseJson<ReservationJson>(row.reservation))
+      const attempted = target === 'committed' ? 'commit' : 'release'
+      if (row.outcome === 'committed' || row.outcome === 'released' || row.outcome === 'expired') {
+        throw new ReservationStateError(
+          `inventory.reservation_${row.outcome}`,
+          id,
+          reservation.status === 'active' ? 'expired' : reservation.status,
+          attempted,
+        )
+      }
+      return {
+        reservation,
+        changed: row.outcome === 'changed',
+        availableAfter: toAvailability(parseJson(row.available)),
+      }
+    })
+  }
+
+  return {
+    upsertItem: (item) =>
+      withMappedErrors(async () => {
+        const values = {
+          sku: item.sku,
+          ...(item.tracked === undefined ? {} : { tracked: item.tracked }),
+          ...(item.allowBackorder === undefined ? {} : { allow_backorder: item.allowBackorder }),
+          ...(item.lowStockThreshold === undefined ? {} : { low_stock_threshold: item.lowStockThreshold }),
+        }
+        const row = await db
+          .insertInto('inventory_items')
+          .values(values)
+          .onConflict((oc) => oc.column('sku').doUpdateSet({ ...values, updated_at: sql`now()` }))
+          .returning(ITEM_COLUMNS)
+          .executeTakeFirstOrThrow()
+        return toItem(row)
+      }),
+
+    getItems: (skus) =>
+      withMappedErrors(async () => {
+        if (skus.length === 0) return []
+        const rows = await db
+          .selectFrom('inventory_items')
+          .select(ITEM_COLUMNS)
+          .where('sku', 'in', [...skus])
+          .execute()
+        return rows.map(toItem)
+      }),
+
+    upsertLocation: (location) =>
+      withMappedErrors(async () => {
+        const row = await db
+          .insertInto('locations')
+          .values(location)
+          .onConflict((oc) =>
+            oc.column('id').doUpdateSet({ name: location.name, priority: location.priority }),
+          )
+          .returning(['id', 'name', 'priority'])
+          .executeTakeFirstOrThrow()
+        return toLocation(row)
+      }),
+
+    listLocations: () =>
+      withMappedErrors(async () => {
+        const rows = await db
+          .selectFrom('locations')
+          .select(['id', 'name', 'priority'])
+          .orderBy('priority')
+          .orderBy('id')
+          .execute()
+        return rows.map(toLocation)
+      }),
+
+    setOnHand: ({ sku, locationId, onHand, at }) =>
+      withMappedErrors(() =>
+        transact(db, async (trx) => {
+          await trx
+            .insertInto('inventory_items')
+            .values({ sku })
+            .onConflict((oc) => oc.doNothing())
+            .execute()
+          await trx
+            .insertInto('locations')
+            .values({ id: locationId, name: locationId, priority: 100 })
+            .onConflict((oc) => oc.doNothing())
+            .execute()
+          const item = await trx
+            .selectFrom('inventory_items')
+            .select('allow_backorder')
+            .where('sku', '=', sku)
+            .executeTakeFirstOrThrow()
+          const previous = await trx
+            .selectFrom('stock_levels')
+            .select(LEVEL_COLUMNS)
+            .where('sku', '=', sku)
+            .where('location_id', '=', locationId)
+            .forUpdate()
+            .executeTakeFirst()
+          const reserved = previous ? Number(previous.reserved) : 0
+          if (onHand < reserved && !item.allow_backorder) {
+            throw new InsufficientStockError([{ sku, requested: reserved, available: onHand }])
+          }
+          const row = await trx
+            .insertInto('stock_levels')
+            .values({ sku, location_id: locationId, on_hand: onHand, reserved: 0, updated_at: at })
+            .onConflict((oc) =>
+              oc.columns(['sku', 'location_id']).doUpdateSet({ on_hand: onHand, updated_at: at }),
+            )
+            .returning(LEVEL_COLUMNS)
+            .executeTakeFirstOrThrow()
+          return {
+            level: toStockLevel(row),
+            previousOnHand: previous ? Number(previous.on_hand) : 0,
+            availableAfter: await availability(trx, [sku]),
+          }
+        }),
+      ),
+
+    adjustOnHand: ({ sku, locationId, delta, at }) =>
+      withMappedErrors(async () => {
+        const { rows } = await sql<LevelRow>`
+          update ${sql.id(schema, 'stock_levels')} as l
+          set on_hand = l.on_hand + ${delta}, updated_at = ${at}
+          from ${sql.id(schema, 'inventory_items')} as i
+          where l.sku = ${sku} and l.location_id = ${locationId} and i.sku = l.sku
+            and (${delta}::bigint > 0 or l.on_hand + ${delta} >= l.reserved
+                 or (i.allow_backorder and l.on_hand + ${delta} >= 0))
+          returning l.sku, l.location_id, l.on_hand, l.reserved`.execute(db)
+        const row = rows[0]
+        if (!row) {
+          const current = await db
+            .selectFrom('stock_levels')
+            .select(LEVEL_COLUMNS)
+            .where('sku', '=', sku)
+            .where('location_id', '=', locationId)
+            .executeTakeFirst()
+          if (!current) throw new NotFoundError('stock level', `${sku}@${locationId}`)
+          const level = toStockLevel(current)
+          throw new InsufficientStockError([
+            { sku, requested: -delta, available: Math.max(0, level.available) },
+          ])
+        }
+        const level = toStockLevel(row)
+        return { level, previousOnHand: level.onHand - delta, availableAfter: await availability(db, [sku]) }
+      }),
+
+    getLevels: (skus) =>
+      withMappedErrors(async () => {
+        if (skus.length === 0) return []
+        const rows = await db
+          .selectFrom('stock_levels')
+          .select(LEVEL_COLUMNS)
+          .where('sku', 'in', [...skus])
+          .orderBy('sku')
+          .orderBy('location_id')
+          .execute()
+        return rows.map(toStockLevel)
+      }),
+
+    getAllocationSnapshot: (skus) =>
+      withMappedErrors(async () => {
+        // One round trip: settings, levels and their locations as JSON.
+        const { rows } = await sql<{ items: unknown; levels: unknown; locations: unknown }>`
+          select
+            (select coalesce(jsonb_agg(i), '[]') from ${sql.id(schema, 'inventory_items')} i where i.sku = any(${[...skus]}::text[])) as items,
+            (select coalesce(jsonb_agg(l), '[]') from ${sql.id(schema, 'stock_levels')} l where l.sku = any(${[...skus]}::text[])) as levels,
+            (select coalesce(jsonb_agg(o order by o.priority, o.id), '[]') from ${sql.id(schema, 'locations')} o
+              where o.id in (select l.location_id from ${sql.id(schema, 'stock_levels')} l where l.sku = any(${[...skus]}::text[]))) as locations`.execute(
+          db,
+        )
+        const row = rows[0]!
+        return {
+          items: parseJson<Parameters<typeof toItem>[0][]>(row.items).map(toItem),
+          levels: parseJson<LevelRow[]>(row.levels).map(toStockLevel),
+          locations: parseJson<Parameters<typeof toLocation>[0][]>(row.locations).map(toLocation),
+        }
+      }),
+
+    createReservation: (reservation) =>
+      withMappedErrors(async () => {
+        const { id, reference, lines, allocations, expiresAt, createdAt } = reservation
+        const { rows } = await sql<{ ok: boolean; short_skus: string[]; available: unknown }>`
+          select * from ${fn('reserve_stock')}(
+            ${id}, ${reference}, ${expiresAt}, ${createdAt},
+            ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.quantity)}::bigint[],
+            ${allocations.map((a) => a.sku)}::text[], ${allocations.map((a) => a.locationId)}::text[],
+            ${allocations.map((a) => a.quantity)}::bigint[])`.execute(db)
+        const row = rows[0]!
+        if (!row.ok) {
+          const requested = new Map<string, number>()
+          for (const a of allocations) requested.set(a.sku, (requested.get(a.sku) ?? 0) + a.quantity)
+          throw new InsufficientStockError(await shortfallsFor(db, requested, row.short_skus))
+        }
+        return { availableAfter: toAvailability(parseJson(row.available)) }
+      }),
+
+    getReservation: (id) =>
+      withMappedErrors(async () => {
+        const { rows } = await sql<{
+          reservation: unknown
+        }>`select ${fn('reservation_json')}(${id}) as reservation`.execute(db)
+        const json = rows[0]?.reservation
+        return json ? toReservation(parseJson<ReservationJson>(json)) : null
+      }),
+
+    commitReservation: (id, at) => transition(id, 'committed', at),
+    releaseReservation: (id, at) => transition(id, 'released', at),
+
+    expireReservations: (at, limit) =>
+      withMappedErrors(async () => {
+        const { rows } = await sql<{ reservation: unknown; available: unknown }>`
+          select * from ${fn('expire_reservations')}(${at}, ${limit})`.execute(db)
+        return rows.map((row) => ({
+          reservation: toReservation(parseJson<ReservationJson>(row.reservation)),
+          changed: true,
+          availableAfter: toAvailability(parseJson(row.available)),
+        }))
+      }),
+
+    addStockSubscription: ({ sku, subscriber, at }) =>
+      withMappedErrors(async () => {
+        await db
+          .insertInto('stock_subscriptions')
+          .values({ sku, subscriber, created_at: at })
+          .onConflict((oc) => oc.doNothing())
+          .execute()
+      }),
+
+    removeStockSubscription: ({ sku, subscriber }) =>
+      withMappedErrors(async () => {
+        await db
+          .deleteFrom('stock_subscriptions')
+          .where('sku', '=', sku)
+          .where('subscriber', '=', subscriber)
+          .execute()
+      }),
+
+    listStockSubscribers: (sku) =>
+      withMappedErrors(async () => {
+        const rows = await db
+          .selectFrom('stock_subscriptions')
+          .select('subscriber')
+          .where('sku', '=', sku)
+          .orderBy('created_at')
+          .execute()
+        return rows.map((r) => r.subscriber)
+      }),
+  }
+}

@@ -1,0 +1,136 @@
+import { ConfigError, type Storage, type StorageStores } from '@souk/core'
+import { Kysely, Migrator, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { z } from 'zod'
+import type { SoukDatabase } from './database.js'
+import { createPostgresInventoryStore } from './inventory/postgres-inventory-store.js'
+import { withMappedErrors } from './map-postgres-error.js'
+import { soukMigrations } from './migrations/souk-migrations.js'
+import { type PGliteLike, pgliteDialect } from './pglite-dialect.js'
+
+/** The subset of node-postgres' `Pool` Souk needs (Kysely's `PostgresPool`); inject your own. */
+export interface PostgresPool {
+  connect(): Promise<unknown>
+  end(): Promise<void>
+}
+
+interface CommonOptions {
+  /** Postgres schema that holds Souk's tables and functions. Default `'souk'`. */
+  readonly schema?: string
+}
+
+/** Exactly one way to reach the database. */
+export type PostgresStorageConfig = CommonOptions &
+  (
+    | {
+        /** Souk opens (and on `close()` ends) a pool of its own. */
+        readonly connectionString: string
+        /** Pool size for `connectionString`. Default 10. */
+        readonly poolSize?: number
+      }
+    | { /** A node-postgres Pool you own; left open on close. */ readonly pool: PostgresPool }
+    | {
+        /** An embedded `@electric-sql/pglite` instance you own; left open on close. */ readonly pglite: PGliteLike
+      }
+    | {
+        // biome-ignore lint/suspicious/noExplicitAny: accepts the host's Kysely whatever its table types.
+        /** A Kysely instance on a Postgres dialect you own; left open on close. */ readonly db: Kysely<any>
+      }
+  )
+
+/** The Postgres storage adapter. `db` is exposed for host queries and Souk's own tests. */
+export interface PostgresStorage extends Storage {
+  /** Kysely bound to Souk's schema. */
+  readonly db: Kysely<SoukDatabase>
+  readonly schema: string
+}
+
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+const configSchema = z.union([
+  z.strictObject({
+    connectionString: z.string().min(1),
+    poolSize: z.number().int().min(1).max(1000).optional(),
+    schema: identifier.optional(),
+  }),
+  z.strictObject({
+    pool: z.custom<PostgresPool>((v) => typeof (v as PostgresPool)?.connect === 'function'),
+    schema: identifier.optional(),
+  }),
+  z.strictObject({
+    pglite: z.custom<PGliteLike>((v) => typeof (v as PGliteLike)?.query === 'function'),
+    schema: identifier.optional(),
+  }),
+  z.strictObject({
+    db: z.custom<Kysely<unknown>>((v) => v instanceof Kysely),
+    schema: identifier.optional(),
+  }),
+])
+
+function stores(db: Kysely<SoukDatabase>, schema: string): StorageStores {
+  return { inventory: createPostgresInventoryStore(db, schema) }
+}
+
+/**
+ * Souk's reference storage: PostgreSQL through Kysely, on node-postgres or embedded PGlite.
+ * Throws `ConfigError` unless exactly one of `connectionString`, `pool`, `pglite` or `db` is given.
+ */
+export function postgresStorage(config: PostgresStorageConfig): PostgresStorage {
+  const parsed = configSchema.safeParse(config)
+  if (!parsed.success) {
+    throw new ConfigError(
+      'postgresStorage needs exactly one of { connectionString }, { pool }, { pglite } or { db }, and an optional lower-case schema',
+      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    )
+  }
+  const schema = config.schema ?? 'souk'
+  let root: Kysely<unknown>
+  // Kysely's destroy() ends the pool it drives, so only a Kysely over a pool we opened is destroyed.
+  let ownsPool = false
+  if ('connectionString' in config) {
+    const pool = new pg.Pool({ connectionString: config.connectionString, max: config.poolSize ?? 10 })
+    // An idle client that loses its connection is dropped by the pool; the next query gets a new one.
+    pool.on('error', () => undefined)
+    root = new Kysely({ dialect: new PostgresDialect({ pool }) })
+    ownsPool = true
+  } else if ('pool' in config) {
+    root = new Kysely({ dialect: new PostgresDialect({ pool: config.pool as never }) })
+  } else if ('pglite' in config) {
+    root = new Kysely({ dialect: pgliteDialect(config.pglite) })
+  } else {
+    root = config.db
+  }
+  const db = root.withSchema(schema) as unknown as Kysely<SoukDatabase>
+
+  return {
+    db,
+    schema,
+    ...stores(db, schema),
+
+    async migrate() {
+      const migrator = new Migrator({
+        db: root,
+        provider: { getMigrations: async () => soukMigrations(schema) },
+        migrationTableSchema: schema,
+        migrationTableName: 'migrations',
+        migrationLockTableName: 'migrations_lock',
+      })
+      const { error, results } = await migrator.migrateToLatest()
+      if (error) {
+        const failed = results?.find((r) => r.status === 'Error')?.migrationName
+        throw await withMappedErrors(async () => {
+          throw error
+        }).catch((mapped: Error) => {
+          mapped.message = `Migration ${failed ?? ''} failed: ${mapped.message}`
+          return mapped
+        })
+      }
+    },
+
+    transaction: (work) =>
+      withMappedErrors(() => db.transaction().execute((trx) => work(stores(trx, schema)))),
+
+    async close() {
+      if (ownsPool) await root.destroy()
+    },
+  }
+}

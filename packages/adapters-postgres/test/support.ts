@@ -1,0 +1,81 @@
+import { PGlite } from '@electric-sql/pglite'
+import type { InventoryInspector } from '@souk/core/testing'
+import { createTestDatabase, type TestDatabase } from '@souk/test-harness'
+import { type Kysely, sql } from 'kysely'
+import pg from 'pg'
+import type { SoukDatabase } from '../src/database.js'
+import { type PostgresStorage, postgresStorage } from '../src/postgres-storage.js'
+
+export interface StorageFixture {
+  readonly storage: PostgresStorage
+  readonly inspect: InventoryInspector
+  close(): Promise<void>
+}
+
+/** Reads stored counters with plain SQL, bypassing the store under test. */
+export function sqlInspector(db: Kysely<SoukDatabase>): InventoryInspector {
+  return {
+    async level(sku, locationId) {
+      const row = await db
+        .selectFrom('stock_levels')
+        .select(['on_hand', 'reserved'])
+        .where('sku', '=', sku)
+        .where('location_id', '=', locationId)
+        .executeTakeFirst()
+      return row ? { onHand: Number(row.on_hand), reserved: Number(row.reserved) } : null
+    },
+    async activeReservedSum(sku, locationId) {
+      const row = await db
+        .selectFrom('reservation_items as i')
+        .innerJoin('reservations as r', 'r.id', 'i.reservation_id')
+        .select(sql<string>`coalesce(sum(i.quantity), 0)`.as('total'))
+        .where('i.sku', '=', sku)
+        .where('i.location_id', '=', locationId)
+        .where('r.status', '=', 'active')
+        .executeTakeFirstOrThrow()
+      return Number(row.total)
+    },
+    async reservationStatus(id) {
+      const row = await db.selectFrom('reservations').select('status').where('id', '=', id).executeTakeFirst()
+      return row?.status ?? null
+    },
+  }
+}
+
+/** A migrated storage on a fresh database of the real server, with its own pool. */
+export async function postgresFixture(
+  label: string,
+  poolSize = 20,
+): Promise<StorageFixture & { database: TestDatabase; pool: pg.Pool }> {
+  const database = await createTestDatabase(label)
+  const pool = new pg.Pool({ connectionString: database.url, max: poolSize })
+  const storage = postgresStorage({ pool })
+  await storage.migrate()
+  return {
+    storage,
+    database,
+    pool,
+    inspect: sqlInspector(storage.db),
+    async close() {
+      await storage.close()
+      await pool.end()
+      await database.drop()
+    },
+  }
+}
+
+/** A migrated storage on an in-memory PGlite. */
+export async function pgliteFixture(): Promise<StorageFixture & { pglite: PGlite }> {
+  const pglite = new PGlite('memory://')
+  const storage = postgresStorage({ pglite })
+  await storage.migrate()
+  return {
+    storage,
+    pglite,
+    inspect: sqlInspector(storage.db),
+    async close() {
+      await storage.close()
+      await pglite.close()
+    },
+  }
+}

@@ -1,0 +1,119 @@
+import { CommerceError, type CommerceErrorCode } from './commerce-error.js'
+
+export interface ValidationIssue {
+  /** Dotted path into the input, e.g. `lines.0.quantity`. */
+  readonly path: string
+  readonly message: string
+}
+
+/** Input failed its schema. Nothing was changed. */
+export class ValidationError extends CommerceError<{ issues: readonly ValidationIssue[] }> {
+  constructor(message: string, issues: readonly ValidationIssue[], options?: { cause?: unknown }) {
+    super('validation.failed', message, { issues }, options)
+  }
+}
+
+/** The entity does not exist, or the caller may not see it (ownership checks answer the same way). */
+export class NotFoundError extends CommerceError<{ entity: string; id: string }> {
+  constructor(entity: string, id: string) {
+    super('not_found', `${entity} ${id} was not found`, { entity, id })
+  }
+}
+
+/** A concurrent change or a uniqueness rule stopped the write. */
+export class ConflictError extends CommerceError {
+  constructor(
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: { cause?: unknown; code?: 'conflict' | 'idempotency.conflict' },
+  ) {
+    super(options?.code ?? 'conflict', message, details, options)
+  }
+}
+
+export interface StockShortfall {
+  readonly sku: string
+  readonly requested: number
+  readonly available: number
+}
+
+/** Not enough available stock for every line; reports each short SKU. Nothing was reserved. */
+export class InsufficientStockError extends CommerceError<{ shortfalls: readonly StockShortfall[] }> {
+  constructor(shortfalls: readonly StockShortfall[]) {
+    const skus = shortfalls.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`)
+    super('inventory.insufficient_stock', `Insufficient stock: ${skus.join(', ')}`, { shortfalls })
+  }
+}
+
+/** A state machine refused a transition (orders, payments). */
+export class InvalidTransitionError extends CommerceError<{
+  entity: string
+  id: string
+  from: string
+  to: string
+}> {
+  constructor(entity: string, id: string, from: string, to: string) {
+    super('order.invalid_transition', `${entity} ${id} cannot go from ${from} to ${to}`, {
+      entity,
+      id,
+      from,
+      to,
+    })
+  }
+}
+
+export type ReservationStateCode = Extract<
+  CommerceErrorCode,
+  'inventory.reservation_expired' | 'inventory.reservation_released' | 'inventory.reservation_committed'
+>
+
+/** A reservation is no longer in a state that allows the requested operation. */
+export class ReservationStateError extends CommerceError<{
+  reservationId: string
+  status: string
+  attempted: 'commit' | 'release'
+}> {
+  constructor(
+    code: ReservationStateCode,
+    reservationId: string,
+    status: string,
+    attempted: 'commit' | 'release',
+  ) {
+    super(code, `Cannot ${attempted} reservation ${reservationId}: it is ${status}`, {
+      reservationId,
+      status,
+      attempted,
+    })
+  }
+}
+
+/** The payment provider declined, failed, or needs the customer to act. */
+export class PaymentError extends CommerceError {
+  constructor(
+    code: Extract<CommerceErrorCode, `payment.${string}`>,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, details, options)
+  }
+}
+
+/** Souk was wired with an invalid configuration. */
+export class ConfigError extends CommerceError<{ issues: readonly ValidationIssue[] }> {
+  constructor(message: string, issues: readonly ValidationIssue[] = []) {
+    super('config.invalid', message, { issues })
+  }
+}
+
+/** The storage backend failed in a way that is not a domain rule (connection lost, timeout). */
+export class StorageError extends CommerceError {
+  constructor(
+    code: Extract<CommerceErrorCode, 'storage.unavailable' | 'storage.failed'>,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, details, options)
+  }
+}

@@ -1,0 +1,325 @@
+import type { Clock } from '../clock/clock.js'
+import { InsufficientStockError, NotFoundError, ValidationError } from '../errors/error-classes.js'
+import type { EventBus } from '../events/event-bus.js'
+import type { IdGenerator } from '../ids/id-generator.js'
+import type { AllocationStrategy } from '../ports/allocation-strategy.js'
+import type { InventoryStore, LevelChange, ReservationChange } from '../ports/inventory-store.js'
+import { parseInput } from '../validation/parse-input.js'
+import {
+  type AdjustStockInput,
+  adjustStockSchema,
+  type ConfigureItemInput,
+  configureItemSchema,
+  DEFAULT_RESERVATION_TTL_MS,
+  entityIdSchema,
+  type LocationInput,
+  locationSchema,
+  MAX_LINE_QUANTITY,
+  type ReserveInput,
+  reserveSchema,
+  type SetStockInput,
+  type StockSubscriptionInput,
+  setStockSchema,
+  skuSchema,
+  stockSubscriptionSchema,
+} from './inventory-schemas.js'
+import {
+  DEFAULT_LOCATION_ID,
+  type InventoryItem,
+  type Location,
+  type Reservation,
+  type ReservationLine,
+  type StockLevel,
+} from './inventory-types.js'
+
+/** How often a reservation is planned again when a split plan went stale under concurrency. */
+const MAX_PLAN_ATTEMPTS = 4
+/** Reservations expired per store call by `releaseExpired`. */
+const EXPIRY_BATCH = 500
+
+export interface InventoryServiceDeps {
+  readonly store: InventoryStore
+  readonly clock: Clock
+  readonly ids: IdGenerator
+  readonly events: EventBus
+  readonly allocation: AllocationStrategy
+  /** Hold time when `reserve` names neither `ttlMs` nor `expiresAt`. */
+  readonly reservationTtlMs?: number
+}
+
+export interface ReservationReceipt {
+  readonly id: string
+  readonly expiresAt: Date
+  readonly lines: readonly ReservationLine[]
+  readonly allocations: Reservation['allocations']
+  readonly reference: string | null
+}
+
+/** `commerce.inventory`: stock levels, reservations, and stock events. */
+export interface InventoryService {
+  /** Sets on hand at a location (default `'default'`). Fails below what is reserved there. */
+  setStock(input: SetStockInput): Promise<StockLevel>
+  /** Adds (or with a negative delta removes) stock in one atomic step. */
+  adjust(input: AdjustStockInput): Promise<StockLevel>
+  /** Stock of a SKU at each location. Throws `NotFoundError` for an unknown SKU. */
+  getLevels(sku: string): Promise<StockLevel[]>
+  /** Available stock of a SKU over all locations; `Infinity` for untracked SKUs. */
+  available(sku: string): Promise<number>
+  /** Creates or changes a SKU's flags: tracked, backorder, low-stock threshold. */
+  configureItem(input: ConfigureItemInput): Promise<InventoryItem>
+  /** Creates or updates a location. */
+  upsertLocation(input: LocationInput): Promise<Location>
+  listLocations(): Promise<Location[]>
+  /**
+   * Holds stock for every line or for none. Quantities of lines with the same SKU are summed
+   * first. Holds until `expiresAt`, or `ttlMs` from now (default 15 minutes).
+   * Throws `InsufficientStockError` listing each short SKU; nothing is held then.
+   */
+  reserve(input: ReserveInput): Promise<ReservationReceipt>
+  /** Marks held stock as sold. Idempotent; throws `ReservationStateError` if released or expired. */
+  commit(reservationId: string): Promise<Reservation>
+  /** Gives held stock back. Idempotent; throws `ReservationStateError` if already committed. */
+  release(reservationId: string): Promise<Reservation>
+  getReservation(reservationId: string): Promise<Reservation>
+  /** Expires every active reservation past its expiry; run it on a timer. Returns how many. */
+  releaseExpired(): Promise<{ expired: number }>
+  /** Registers interest in a SKU's return to stock; `inventory.back_in_stock` lists subscribers. */
+  subscribeBackInStock(input: StockSubscriptionInput): Promise<void>
+  unsubscribeBackInStock(input: StockSubscriptionInput): Promise<void>
+}
+
+function sumLines(lines: readonly ReservationLine[]): ReservationLine[] {
+  const totals = new Map<string, number>()
+  for (const line of lines) totals.set(line.sku, (totals.get(line.sku) ?? 0) + line.quantity)
+  return [...totals]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([sku, quantity]) => ({ sku, quantity }))
+}
+
+export function createInventoryService(deps: InventoryServiceDeps): InventoryService {
+  const { store, clock, ids, events, allocation } = deps
+  const defaultTtl = deps.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS
+
+  async function publishStockCrossings(
+    change: ReadonlyMap<string, number>,
+    deltas: ReadonlyMap<string, number>,
+    items?: ReadonlyMap<string, InventoryItem>,
+  ): Promise<void> {
+    const occurredAt = clock.now()
+    const known = items ?? new Map((await store.getItems([...deltas.keys()])).map((i) => [i.sku, i]))
+    for (const [sku, delta] of deltas) {
+      const after = change.get(sku)
+      const item = known.get(sku)
+      if (after === undefined || item === undefined || !item.tracked || delta === 0) continue
+      const before = after - delta
+      const threshold = item.lowStockThreshold
+      if (threshold !== null && before > threshold && after <= threshold) {
+        events.emit({ type: 'inventory.low_stock', sku, available: after, threshold, occurredAt })
+      }
+      if (before <= 0 && after > 0) {
+        const subscribers = await store.listStockSubscribers(sku)
+        events.emit({ type: 'inventory.back_in_stock', sku, available: after, subscribers, occurredAt })
+      }
+    }
+  }
+
+  async function afterLevelChange(change: LevelChange, reason: string): Promise<StockLevel> {
+    const { level, previousOnHand } = change
+    const delta = level.onHand - previousOnHand
+    if (delta !== 0) {
+      events.emit({
+        type: 'inventory.adjusted',
+        sku: level.sku,
+        locationId: level.locationId,
+        delta,
+        onHand: level.onHand,
+        reason,
+        occurredAt: clock.now(),
+      })
+      await publishStockCrossings(change.availableAfter, new Map([[level.sku, delta]]))
+    }
+    return level
+  }
+
+  async function afterRelease(change: ReservationChange, reason: 'released' | 'expired'): Promise<void> {
+    if (!change.changed) return
+    const { reservation } = change
+    events.emit({
+      type: 'inventory.released',
+      reservationId: reservation.id,
+      reference: reservation.reference,
+      reason,
+      occurredAt: clock.now(),
+    })
+    const deltas = new Map<string, number>()
+    for (const a of reservation.allocations) deltas.set(a.sku, (deltas.get(a.sku) ?? 0) + a.quantity)
+    await publishStockCrossings(change.availableAfter, deltas)
+  }
+
+  async function requireLevels(sku: string): Promise<StockLevel[]> {
+    const levels = await store.getLevels([sku])
+    if (levels.length === 0 && (await store.getItems([sku])).length === 0) throw new NotFoundError('sku', sku)
+    return levels
+  }
+
+  function expiryFor(input: { ttlMs?: number | undefined; expiresAt?: Date | undefined }, now: Date): Date {
+    const expiresAt = input.expiresAt ?? new Date(now.getTime() + (input.ttlMs ?? defaultTtl))
+    if (expiresAt.getTime() <= now.getTime()) {
+      throw new ValidationError('Invalid reservation: expiresAt must be in the future', [
+        { path: 'expiresAt', message: 'must be in the future' },
+      ])
+    }
+    return expiresAt
+  }
+
+  return {
+    async setStock(input) {
+      const { sku, locationId = DEFAULT_LOCATION_ID, onHand } = parseInput(setStockSchema, input, 'stock')
+      return afterLevelChange(await store.setOnHand({ sku, locationId, onHand, at: clock.now() }), 'set')
+    },
+
+    async adjust(input) {
+      const {
+        sku,
+        locationId = DEFAULT_LOCATION_ID,
+        delta,
+        reason,
+      } = parseInput(adjustStockSchema, input, 'adjustment')
+      return afterLevelChange(await store.adjustOnHand({ sku, locationId, delta, at: clock.now() }), reason)
+    },
+
+    async getLevels(sku) {
+      return requireLevels(parseInput(skuSchema, sku, 'SKU'))
+    },
+
+    async available(sku) {
+      const valid = parseInput(skuSchema, sku, 'SKU')
+      const [item] = await store.getItems([valid])
+      if (item && !item.tracked) return Number.POSITIVE_INFINITY
+      const levels = await requireLevels(valid)
+      return levels.reduce((total, level) => total + level.available, 0)
+    },
+
+    async configureItem(input) {
+      const parsed = parseInput(configureItemSchema, input, 'inventory item')
+      return store.upsertItem(parsed)
+    },
+
+    async upsertLocation(input) {
+      return store.upsertLocation(parseInput(locationSchema, input, 'location'))
+    },
+
+    listLocations: () => store.listLocations(),
+
+    async reserve(input) {
+      const parsed = parseInput(reserveSchema, input, 'reservation')
+      const lines = sumLines(parsed.lines)
+      const tooLarge = lines.filter((l) => l.quantity > MAX_LINE_QUANTITY)
+      if (tooLarge.length > 0) {
+        throw new ValidationError(
+          `Invalid reservation: summed quantity exceeds ${MAX_LINE_QUANTITY}`,
+          tooLarge.map((l) => ({
+            path: `lines[sku=${l.sku}].quantity`,
+            message: `summed quantity ${l.quantity} is too large`,
+          })),
+        )
+      }
+      const now = clock.now()
+      const expiresAt = expiryFor(parsed, now)
+      const id = ids('res')
+      const reference = parsed.reference ?? null
+      const skus = lines.map((l) => l.sku)
+
+      for (let attempt = 1; ; attempt++) {
+        const snapshot = await store.getAllocationSnapshot(skus)
+        const items = new Map(snapshot.items.map((i) => [i.sku, i]))
+        const unknown = skus.find((sku) => !items.has(sku))
+        if (unknown !== undefined) throw new NotFoundError('sku', unknown)
+        const tracked = lines.filter((l) => items.get(l.sku)!.tracked)
+        const allocations = allocation({
+          lines: tracked,
+          levels: snapshot.levels,
+          items,
+          locations: snapshot.locations,
+        })
+        try {
+          const change = await store.createReservation({
+            id,
+            reference,
+            lines,
+            allocations,
+            expiresAt,
+            createdAt: now,
+          })
+          events.emit({
+            type: 'inventory.reserved',
+            reservationId: id,
+            reference,
+            lines,
+            expiresAt,
+            occurredAt: now,
+          })
+          const deltas = new Map(tracked.map((l) => [l.sku, -l.quantity]))
+          await publishStockCrossings(change.availableAfter, deltas, items)
+          return { id, expiresAt, lines, allocations, reference }
+        } catch (error) {
+          // With one location per SKU the store's re-check is the final word; a split plan may
+          // merely be stale because another reservation moved stock between read and apply.
+          const multiLocation = snapshot.locations.length > 1
+          if (!(error instanceof InsufficientStockError) || !multiLocation || attempt >= MAX_PLAN_ATTEMPTS)
+            throw error
+        }
+      }
+    },
+
+    async commit(reservationId) {
+      const id = parseInput(entityIdSchema, reservationId, 'reservation id')
+      const change = await store.commitReservation(id, clock.now())
+      if (change.changed) {
+        const { reservation } = change
+        events.emit({
+          type: 'inventory.committed',
+          reservationId: reservation.id,
+          reference: reservation.reference,
+          lines: reservation.lines,
+          occurredAt: clock.now(),
+        })
+      }
+      return change.reservation
+    },
+
+    async release(reservationId) {
+      const id = parseInput(entityIdSchema, reservationId, 'reservation id')
+      const change = await store.releaseReservation(id, clock.now())
+      await afterRelease(change, 'released')
+      return change.reservation
+    },
+
+    async getReservation(reservationId) {
+      const id = parseInput(entityIdSchema, reservationId, 'reservation id')
+      const reservation = await store.getReservation(id)
+      if (!reservation) throw new NotFoundError('reservation', id)
+      return reservation
+    },
+
+    async releaseExpired() {
+      let expired = 0
+      for (;;) {
+        const batch = await store.expireReservations(clock.now(), EXPIRY_BATCH)
+        for (const change of batch) await afterRelease(change, 'expired')
+        expired += batch.length
+        if (batch.length < EXPIRY_BATCH) return { expired }
+      }
+    },
+
+    async subscribeBackInStock(input) {
+      const { sku, subscriber } = parseInput(stockSubscriptionSchema, input, 'stock subscription')
+      await store.addStockSubscription({ sku, subscriber, at: clock.now() })
+    },
+
+    async unsubscribeBackInStock(input) {
+      const { sku, subscriber } = parseInput(stockSubscriptionSchema, input, 'stock subscription')
+      await store.removeStockSubscription({ sku, subscriber })
+    },
+  }
+}

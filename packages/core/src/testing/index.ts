@@ -1,0 +1,7 @@
+/**
+ * @souk/core/testing: the contract suites every adapter runs. Each is a plain function taking the
+ * test runner's `describe`/`it` and a factory for the adapter under test.
+ */
+export type { InventoryInspector, InventoryStoreHarness } from './inventory-store-suite.js'
+export { inventoryStoreSuite } from './inventory-store-suite.js'
+export type { SuiteApi, SuiteOptions } from './suite-api.js'

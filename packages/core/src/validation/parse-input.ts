@@ -1,0 +1,19 @@
+import type { z } from 'zod'
+import { ValidationError, type ValidationIssue } from '../errors/error-classes.js'
+
+/** Turns zod issues into Souk's path/message pairs. */
+export function toValidationIssues(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }))
+}
+
+/**
+ * Validates `input` against `schema` at a public entry point. Throws {@link ValidationError}
+ * (code `validation.failed`) naming every bad field; returns the parsed, typed value.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(input)
+  if (result.success) return result.data
+  const issues = toValidationIssues(result.error)
+  const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')
+  throw new ValidationError(`Invalid ${what}: ${summary}`, issues)
+}
