@@ -1,0 +1,307 @@
+import {
+  type Commerce,
+  type CommerceEvent,
+  createCommerce,
+  createManualClock,
+  isCommerceError,
+  type ManualClock,
+  silentLogger,
+} from '@souk/core'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { postgresFixture, type StorageFixture } from './support.js'
+
+let fixture: StorageFixture
+let commerce: Commerce
+let clock: ManualClock
+let events: CommerceEvent[]
+let n = 0
+const sku = (name: string) => `${name}-${++n}`
+
+beforeAll(async () => {
+  fixture = await postgresFixture('inventory_service')
+  clock = createManualClock(new Date('2026-01-01T00:00:00Z'))
+  commerce = createCommerce({ storage: fixture.storage, clock, logger: silentLogger })
+  commerce.events.onAny((e) => {
+    events.push(e)
+  })
+})
+afterAll(async () => {
+  await commerce.close()
+  await fixture.close()
+})
+beforeEach(() => {
+  events = []
+})
+
+async function expectCode(promise: Promise<unknown>, code: string) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(isCommerceError(error), `expected CommerceError ${code}, got ${String(error)}`).toBe(true)
+  expect((error as { code: string }).code).toBe(code)
+  return error as { details: Record<string, unknown> }
+}
+
+async function reservationCount(): Promise<number> {
+  const row = await fixture.storage.db
+    .selectFrom('reservations')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+describe('inventory service: bad input changes nothing', () => {
+  const badReservations: [string, unknown][] = [
+    ['negative quantity', { lines: [{ sku: 'A', quantity: -1 }] }],
+    ['zero quantity', { lines: [{ sku: 'A', quantity: 0 }] }],
+    ['fractional quantity', { lines: [{ sku: 'A', quantity: 1.5 }] }],
+    ['huge quantity', { lines: [{ sku: 'A', quantity: 1e12 }] }],
+    ['NaN quantity', { lines: [{ sku: 'A', quantity: Number.NaN }] }],
+    ['string quantity', { lines: [{ sku: 'A', quantity: '3' }] }],
+    ['no lines', { lines: [] }],
+    ['too many lines', { lines: Array.from({ length: 501 }, (_, i) => ({ sku: `S${i}`, quantity: 1 })) }],
+    ['empty sku', { lines: [{ sku: '', quantity: 1 }] }],
+    ['sku with spaces', { lines: [{ sku: 'a b', quantity: 1 }] }],
+    ['sku too long', { lines: [{ sku: 'x'.repeat(65), quantity: 1 }] }],
+    ['sql in sku', { lines: [{ sku: "A'; drop table souk.stock_levels; --", quantity: 1 }] }],
+    ['unknown field', { lines: [{ sku: 'A', quantity: 1 }], priority: 'high' }],
+    ['ttl too short', { lines: [{ sku: 'A', quantity: 1 }], ttlMs: 0 }],
+    [
+      'ttl and expiresAt',
+      { lines: [{ sku: 'A', quantity: 1 }], ttlMs: 60_000, expiresAt: new Date('2030-01-01') },
+    ],
+    ['expiry in the past', { lines: [{ sku: 'A', quantity: 1 }], expiresAt: new Date('2020-01-01') }],
+    ['not an object', 'reserve please'],
+  ]
+
+  it.each(badReservations)('reserve rejects %s with validation.failed', async (_, input) => {
+    await commerce.inventory.setStock({ sku: 'A', onHand: 10 })
+    const before = await reservationCount()
+    const error = await expectCode(commerce.inventory.reserve(input as never), 'validation.failed')
+    expect(Array.isArray(error.details.issues)).toBe(true)
+    expect(await reservationCount()).toBe(before)
+    expect(await commerce.inventory.getLevels('A')).toEqual([
+      { sku: 'A', locationId: 'default', onHand: 10, reserved: 0, available: 10 },
+    ])
+  })
+
+  it('summed quantities over the line limit are rejected', async () => {
+    await expectCode(
+      commerce.inventory.reserve({
+        lines: [
+          { sku: 'A', quantity: 1_000_000 },
+          { sku: 'A', quantity: 1 },
+        ],
+      }),
+      'validation.failed',
+    )
+  })
+
+  it.each([
+    ['negative on hand', { sku: 'A', onHand: -1 }],
+    ['fractional on hand', { sku: 'A', onHand: 2.5 }],
+    ['huge on hand', { sku: 'A', onHand: 1e15 }],
+    ['bad location', { sku: 'A', locationId: 'no spaces allowed', onHand: 1 }],
+  ])('setStock rejects %s', async (_, input) => {
+    await expectCode(commerce.inventory.setStock(input as never), 'validation.failed')
+  })
+
+  it('adjust rejects a zero or fractional delta and an empty reason', async () => {
+    await expectCode(commerce.inventory.adjust({ sku: 'A', delta: 0, reason: 'x' }), 'validation.failed')
+    await expectCode(commerce.inventory.adjust({ sku: 'A', delta: 0.5, reason: 'x' }), 'validation.failed')
+    await expectCode(commerce.inventory.adjust({ sku: 'A', delta: 1, reason: ' ' }), 'validation.failed')
+  })
+
+  it('unknown SKUs and reservation ids are not_found; malformed ids are validation errors', async () => {
+    await expectCode(commerce.inventory.reserve({ lines: [{ sku: 'NOPE', quantity: 1 }] }), 'not_found')
+    await expectCode(commerce.inventory.getLevels('NOPE'), 'not_found')
+    await expectCode(commerce.inventory.available('NOPE'), 'not_found')
+    await expectCode(commerce.inventory.adjust({ sku: 'NOPE', delta: 1, reason: 'count' }), 'not_found')
+    await expectCode(commerce.inventory.commit('res_01JAAAAAAAAAAAAAAAAAAAAAAA'), 'not_found')
+    await expectCode(commerce.inventory.release('res_01JAAAAAAAAAAAAAAAAAAAAAAA'), 'not_found')
+    await expectCode(commerce.inventory.commit("res_1' or '1'='1"), 'validation.failed')
+    await expectCode(commerce.inventory.commit(''), 'validation.failed')
+    await expectCode(commerce.inventory.getReservation('x'.repeat(101)), 'validation.failed')
+  })
+})
+
+describe('inventory service: reservations', () => {
+  it('sums lines of one SKU before checking, so a cart cannot oversell it', async () => {
+    const a = sku('twice')
+    await commerce.inventory.setStock({ sku: a, onHand: 5 })
+    const error = await expectCode(
+      commerce.inventory.reserve({
+        lines: [
+          { sku: a, quantity: 3 },
+          { sku: a, quantity: 3 },
+        ],
+      }),
+      'inventory.insufficient_stock',
+    )
+    expect(error.details.shortfalls).toEqual([{ sku: a, requested: 6, available: 5 }])
+    expect(await commerce.inventory.available(a)).toBe(5)
+    expect(events.filter((e) => e.type === 'inventory.reserved')).toEqual([])
+  })
+
+  it('reserves, commits once and reports each step as an event', async () => {
+    const a = sku('flow')
+    const b = sku('flow')
+    await commerce.inventory.setStock({ sku: a, onHand: 4 })
+    await commerce.inventory.setStock({ sku: b, onHand: 4 })
+    events = []
+    const r = await commerce.inventory.reserve({
+      lines: [
+        { sku: b, quantity: 1 },
+        { sku: a, quantity: 2 },
+      ],
+      reference: 'order_1',
+    })
+    expect(r.expiresAt).toEqual(new Date(clock.now().getTime() + 15 * 60_000))
+    expect(r.lines).toEqual([
+      { sku: a, quantity: 2 },
+      { sku: b, quantity: 1 },
+    ])
+    expect(await commerce.inventory.available(a)).toBe(2)
+    const committed = await commerce.inventory.commit(r.id)
+    expect(committed.status).toBe('committed')
+    await commerce.inventory.commit(r.id)
+    expect(await commerce.inventory.getLevels(a)).toEqual([
+      { sku: a, locationId: 'default', onHand: 2, reserved: 0, available: 2 },
+    ])
+    expect(events.map((e) => e.type)).toEqual(['inventory.reserved', 'inventory.committed'])
+    await expectCode(commerce.inventory.release(r.id), 'inventory.reservation_committed')
+  })
+
+  it('expires holds past their expiry on the injected clock and refuses to commit them', async () => {
+    const a = sku('expiry')
+    await commerce.inventory.setStock({ sku: a, onHand: 3 })
+    const r = await commerce.inventory.reserve({ lines: [{ sku: a, quantity: 3 }], ttlMs: 60_000 })
+    expect(await commerce.inventory.available(a)).toBe(0)
+    clock.advance(61_000)
+    await expectCode(commerce.inventory.commit(r.id), 'inventory.reservation_expired')
+    const { expired } = await commerce.inventory.releaseExpired()
+    expect(expired).toBeGreaterThanOrEqual(1)
+    expect(await commerce.inventory.available(a)).toBe(3)
+    expect((await commerce.inventory.getReservation(r.id)).status).toBe('expired')
+    const released = events.find((e) => e.type === 'inventory.released')
+    expect(released).toMatchObject({ reservationId: r.id, reason: 'expired' })
+    await expectCode(commerce.inventory.commit(r.id), 'inventory.reservation_expired')
+  })
+
+  it('prefers one location that fills the whole cart, else splits by priority', async () => {
+    const a = sku('loc')
+    const b = sku('loc')
+    const near = `near-${n}`
+    const far = `far-${n}`
+    await commerce.inventory.upsertLocation({ id: near, name: 'Near', priority: 1 })
+    await commerce.inventory.upsertLocation({ id: far, name: 'Far', priority: 2 })
+    await commerce.inventory.setStock({ sku: a, locationId: near, onHand: 5 })
+    await commerce.inventory.setStock({ sku: b, locationId: near, onHand: 1 })
+    await commerce.inventory.setStock({ sku: a, locationId: far, onHand: 5 })
+    await commerce.inventory.setStock({ sku: b, locationId: far, onHand: 5 })
+
+    const whole = await commerce.inventory.reserve({
+      lines: [
+        { sku: a, quantity: 2 },
+        { sku: b, quantity: 2 },
+      ],
+    })
+    expect(whole.allocations).toEqual([
+      { sku: a, locationId: far, quantity: 2 },
+      { sku: b, locationId: far, quantity: 2 },
+    ])
+    const split = await commerce.inventory.reserve({ lines: [{ sku: a, quantity: 7 }] })
+    expect(split.allocations).toEqual([
+      { sku: a, locationId: near, quantity: 5 },
+      { sku: a, locationId: far, quantity: 2 },
+    ])
+    await expectCode(
+      commerce.inventory.reserve({ lines: [{ sku: a, quantity: 2 }] }),
+      'inventory.insufficient_stock',
+    )
+    expect(await commerce.inventory.available(a)).toBe(1)
+  })
+
+  it('lets backorderable SKUs go short and never holds untracked ones', async () => {
+    const back = sku('back')
+    const digital = sku('digital')
+    await commerce.inventory.configureItem({ sku: back, allowBackorder: true })
+    await commerce.inventory.setStock({ sku: back, onHand: 1 })
+    await commerce.inventory.configureItem({ sku: digital, tracked: false })
+    const r = await commerce.inventory.reserve({
+      lines: [
+        { sku: back, quantity: 4 },
+        { sku: digital, quantity: 100 },
+      ],
+    })
+    expect(r.allocations).toEqual([{ sku: back, locationId: 'default', quantity: 4 }])
+    expect(await commerce.inventory.available(back)).toBe(-3)
+    expect(await commerce.inventory.available(digital)).toBe(Number.POSITIVE_INFINITY)
+  })
+})
+
+describe('inventory service: stock events', () => {
+  it('fires low_stock once when available crosses the threshold', async () => {
+    const a = sku('low')
+    await commerce.inventory.configureItem({ sku: a, lowStockThreshold: 3 })
+    await commerce.inventory.setStock({ sku: a, onHand: 6 })
+    await commerce.inventory.reserve({ lines: [{ sku: a, quantity: 2 }] }) // 4 left: above
+    await commerce.inventory.reserve({ lines: [{ sku: a, quantity: 2 }] }) // 2 left: crosses
+    await commerce.inventory.reserve({ lines: [{ sku: a, quantity: 1 }] }) // 1 left: already low
+    const low = events.filter((e) => e.type === 'inventory.low_stock')
+    expect(low).toEqual([
+      { type: 'inventory.low_stock', sku: a, available: 2, threshold: 3, occurredAt: clock.now() },
+    ])
+  })
+
+  it('counts the first stock of a new SKU as back in stock', async () => {
+    const a = sku('first')
+    await commerce.inventory.subscribeBackInStock({ sku: a, subscriber: 'cus_early' })
+    await commerce.inventory.setStock({ sku: a, onHand: 2 })
+    expect(events.map((e) => e.type)).toEqual(['inventory.adjusted', 'inventory.back_in_stock'])
+    expect(events[1]).toMatchObject({ sku: a, available: 2, subscribers: ['cus_early'] })
+  })
+
+  it('fires back_in_stock with the subscribers when stock returns', async () => {
+    const a = sku('back-in')
+    await commerce.inventory.setStock({ sku: a, onHand: 1 })
+    const r = await commerce.inventory.reserve({ lines: [{ sku: a, quantity: 1 }] })
+    events = []
+    await commerce.inventory.subscribeBackInStock({ sku: a, subscriber: 'cus_1' })
+    await commerce.inventory.subscribeBackInStock({ sku: a, subscriber: 'cus_2' })
+    await commerce.inventory.unsubscribeBackInStock({ sku: a, subscriber: 'cus_2' })
+    await commerce.inventory.release(r.id)
+    await commerce.inventory.release(r.id)
+    const back = events.filter((e) => e.type === 'inventory.back_in_stock')
+    expect(back).toEqual([
+      {
+        type: 'inventory.back_in_stock',
+        sku: a,
+        available: 1,
+        subscribers: ['cus_1'],
+        occurredAt: clock.now(),
+      },
+    ])
+
+    await commerce.inventory.adjust({ sku: a, delta: -1, reason: 'damaged' })
+    events = []
+    await commerce.inventory.adjust({ sku: a, delta: 5, reason: 'delivery' })
+    expect(events.map((e) => e.type)).toEqual(['inventory.adjusted', 'inventory.back_in_stock'])
+    expect(events[0]).toMatchObject({ delta: 5, onHand: 5, reason: 'delivery' })
+  })
+
+  it('refuses to set or adjust on hand below what is reserved', async () => {
+    const a = sku('floor')
+    await commerce.inventory.setStock({ sku: a, onHand: 5 })
+    await commerce.inventory.reserve({ lines: [{ sku: a, quantity: 4 }] })
+    await expectCode(commerce.inventory.setStock({ sku: a, onHand: 3 }), 'inventory.insufficient_stock')
+    await expectCode(
+      commerce.inventory.adjust({ sku: a, delta: -2, reason: 'count' }),
+      'inventory.insufficient_stock',
+    )
+    expect(await commerce.inventory.getLevels(a)).toEqual([
+      { sku: a, locationId: 'default', onHand: 5, reserved: 4, available: 1 },
+    ])
+  })
+})
