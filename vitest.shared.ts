@@ -1,5 +1,4 @@
-import { defaultServerConditions } from 'vite'
-import type { UserConfig } from 'vitest/config'
+import { defaultServerConditions, type UserConfig } from 'vite'
 
 /**
  * Resolve workspace packages to their TypeScript sources (the `@souk/source` export condition), so

@@ -1,11 +1,7 @@
 import type { TestProject } from 'vitest/node'
 import { findPostgres, redact } from './find-postgres.js'
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    postgresUrl: string
-  }
-}
+import './provided-context.js'
 
 /** Vitest globalSetup: finds Postgres once per run and hands its URL to every test file. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { inject } from 'vitest'
+import './provided-context.js'
 
 export interface TestDatabase {
   /** Connection string of a fresh, empty database for this test file alone. */
