@@ -1,8 +1,11 @@
 import type { ColumnType, Generated } from 'kysely'
+import type { CartTables } from './carts/cart-tables.js'
+import type { IdempotencyTables } from './idempotency/idempotency-tables.js'
+import type { OrderTables } from './orders/order-tables.js'
 
-type Timestamp = ColumnType<Date, Date | string, Date | string>
+export type Timestamp = ColumnType<Date, Date | string, Date | string>
 /** int8 columns: pg hands them back as strings, PGlite as bigint; mappers convert with Number(). */
-type Int8 = ColumnType<string | bigint | number, number | bigint, number | bigint>
+export type Int8 = ColumnType<string | bigint | number, number | bigint, number | bigint>
 
 export interface LocationsTable {
   id: string
@@ -52,7 +55,7 @@ export interface StockSubscriptionsTable {
 }
 
 /** The tables Souk owns, in its own Postgres schema (default `souk`). */
-export interface SoukDatabase {
+export interface SoukDatabase extends OrderTables, IdempotencyTables, CartTables {
   locations: LocationsTable
   inventory_items: InventoryItemsTable
   stock_levels: StockLevelsTable

@@ -2,10 +2,13 @@ import { ConfigError, type Storage, type StorageStores } from '@souk/core'
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { z } from 'zod'
+import { createPostgresCartStore } from './carts/postgres-cart-store.js'
 import type { SoukDatabase } from './database.js'
+import { createPostgresIdempotencyStore } from './idempotency/postgres-idempotency-store.js'
 import { createPostgresInventoryStore } from './inventory/postgres-inventory-store.js'
 import { withMappedErrors } from './map-postgres-error.js'
 import { soukMigrations } from './migrations/souk-migrations.js'
+import { createPostgresOrderStore } from './orders/postgres-order-store.js'
 import { type PGliteLike, pgliteDialect } from './pglite-dialect.js'
 
 /** The subset of node-postgres' `Pool` Souk needs (Kysely's `PostgresPool`); inject your own. */
@@ -67,7 +70,12 @@ const configSchema = z.union([
 ])
 
 function stores(db: Kysely<SoukDatabase>, schema: string): StorageStores {
-  return { inventory: createPostgresInventoryStore(db, schema) }
+  return {
+    inventory: createPostgresInventoryStore(db, schema),
+    orders: createPostgresOrderStore(db, schema),
+    idempotency: createPostgresIdempotencyStore(db, schema),
+    carts: createPostgresCartStore(db),
+  }
 }
 
 /**

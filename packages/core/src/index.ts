@@ -47,6 +47,9 @@ export type {
   StockLevel,
 } from './inventory/inventory-types.js'
 export { DEFAULT_LOCATION_ID } from './inventory/inventory-types.js'
+export type { Address } from './customers/address-schemas.js'
+export { addressSchema, customerIdSchema } from './customers/address-schemas.js'
+export { assertTransition, canTransition, ORDER_TRANSITIONS, PAID_STATUSES } from './orders/order-state-machine.js'
 export type { Logger, LogLevel } from './logger/logger.js'
 export { consoleLogger, silentLogger } from './logger/logger.js'
 export * from './money/index.js'
@@ -54,6 +57,7 @@ export type { AllocationRequest, AllocationStrategy } from './ports/allocation-s
 export type { Cache } from './ports/cache.js'
 export type * from './ports/cart-store.js'
 export type * from './ports/catalog-store.js'
+export type * from './ports/idempotency-store.js'
 export type * from './ports/inventory-store.js'
 export type * from './ports/order-store.js'
 export type * from './ports/payment-provider.js'

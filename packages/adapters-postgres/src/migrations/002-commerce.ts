@@ -130,30 +130,26 @@ CREATE TABLE ${s}.promotions (
   created_at timestamptz NOT NULL
 );
 
+-- A cart is one row: its lines are a small jsonb array, so an edit is one compare-and-set UPDATE.
 CREATE TABLE ${s}.carts (
   id text PRIMARY KEY,
   customer_id text,
   currency char(3) NOT NULL,
+  lines jsonb NOT NULL DEFAULT '[]',
+  email text,
   promo_code text,
   shipping_address jsonb,
   shipping_method_id text,
+  -- Set when checkout turns the cart into an order; such a cart is read-only.
+  order_id text,
   version integer NOT NULL DEFAULT 1,
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
   expires_at timestamptz NOT NULL
 );
-CREATE INDEX carts_customer_idx ON ${s}.carts (customer_id) WHERE customer_id IS NOT NULL;
-CREATE INDEX carts_idle_idx ON ${s}.carts (updated_at);
+CREATE INDEX carts_customer_idx ON ${s}.carts (customer_id, updated_at DESC) WHERE customer_id IS NOT NULL AND order_id IS NULL;
+CREATE INDEX carts_idle_idx ON ${s}.carts (updated_at) WHERE order_id IS NULL;
 CREATE INDEX carts_expiry_idx ON ${s}.carts (expires_at);
-
-CREATE TABLE ${s}.cart_lines (
-  id text PRIMARY KEY,
-  cart_id text NOT NULL REFERENCES ${s}.carts (id) ON DELETE CASCADE,
-  sku text NOT NULL,
-  quantity integer NOT NULL CHECK (quantity > 0),
-  added_at timestamptz NOT NULL,
-  UNIQUE (cart_id, sku)
-);
 
 CREATE SEQUENCE ${s}.order_display_number_seq START 100001;
 

@@ -1,7 +1,6 @@
-import type { Money } from '../money/money.js'
+import type { Address } from '../customers/address-schemas.js'
 
 export interface CartLineRecord {
-  readonly id: string
   readonly sku: string
   readonly quantity: number
   readonly addedAt: Date
@@ -9,24 +8,39 @@ export interface CartLineRecord {
 
 export interface CartRecord {
   readonly id: string
+  /** Null for a guest cart. */
   readonly customerId: string | null
-  readonly currency: Money['currency']
+  readonly currency: string
+  /** One line per SKU, in the order they were first added. */
   readonly lines: readonly CartLineRecord[]
+  readonly email: string | null
   readonly promoCode: string | null
-  /** Incremented by every write; a save with a stale version fails. */
+  readonly shippingAddress: Address | null
+  readonly shippingMethodId: string | null
+  /** Set once checkout has turned the cart into this order; the cart is read-only then. */
+  readonly orderId: string | null
+  /** Incremented by every save; a save with a stale version fails. */
   readonly version: number
+  readonly createdAt: Date
   readonly updatedAt: Date
   readonly expiresAt: Date
 }
 
 /**
  * Durable carts with optimistic concurrency: `save` succeeds only when the stored version equals
- * `expectedVersion`, otherwise it throws `ConflictError` and the service re-reads and retries.
+ * `expectedVersion`, otherwise it throws `ConflictError` and the service re-reads and retries, so
+ * concurrent edits of one cart lose no update. Contract: `cartStoreSuite`.
  */
 export interface CartStore {
   get(id: string): Promise<CartRecord | null>
-  save(cart: CartRecord, expectedVersion: number | null): Promise<CartRecord>
+  insert(cart: CartRecord): Promise<void>
+  /** Compare-and-set; returns the stored cart (version + 1). */
+  save(cart: CartRecord, expectedVersion: number): Promise<CartRecord>
   delete(id: string): Promise<void>
-  /** Carts with lines idle since before `idleSince`, oldest first. */
+  /** The customer's most recently updated cart that has not been checked out. */
+  findOpenForCustomer(customerId: string): Promise<CartRecord | null>
+  /** Open carts with lines, idle since before `idleSince`, oldest first. */
   listAbandoned(idleSince: Date, limit: number): Promise<CartRecord[]>
+  /** Deletes up to `limit` carts whose expiry has passed. Returns how many. */
+  deleteExpired(at: Date, limit: number): Promise<number>
 }

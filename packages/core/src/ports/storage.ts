@@ -1,8 +1,14 @@
+import type { CartStore } from './cart-store.js'
+import type { IdempotencyStore } from './idempotency-store.js'
 import type { InventoryStore } from './inventory-store.js'
+import type { OrderStore } from './order-store.js'
 
 /** The stores that can take part in one transaction. */
 export interface StorageStores {
   readonly inventory: InventoryStore
+  readonly orders: OrderStore
+  readonly idempotency: IdempotencyStore
+  readonly carts: CartStore
 }
 
 /**

@@ -1,0 +1,334 @@
+import {
+  type Address,
+  money,
+  type NewOrder,
+  type OrderLineRecord,
+  type OrderPage,
+  type OrderRecord,
+  type OrderStatus,
+  type OrderStore,
+  PAID_STATUSES,
+  ValidationError,
+} from '@souk/core'
+import { type Kysely, type Selectable, sql } from 'kysely'
+import type { SoukDatabase } from '../database.js'
+import { parseJson } from '../inventory/row-mappers.js'
+import { withMappedErrors } from '../map-postgres-error.js'
+import { transact } from '../transact.js'
+import type { OrderLinesTable, OrdersTable } from './order-tables.js'
+
+interface Cursor {
+  at: string
+  id: string
+}
+
+function encodeCursor(order: { createdAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify({ at: order.createdAt.toISOString(), id: order.id })).toString(
+    'base64url',
+  )
+}
+
+function decodeCursor(cursor: string): Cursor {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<Cursor>
+    if (typeof value.at === 'string' && typeof value.id === 'string' && !Number.isNaN(Date.parse(value.at))) {
+      return { at: value.at, id: value.id }
+    }
+  } catch {
+    // fall through to the typed error
+  }
+  throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor this API returned' }])
+}
+
+function toLine(row: Selectable<OrderLinesTable>, currency: string): OrderLineRecord {
+  return {
+    id: row.id,
+    sku: row.sku,
+    productId: row.product_id,
+    variantId: row.variant_id,
+    sellerId: row.seller_id,
+    name: row.name,
+    quantity: row.quantity,
+    unitPrice: money(Number(row.unit_price), currency),
+    discount: money(Number(row.discount), currency),
+    tax: money(Number(row.tax), currency),
+    total: money(Number(row.total), currency),
+    returnedQuantity: row.returned_quantity,
+  }
+}
+
+function toOrder(row: Selectable<OrdersTable>, lines: Selectable<OrderLinesTable>[]): OrderRecord {
+  const c = row.currency
+  return {
+    id: row.id,
+    displayNumber: String(row.display_number),
+    customerId: row.customer_id,
+    email: row.email,
+    status: row.status as OrderStatus,
+    currency: c,
+    totals: {
+      subtotal: money(Number(row.subtotal), c),
+      discountTotal: money(Number(row.discount_total), c),
+      shippingTotal: money(Number(row.shipping_total), c),
+      taxTotal: money(Number(row.tax_total), c),
+      total: money(Number(row.total), c),
+    },
+    lines: lines.map((l) => toLine(l, c)),
+    shippingAddress: row.shipping_address === null ? null : parseJson<Address>(row.shipping_address),
+    billingAddress: row.billing_address === null ? null : parseJson<Address>(row.billing_address),
+    shippingMethodId: row.shipping_method_id,
+    promoCode: row.promo_code,
+    cartId: row.cart_id,
+    reservationId: row.reservation_id,
+    paymentProvider: row.payment_provider,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+/** Orders on Postgres. Status moves are compare-and-set updates that also append to the history. */
+export function createPostgresOrderStore(db: Kysely<SoukDatabase>, schema: string): OrderStore {
+  async function withLines(rows: Selectable<OrdersTable>[], sellerId?: string): Promise<OrderRecord[]> {
+    if (rows.length === 0) return []
+    let query = db
+      .selectFrom('order_lines')
+      .selectAll()
+      .where(
+        'order_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+    if (sellerId !== undefined) query = query.where('seller_id', '=', sellerId)
+    const lines = await query.orderBy('id').execute()
+    const byOrder = new Map<string, Selectable<OrderLinesTable>[]>()
+    for (const line of lines) byOrder.set(line.order_id, [...(byOrder.get(line.order_id) ?? []), line])
+    return rows.map((row) => toOrder(row, byOrder.get(row.id) ?? []))
+  }
+
+  function page(items: OrderRecord[], limit: number): OrderPage {
+    const more = items.length > limit
+    const shown = items.slice(0, limit)
+    return { items: shown, nextCursor: more ? encodeCursor(shown[shown.length - 1]!) : null }
+  }
+
+  return {
+    insert: (order: NewOrder) =>
+      withMappedErrors(() =>
+        transact(db, async (trx) => {
+          const { totals } = order
+          const row = await trx
+            .insertInto('orders')
+            .values({
+              id: order.id,
+              customer_id: order.customerId,
+              email: order.email,
+              status: order.status,
+              currency: order.currency,
+              subtotal: totals.subtotal.amount,
+              discount_total: totals.discountTotal.amount,
+              shipping_total: totals.shippingTotal.amount,
+              tax_total: totals.taxTotal.amount,
+              total: totals.total.amount,
+              shipping_address: order.shippingAddress === null ? null : JSON.stringify(order.shippingAddress),
+              billing_address: order.billingAddress === null ? null : JSON.stringify(order.billingAddress),
+              shipping_method_id: order.shippingMethodId,
+              promo_code: order.promoCode,
+              cart_id: order.cartId,
+              reservation_id: order.reservationId,
+              payment_provider: order.paymentProvider,
+              created_at: order.createdAt,
+              updated_at: order.createdAt,
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow()
+          const lines = order.lines.length
+            ? await trx
+                .insertInto('order_lines')
+                .values(
+                  order.lines.map((l) => ({
+                    id: l.id,
+                    order_id: order.id,
+                    sku: l.sku,
+                    product_id: l.productId,
+                    variant_id: l.variantId,
+                    seller_id: l.sellerId,
+                    name: l.name,
+                    quantity: l.quantity,
+                    unit_price: l.unitPrice.amount,
+                    discount: l.discount.amount,
+                    tax: l.tax.amount,
+                    total: l.total.amount,
+                  })),
+                )
+                .returningAll()
+                .execute()
+            : []
+          await trx
+            .insertInto('order_status_history')
+            .values({
+              order_id: order.id,
+              from_status: null,
+              to_status: order.status,
+              note: null,
+              at: order.createdAt,
+            })
+            .execute()
+          return toOrder(row, lines)
+        }),
+      ),
+
+    get: (id) =>
+      withMappedErrors(async () => {
+        const row = await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst()
+        return row ? ((await withLines([row]))[0] ?? null) : null
+      }),
+
+    transition: ({ id, from, to, at, note }) =>
+      withMappedErrors(async () => {
+        // One statement: the CAS update and the history row commit together or not at all.
+        const { rows } = await sql<{ id: string }>`
+          with moved as (
+            update ${sql.id(schema, 'orders')} set status = ${to}, updated_at = ${at}
+            where id = ${id} and status = ${from}
+            returning id
+          )
+          insert into ${sql.id(schema, 'order_status_history')} (order_id, from_status, to_status, note, at)
+          select id, ${from}, ${to}, ${note ?? null}, ${at} from moved
+          returning order_id as id`.execute(db)
+        return rows.length === 1
+      }),
+
+    history: (id) =>
+      withMappedErrors(async () => {
+        const rows = await db
+          .selectFrom('order_status_history')
+          .select(['from_status', 'to_status', 'at', 'note'])
+          .where('order_id', '=', id)
+          .orderBy('at')
+          .execute()
+        return rows.map((r) => ({
+          from: r.from_status as OrderStatus | null,
+          to: r.to_status as OrderStatus,
+          at: r.at,
+          note: r.note,
+        }))
+      }),
+
+    listForCustomer: (customerId, cursor, limit) =>
+      withMappedErrors(async () => {
+        let query = db.selectFrom('orders').selectAll().where('customer_id', '=', customerId)
+        if (cursor !== null) {
+          const c = decodeCursor(cursor)
+          query = query.where((eb) =>
+            eb.or([
+              eb('created_at', '<', new Date(c.at)),
+              eb.and([eb('created_at', '=', new Date(c.at)), eb('id', '<', c.id)]),
+            ]),
+          )
+        }
+        const rows = await query
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(limit + 1)
+          .execute()
+        return page(await withLines(rows), limit)
+      }),
+
+    listForSeller: (sellerId, cursor, limit) =>
+      withMappedErrors(async () => {
+        let query = db
+          .selectFrom('orders')
+          .selectAll()
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('order_lines')
+                .select('order_lines.id')
+                .whereRef('order_lines.order_id', '=', 'orders.id')
+                .where('order_lines.seller_id', '=', sellerId),
+            ),
+          )
+        if (cursor !== null) {
+          const c = decodeCursor(cursor)
+          query = query.where((eb) =>
+            eb.or([
+              eb('created_at', '<', new Date(c.at)),
+              eb.and([eb('created_at', '=', new Date(c.at)), eb('id', '<', c.id)]),
+            ]),
+          )
+        }
+        const rows = await query
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(limit + 1)
+          .execute()
+        return page(await withLines(rows, sellerId), limit)
+      }),
+
+    sellerDailyFigures: (sellerId, from, to) =>
+      withMappedErrors(async () => {
+        const { rows } = await sql<{ day: string; currency: string; revenue: string; units: string }>`
+          select to_char(o.created_at at time zone 'UTC', 'YYYY-MM-DD') as day, o.currency,
+                 sum(l.total) as revenue, sum(l.quantity) as units
+          from ${sql.id(schema, 'order_lines')} l join ${sql.id(schema, 'orders')} o on o.id = l.order_id
+          where l.seller_id = ${sellerId} and o.created_at >= ${from} and o.created_at < ${to}
+            and o.status = any(${[...PAID_STATUSES]}::text[])
+          group by 1, 2 order by 1, 2`.execute(db)
+        return rows.map((r) => ({
+          day: r.day,
+          currency: r.currency,
+          revenue: money(Number(r.revenue), r.currency),
+          units: Number(r.units),
+        }))
+      }),
+
+    sellerTopProducts: (sellerId, from, to, limit) =>
+      withMappedErrors(async () => {
+        const { rows } = await sql<{
+          product_id: string
+          name: string
+          currency: string
+          revenue: string
+          units: string
+        }>`
+          select l.product_id, min(l.name) as name, o.currency, sum(l.total) as revenue, sum(l.quantity) as units
+          from ${sql.id(schema, 'order_lines')} l join ${sql.id(schema, 'orders')} o on o.id = l.order_id
+          where l.seller_id = ${sellerId} and l.product_id is not null
+            and o.created_at >= ${from} and o.created_at < ${to}
+            and o.status = any(${[...PAID_STATUSES]}::text[])
+          group by l.product_id, o.currency order by sum(l.quantity) desc, l.product_id limit ${limit}`.execute(
+          db,
+        )
+        return rows.map((r) => ({
+          productId: r.product_id,
+          name: r.name,
+          units: Number(r.units),
+          revenue: money(Number(r.revenue), r.currency),
+        }))
+      }),
+
+    listStale: (status, updatedBefore, limit) =>
+      withMappedErrors(async () => {
+        const rows = await db
+          .selectFrom('orders')
+          .selectAll()
+          .where('status', '=', status)
+          .where('updated_at', '<', updatedBefore)
+          .orderBy('updated_at')
+          .limit(limit)
+          .execute()
+        return withLines(rows)
+      }),
+
+    addReturnedQuantity: (lineId, quantity) =>
+      withMappedErrors(async () => {
+        const result = await db
+          .updateTable('order_lines')
+          .set((eb) => ({ returned_quantity: eb('returned_quantity', '+', quantity) }))
+          .where('id', '=', lineId)
+          .where(sql<boolean>`returned_quantity + ${quantity} <= quantity`)
+          .executeTakeFirst()
+        return result.numUpdatedRows === 1n
+      }),
+  }
+}

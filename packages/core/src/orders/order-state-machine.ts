@@ -1,0 +1,42 @@
+import { InvalidTransitionError } from '../errors/error-classes.js'
+import type { OrderStatus } from '../ports/order-store.js'
+
+/**
+ * Every allowed move of an order. Anything not listed is an `order.invalid_transition` error.
+ * Terminal states (cancelled, payment_failed, refunded) allow nothing.
+ */
+export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  pending_payment: ['confirmed', 'payment_failed', 'cancelled'],
+  confirmed: ['processing', 'partially_shipped', 'shipped', 'cancelled'],
+  processing: ['partially_shipped', 'shipped', 'cancelled'],
+  partially_shipped: ['partially_shipped', 'shipped'],
+  shipped: ['delivered'],
+  delivered: ['return_requested', 'partially_refunded', 'refunded'],
+  return_requested: ['returned', 'delivered', 'partially_refunded', 'refunded'],
+  returned: ['partially_refunded', 'refunded'],
+  partially_refunded: ['partially_refunded', 'refunded', 'return_requested'],
+  cancelled: [],
+  payment_failed: [],
+  refunded: [],
+}
+
+/** Statuses in which an order has been paid for (used by sales figures and recommendations). */
+export const PAID_STATUSES: readonly OrderStatus[] = [
+  'confirmed',
+  'processing',
+  'partially_shipped',
+  'shipped',
+  'delivered',
+  'return_requested',
+  'returned',
+  'partially_refunded',
+]
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return ORDER_TRANSITIONS[from].includes(to)
+}
+
+/** Throws `InvalidTransitionError` unless `from → to` is allowed. */
+export function assertTransition(orderId: string, from: OrderStatus, to: OrderStatus): void {
+  if (!canTransition(from, to)) throw new InvalidTransitionError('order', orderId, from, to)
+}
