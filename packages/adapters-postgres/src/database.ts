@@ -2,6 +2,10 @@ import type { ColumnType, Generated } from 'kysely'
 import type { CartTables } from './carts/cart-tables.js'
 import type { IdempotencyTables } from './idempotency/idempotency-tables.js'
 import type { OrderTables } from './orders/order-tables.js'
+import type { PaymentTables } from './payments/payment-tables.js'
+import type { PromotionTables } from './promotions/promotion-tables.js'
+import type { ShipmentTables } from './shipments/shipment-tables.js'
+import type { ShippingTables } from './shipping/shipping-tables.js'
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>
 /** int8 columns: pg hands them back as strings, PGlite as bigint; mappers convert with Number(). */
@@ -55,7 +59,14 @@ export interface StockSubscriptionsTable {
 }
 
 /** The tables Souk owns, in its own Postgres schema (default `souk`). */
-export interface SoukDatabase extends OrderTables, IdempotencyTables, CartTables {
+export interface SoukDatabase
+  extends OrderTables,
+    IdempotencyTables,
+    CartTables,
+    PaymentTables,
+    PromotionTables,
+    ShippingTables,
+    ShipmentTables {
   locations: LocationsTable
   inventory_items: InventoryItemsTable
   stock_levels: StockLevelsTable

@@ -17,6 +17,10 @@ export function mapPostgresError(error: unknown): unknown {
   if (error instanceof CommerceError) return error
   const e = (typeof error === 'object' && error !== null ? error : {}) as DriverError
   const code = e.code ?? ''
+  // Only driver errors carry a SQLSTATE or a Node network code; anything else (a host's own error
+  // thrown inside a transaction, a bug) passes through untouched.
+  if (typeof e.code !== 'string' || !(/^[0-9A-Z]{5}$/.test(code) || UNAVAILABLE_NODE_CODES.has(code)))
+    return error
   const details = { sqlState: code, constraint: e.constraint, table: e.table }
   if (code === '23505')
     return new ConflictError(`Duplicate value (${e.constraint ?? 'unique constraint'})`, details, {

@@ -1,15 +1,22 @@
-import { ConfigError, type Storage, type StorageStores } from '@souk/core'
+import { ConfigError, type SearchIndex, type Storage, type StorageStores } from '@souk/core'
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { z } from 'zod'
 import { createPostgresCartStore } from './carts/postgres-cart-store.js'
+import { createPostgresCatalogStore } from './catalog/postgres-catalog-store.js'
 import type { SoukDatabase } from './database.js'
 import { createPostgresIdempotencyStore } from './idempotency/postgres-idempotency-store.js'
 import { createPostgresInventoryStore } from './inventory/postgres-inventory-store.js'
 import { withMappedErrors } from './map-postgres-error.js'
 import { soukMigrations } from './migrations/souk-migrations.js'
 import { createPostgresOrderStore } from './orders/postgres-order-store.js'
+import { createPostgresOutboxStore } from './outbox/postgres-outbox-store.js'
+import { createPostgresPaymentRecordStore } from './payments/postgres-payment-record-store.js'
 import { type PGliteLike, pgliteDialect } from './pglite-dialect.js'
+import { createPostgresPromotionStore } from './promotions/postgres-promotion-store.js'
+import { createPostgresSearchIndex } from './search/postgres-search-index.js'
+import { createPostgresShipmentStore } from './shipments/postgres-shipment-store.js'
+import { createPostgresShippingStore } from './shipping/postgres-shipping-store.js'
 
 /** The subset of node-postgres' `Pool` Souk needs (Kysely's `PostgresPool`); inject your own. */
 export interface PostgresPool {
@@ -33,7 +40,16 @@ export type PostgresStorageConfig = CommonOptions &
       }
     | { /** A node-postgres Pool you own; left open on close. */ readonly pool: PostgresPool }
     | {
-        /** An embedded `@electric-sql/pglite` instance you own; left open on close. */ readonly pglite: PGliteLike
+        /**
+         * An embedded `@electric-sql/pglite` instance you own; left open on close. Load pg_trgm
+         * for search typo tolerance (without it search matches exact words and prefixes only):
+         * ```ts
+         * import { PGlite } from '@electric-sql/pglite'
+         * import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+         * const pglite = new PGlite('memory://', { extensions: { pg_trgm } }) // or a data directory
+         * ```
+         */
+        readonly pglite: PGliteLike
       }
     | {
         // biome-ignore lint/suspicious/noExplicitAny: accepts the host's Kysely whatever its table types.
@@ -46,6 +62,13 @@ export interface PostgresStorage extends Storage {
   /** Kysely bound to Souk's schema. */
   readonly db: Kysely<SoukDatabase>
   readonly schema: string
+  /**
+   * Postgres full-text search over this database with default options (see `postgresSearchIndex`
+   * for others). Typo tolerance needs pg_trgm; on PGlite create the instance with it:
+   * `new PGlite('memory://', { extensions: { pg_trgm } })` (`pg_trgm` from
+   * `@electric-sql/pglite/contrib/pg_trgm`).
+   */
+  readonly search: SearchIndex
 }
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
@@ -72,9 +95,15 @@ const configSchema = z.union([
 function stores(db: Kysely<SoukDatabase>, schema: string): StorageStores {
   return {
     inventory: createPostgresInventoryStore(db, schema),
+    catalog: createPostgresCatalogStore(db, schema),
     orders: createPostgresOrderStore(db, schema),
     idempotency: createPostgresIdempotencyStore(db, schema),
     carts: createPostgresCartStore(db),
+    payments: createPostgresPaymentRecordStore(db),
+    shipments: createPostgresShipmentStore(db),
+    promotions: createPostgresPromotionStore(db, schema),
+    shipping: createPostgresShippingStore(db, schema),
+    outbox: createPostgresOutboxStore(db, schema),
   }
 }
 
@@ -113,6 +142,7 @@ export function postgresStorage(config: PostgresStorageConfig): PostgresStorage 
     db,
     schema,
     ...stores(db, schema),
+    search: createPostgresSearchIndex(db, schema),
 
     async migrate() {
       const migrator = new Migrator({

@@ -1,6 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@souk/test-harness'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { soukMigrations } from '../src/migrations/souk-migrations.js'
 import { postgresStorage } from '../src/postgres-storage.js'
 
 let database: TestDatabase
@@ -20,7 +21,7 @@ describe('migrate', () => {
       const { rows } = await sql<{ name: string }>`select name from souk.migrations order by name`.execute(
         storages[0]!.db,
       )
-      expect(rows.map((r) => r.name)).toEqual(['001-inventory', '002-commerce'])
+      expect(rows.map((r) => r.name)).toEqual(Object.keys(soukMigrations('souk')).sort())
       const { rows: locations } = await sql<{ id: string }>`select id from souk.locations`.execute(
         storages[0]!.db,
       )

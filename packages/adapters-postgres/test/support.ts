@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import type { InventoryInspector } from '@souk/core/testing'
 import { createTestDatabase, type TestDatabase } from '@souk/test-harness'
 import { type Kysely, sql } from 'kysely'
@@ -66,9 +67,14 @@ export async function postgresFixture(
   }
 }
 
-/** A migrated storage on an in-memory PGlite. */
-export async function pgliteFixture(): Promise<StorageFixture & { pglite: PGlite }> {
-  const pglite = new PGlite('memory://')
+/**
+ * A migrated storage on an in-memory PGlite, with pg_trgm loaded as Souk's docs recommend (search
+ * typo tolerance); `{ pgTrgm: false }` leaves it out.
+ */
+export async function pgliteFixture(
+  options: { pgTrgm?: boolean } = {},
+): Promise<StorageFixture & { pglite: PGlite }> {
+  const pglite = new PGlite('memory://', options.pgTrgm === false ? {} : { extensions: { pg_trgm } })
   const storage = postgresStorage({ pglite })
   await storage.migrate()
   return {

@@ -3,18 +3,61 @@
  * shipping as they land), the ports adapters implement, money, typed errors, events and the zod
  * schemas of every public input. Depends on no vendor client.
  */
+export type { MemoryCache, MemoryCacheOptions } from './cache/memory-cache.js'
+export { createMemoryCache, DEFAULT_MEMORY_CACHE_ENTRIES } from './cache/memory-cache.js'
+export { CATALOG_KEY_PREFIX } from './catalog/catalog-cache.js'
+export type { CatalogEvent } from './catalog/catalog-events.js'
+export * from './catalog/catalog-schemas.js'
+export type { CatalogService, CatalogServiceDeps } from './catalog/catalog-service.js'
+export {
+  createCatalogService,
+  DEFAULT_LISTING_TTL_MS,
+  DEFAULT_PRODUCT_TTL_MS,
+} from './catalog/catalog-service.js'
+export type {
+  Category,
+  CategoryNode,
+  CategoryRef,
+  Product,
+  ProductDetail,
+  ProductImage,
+  ProductPage,
+  ProductSort,
+  ProductStatus,
+  ProductSummary,
+  ProductVariant,
+  ProductVariantDetail,
+  RatingSummary,
+  Recommendations,
+  Review,
+  ReviewPage,
+  Seller,
+  UnitsSoldLine,
+  VariantAvailability,
+  VariantPricing,
+} from './catalog/catalog-types.js'
+export { PURCHASED_ORDER_STATUSES } from './catalog/catalog-types.js'
 export type { Clock, ManualClock } from './clock/clock.js'
 export { createManualClock, systemClock } from './clock/clock.js'
 export type { CommerceConfig } from './commerce/commerce-config.js'
 export { commerceConfigSchema } from './commerce/commerce-config.js'
 export type { Commerce } from './commerce/create-commerce.js'
 export { createCommerce } from './commerce/create-commerce.js'
+export type { Address } from './customers/address-schemas.js'
+export { addressSchema, customerIdSchema } from './customers/address-schemas.js'
 export type { CommerceErrorCode, ErrorDetails } from './errors/commerce-error.js'
 export { CommerceError, isCommerceError } from './errors/commerce-error.js'
-export type { ReservationStateCode, StockShortfall, ValidationIssue } from './errors/error-classes.js'
+export type {
+  FlashSaleErrorCode,
+  FlashSaleErrorDetails,
+  ReservationStateCode,
+  StockShortfall,
+  ValidationIssue,
+} from './errors/error-classes.js'
 export {
   ConfigError,
   ConflictError,
+  FlashSaleError,
   InsufficientStockError,
   InvalidTransitionError,
   NotFoundError,
@@ -47,12 +90,54 @@ export type {
   StockLevel,
 } from './inventory/inventory-types.js'
 export { DEFAULT_LOCATION_ID } from './inventory/inventory-types.js'
-export type { Address } from './customers/address-schemas.js'
-export { addressSchema, customerIdSchema } from './customers/address-schemas.js'
-export { assertTransition, canTransition, ORDER_TRANSITIONS, PAID_STATUSES } from './orders/order-state-machine.js'
 export type { Logger, LogLevel } from './logger/logger.js'
 export { consoleLogger, silentLogger } from './logger/logger.js'
 export * from './money/index.js'
+// Cart, checkout and order inputs and read shapes, so hosts validate HTTP input with the services' own schemas.
+export * from './cart/cart-schemas.js'
+export type * from './cart/cart-types.js'
+export * from './checkout/checkout-schemas.js'
+export type * from './checkout/checkout-types.js'
+export * from './orders/order-schemas.js'
+export {
+  assertTransition,
+  canTransition,
+  ORDER_TRANSITIONS,
+  PAID_STATUSES,
+} from './orders/order-state-machine.js'
+export {
+  paymentAmountExceeded,
+  paymentDeclined,
+  paymentInvalidState,
+  paymentProviderUnavailable,
+} from './payments/payment-errors.js'
+export {
+  authorizeInputSchema,
+  captureInputSchema,
+  MAX_PAYMENT_IDEMPOTENCY_KEY_LENGTH,
+  MAX_WEBHOOK_BODY_BYTES,
+  paymentAmountSchema,
+  paymentIdempotencyKeySchema,
+  paymentIdSchema,
+  paymentOrderIdSchema,
+  refundInputSchema,
+  voidInputSchema,
+  webhookInputSchema,
+} from './payments/payment-schemas.js'
+export { paymentStateSupersedes } from './payments/payment-state-order.js'
+export type {
+  TestPaymentBehaviour,
+  TestPaymentOutcome,
+  TestPaymentProvider,
+  TestPaymentProviderOptions,
+  TestWebhookDelivery,
+} from './payments/test-payment-provider.js'
+export {
+  AUTHENTICATION_FAILURE_CODE,
+  createTestPaymentProvider,
+  TEST_PAYMENT_METHODS,
+} from './payments/test-payment-provider.js'
+export { webhookHeader } from './payments/webhook-headers.js'
 export type { AllocationRequest, AllocationStrategy } from './ports/allocation-strategy.js'
 export type { Cache } from './ports/cache.js'
 export type * from './ports/cart-store.js'
@@ -60,9 +145,119 @@ export type * from './ports/catalog-store.js'
 export type * from './ports/idempotency-store.js'
 export type * from './ports/inventory-store.js'
 export type * from './ports/order-store.js'
+export type * from './ports/outbox-store.js'
 export type * from './ports/payment-provider.js'
+export type * from './ports/payment-record-store.js'
+export type * from './ports/promotion-store.js'
 export type * from './ports/search-index.js'
+export type * from './ports/shipment-store.js'
 export type * from './ports/shipping-rate-provider.js'
+export type * from './ports/shipping-store.js'
 export type * from './ports/storage.js'
 export type * from './ports/tax-calculator.js'
+export {
+  discountPercentSchema,
+  nonNegativeMoneySchema,
+  percentSchema,
+  positiveMoneySchema,
+} from './pricing/amount-schemas.js'
+export { calculateTotals, computeTotals, taxRequestFor } from './pricing/compute-totals.js'
+export type { SyncTaxCalculation, TotalsInput } from './pricing/totals-schemas.js'
+export { MAX_TOTALS_LINES, taxResultSchema, totalsInputSchema } from './pricing/totals-schemas.js'
+export type { Totals, TotalsLine } from './pricing/totals-types.js'
+export { evaluatePromotion, PERCENT_DISCOUNT_ROUNDING } from './promotions/evaluate-promotion.js'
+export type { PromotionErrorCode, PromotionErrorDetails } from './promotions/promotion-error.js'
+export { PromotionError } from './promotions/promotion-error.js'
+export type {
+  CreatePromotionInput,
+  EvaluatePromotionInput,
+  ListPromotionsInput,
+  PromotionContext,
+} from './promotions/promotion-schemas.js'
+export {
+  createPromotionSchema,
+  evaluatePromotionSchema,
+  listPromotionsSchema,
+  MAX_PROMOTION_USES,
+  promotionCodeSchema,
+  promotionContextSchema,
+  promotionSchema,
+} from './promotions/promotion-schemas.js'
+export type { PromotionPage, PromotionService, PromotionServiceDeps } from './promotions/promotion-service.js'
+export { createPromotionService } from './promotions/promotion-service.js'
+export type {
+  FixedPromotion,
+  FreeShippingPromotion,
+  PercentagePromotion,
+  Promotion,
+  PromotionDiscount,
+  PromotionKind,
+  Redemption,
+} from './promotions/promotion-types.js'
+export { promotionCurrency } from './promotions/promotion-types.js'
+export {
+  DEFAULT_PRICE_BUCKET_EDGES,
+  isValidPriceBucketEdges,
+  priceBucketBounds,
+  priceBucketIndex,
+  priceBucketValue,
+} from './search/price-buckets.js'
+export { SearchError, type SearchErrorCode } from './search/search-error.js'
+export type {
+  PollerOptions,
+  ReindexOptions,
+  ReindexProgress,
+  SearchIndexer,
+  SearchIndexerDeps,
+  SyncOptions,
+  SyncReport,
+} from './search/search-indexer.js'
+export {
+  createSearchIndexer,
+  DEFAULT_INDEXER_BATCH_SIZE,
+  DEFAULT_INDEXER_LEASE_MS,
+  SEARCH_PRODUCT_TOPIC,
+} from './search/search-indexer.js'
+export * from './search/search-schemas.js'
+export type { SearchService, SearchServiceDeps } from './search/search-service.js'
+export { createSearchService } from './search/search-service.js'
+export { addBusinessDays } from './shipping/business-days.js'
+export { parcelWeightGrams, priceShippingMethod } from './shipping/price-shipping-method.js'
+export { ShippingProviderError, ShippingUnavailableError } from './shipping/shipping-errors.js'
+export type {
+  CreateShippingMethodInput,
+  CreateShippingZoneInput,
+  ListShippingMethodsInput,
+  ShippingDestinationInput,
+  ShippingMethodQuoteInput,
+  ShippingQuoteInput,
+} from './shipping/shipping-schemas.js'
+export {
+  countryCodeSchema,
+  createShippingMethodSchema,
+  createShippingZoneSchema,
+  listShippingMethodsSchema,
+  regionCodeSchema,
+  shippingDestinationSchema,
+  shippingMethodQuoteSchema,
+  shippingQuoteSchema,
+} from './shipping/shipping-schemas.js'
+export type { ShippingService, ShippingServiceDeps } from './shipping/shipping-service.js'
+export { createShippingService } from './shipping/shipping-service.js'
+export type {
+  FlatShippingMethod,
+  FreeOverShippingMethod,
+  ShippingMethod,
+  ShippingMethodKind,
+  ShippingQuote,
+  ShippingZone,
+  WeightBracket,
+  WeightTableShippingMethod,
+} from './shipping/shipping-types.js'
+export { ZONE_RATE_PROVIDER_ID, zoneRateProvider } from './shipping/zone-rate-provider.js'
+export { ZONE_MATCH, zoneSpecificity } from './shipping/zone-specificity.js'
+export type { RegionTaxCalculator, ResolvedTaxRule } from './tax/region-tax-calculator.js'
+export { createRegionTaxCalculator } from './tax/region-tax-calculator.js'
+export type { RegionTaxConfig, TaxRateRule } from './tax/tax-schemas.js'
+export { regionTaxConfigSchema, taxRateRuleSchema, taxRequestSchema } from './tax/tax-schemas.js'
 export { parseInput, toValidationIssues } from './validation/parse-input.js'

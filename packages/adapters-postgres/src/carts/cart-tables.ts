@@ -13,6 +13,7 @@ export interface CartsTable {
   shipping_address: Json<unknown> | null
   shipping_method_id: string | null
   order_id: string | null
+  abandoned_at: Timestamp | null
   version: number
   created_at: Timestamp
   updated_at: Timestamp

@@ -128,6 +128,31 @@ export function createPostgresCartStore(db: Kysely<SoukDatabase>): CartStore {
         return rows.map(toCart)
       }),
 
+    claimAbandoned: (idleSince, at, limit) =>
+      withMappedErrors(async () => {
+        const rows = await db
+          .updateTable('carts')
+          .set({ abandoned_at: at })
+          .where('id', 'in', (eb) =>
+            eb
+              .selectFrom('carts')
+              .select('id')
+              .where('order_id', 'is', null)
+              .where('updated_at', '<', idleSince)
+              .where((w) =>
+                w.or([w('abandoned_at', 'is', null), w('abandoned_at', '<', w.ref('updated_at'))]),
+              )
+              .where((w) => w.fn('jsonb_array_length', [w.ref('lines')]), '>', 0)
+              .orderBy('updated_at')
+              .limit(limit)
+              .forUpdate()
+              .skipLocked(),
+          )
+          .returningAll()
+          .execute()
+        return rows.map(toCart)
+      }),
+
     deleteExpired: (at, limit) =>
       withMappedErrors(async () => {
         const result = await db

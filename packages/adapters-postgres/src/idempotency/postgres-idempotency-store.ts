@@ -4,24 +4,17 @@ import type { SoukDatabase } from '../database.js'
 import { parseJson } from '../inventory/row-mappers.js'
 import { withMappedErrors } from '../map-postgres-error.js'
 
-interface KeyRow {
-  inserted: boolean
-  request_hash: string
-  status: 'in_progress' | 'completed' | 'failed'
-  resource_id: string | null
-  response: unknown
-  updated_at: Date
-}
-
 /** Idempotency keys on Postgres: a claim is one INSERT ... ON CONFLICT statement. */
 export function createPostgresIdempotencyStore(db: Kysely<SoukDatabase>, schema: string): IdempotencyStore {
   const table = sql.id(schema, 'idempotency_keys')
   return {
     claim: ({ scope, key, requestHash, at, expiresAt }) =>
       withMappedErrors(async () => {
-        // A key past its expiry is claimed afresh; otherwise the existing row is returned as it is.
-        const { rows } = await sql<KeyRow>`
-          with claimed as (
+        for (let attempt = 1; ; attempt++) {
+          // A key past its expiry is claimed afresh; otherwise the existing row is read. The read is
+          // a separate statement: this one's snapshot may predate a twin's insert that made ours
+          // conflict, so only a new statement is sure to see it.
+          const { rows } = await sql<{ n: number }>`
             insert into ${table} as k (scope, key, request_hash, status, created_at, updated_at, expires_at)
             values (${scope}, ${key}, ${requestHash}, 'in_progress', ${at}, ${at}, ${expiresAt})
             on conflict (scope, key) do update
@@ -29,34 +22,38 @@ export function createPostgresIdempotencyStore(db: Kysely<SoukDatabase>, schema:
                   response = null, created_at = excluded.created_at, updated_at = excluded.updated_at,
                   expires_at = excluded.expires_at
               where k.expires_at <= ${at}
-            returning true as inserted, request_hash, status, resource_id, response, updated_at
-          )
-          select * from claimed
-          union all
-          select false, request_hash, status, resource_id, response, updated_at from ${table}
-          where scope = ${scope} and key = ${key} and not exists (select 1 from claimed)`.execute(db)
-        const row = rows[0]
-        if (!row) return claimAgain()
-        if (row.inserted) return { outcome: 'claimed' }
-        if (row.request_hash !== requestHash) {
-          throw new ConflictError(
-            `Idempotency key ${key} was already used with a different request`,
-            { scope, key },
-            { code: 'idempotency.conflict' },
-          )
-        }
-        if (row.status === 'in_progress')
-          return { outcome: 'in_progress', resourceId: row.resource_id, updatedAt: row.updated_at }
-        return { outcome: 'completed', response: parseJson(row.response), resourceId: row.resource_id }
-
-        // The row was deleted between the insert attempt and the read: try once more.
-        async function claimAgain(): Promise<IdempotencyClaim> {
-          const again = await sql<{ n: number }>`
-            insert into ${table} (scope, key, request_hash, status, created_at, updated_at, expires_at)
-            values (${scope}, ${key}, ${requestHash}, 'in_progress', ${at}, ${at}, ${expiresAt})
-            on conflict do nothing returning 1 as n`.execute(db)
-          if (again.rows.length === 1) return { outcome: 'claimed' }
-          throw new ConflictError(`Idempotency key ${key} is busy; retry`, { scope, key })
+            returning 1 as n`.execute(db)
+          if (rows.length === 1) return { outcome: 'claimed' } satisfies IdempotencyClaim
+          const row = await db
+            .selectFrom('idempotency_keys')
+            .select(['request_hash', 'status', 'resource_id', 'response', 'updated_at'])
+            .where('scope', '=', scope)
+            .where('key', '=', key)
+            .executeTakeFirst()
+          if (!row) {
+            // Abandoned between our insert and our read: claim again.
+            if (attempt < 3) continue
+            throw new ConflictError(`Idempotency key ${key} is busy; retry`, { scope, key })
+          }
+          if (row.request_hash !== requestHash) {
+            throw new ConflictError(
+              `Idempotency key ${key} was already used with a different request`,
+              { scope, key },
+              { code: 'idempotency.conflict' },
+            )
+          }
+          if (row.status === 'in_progress') {
+            return {
+              outcome: 'in_progress',
+              resourceId: row.resource_id,
+              updatedAt: row.updated_at,
+            } satisfies IdempotencyClaim
+          }
+          return {
+            outcome: 'completed',
+            response: parseJson(row.response),
+            resourceId: row.resource_id,
+          } satisfies IdempotencyClaim
         }
       }),
 

@@ -142,6 +142,8 @@ CREATE TABLE ${s}.carts (
   shipping_method_id text,
   -- Set when checkout turns the cart into an order; such a cart is read-only.
   order_id text,
+  -- When the abandoned-cart event was last raised; a later edit starts a new idle spell.
+  abandoned_at timestamptz,
   version integer NOT NULL DEFAULT 1,
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,

@@ -1,11 +1,19 @@
 import type { Migration } from 'kysely'
 import { inventoryMigration } from './001-inventory.js'
 import { commerceMigration } from './002-commerce.js'
+import { catalogMigration } from './003-catalog.js'
+import { searchMigration } from './004-search.js'
+import { pricingMigration } from './005-pricing.js'
+import { checkoutMigration } from './006-checkout.js'
 
 /** Souk's migrations, in order. Names are permanent: never rename or reorder one that shipped. */
 export function soukMigrations(schema: string): Record<string, Migration> {
   return {
     '001-inventory': inventoryMigration(schema),
     '002-commerce': commerceMigration(schema),
+    '003-catalog': catalogMigration(schema),
+    '004-search': searchMigration(schema),
+    '005-pricing': pricingMigration(schema),
+    '006-checkout': checkoutMigration(schema),
   }
 }

@@ -313,7 +313,7 @@ export function createPostgresOrderStore(db: Kysely<SoukDatabase>, schema: strin
           .selectFrom('orders')
           .selectAll()
           .where('status', '=', status)
-          .where('updated_at', '<', updatedBefore)
+          .where('updated_at', '<=', updatedBefore)
           .orderBy('updated_at')
           .limit(limit)
           .execute()

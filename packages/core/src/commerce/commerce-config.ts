@@ -4,7 +4,16 @@ import type { IdGenerator } from '../ids/id-generator.js'
 import { MAX_RESERVATION_TTL_MS } from '../inventory/inventory-schemas.js'
 import type { Logger } from '../logger/logger.js'
 import type { AllocationStrategy } from '../ports/allocation-strategy.js'
+import type { Cache } from '../ports/cache.js'
+import type { CartStore } from '../ports/cart-store.js'
+import type { PaymentProvider } from '../ports/payment-provider.js'
+import type { SearchIndex } from '../ports/search-index.js'
+import type { ShippingRateProvider } from '../ports/shipping-rate-provider.js'
 import type { Storage } from '../ports/storage.js'
+import type { TaxCalculator } from '../ports/tax-calculator.js'
+
+/** Longest catalog cache TTL accepted: 1 day. */
+const MAX_CACHE_TTL_MS = 24 * 60 * 60 * 1000
 
 const hasMethods =
   <T>(...names: string[]) =>
@@ -27,9 +36,59 @@ export interface CommerceConfig {
   readonly allocation?: AllocationStrategy
   /** How long reservations hold stock by default, in ms. Default: 15 minutes. */
   readonly reservationTtlMs?: number
+  /** Read-through cache for catalog reads. Default: an in-process LRU, `createMemoryCache()`. */
+  readonly cache?: Cache
+  /** Catalog cache TTLs in ms. Defaults: product reads 5 minutes, listings 1 minute. */
+  readonly catalogCache?: { readonly productTtlMs?: number; readonly listingTtlMs?: number }
+  /**
+   * Shipping rate sources quoted beside Souk's own zone tables (carrier APIs). Default: none.
+   * Ids must be unique and not `'zones'`.
+   */
+  readonly shipping?: { readonly providers?: readonly ShippingRateProvider[] }
+  /**
+   * Payment providers checkout may charge; the first is the default. Default none: checkout of
+   * anything that costs money then fails with `config.invalid`. Use `createTestPaymentProvider()`
+   * in development and tests, `stripePayments(...)` in production.
+   */
+  readonly payments?: readonly PaymentProvider[]
+  /** Computes tax at checkout and in cart totals. Default: no tax. */
+  readonly tax?: TaxCalculator
+  /** Whether catalog prices already include tax (EU style). Default false. */
+  readonly pricesIncludeTax?: boolean
+  /** A faster cart store layered over storage's, e.g. `redisCartStore(...)`. Default `storage.carts`. */
+  readonly carts?: CartStore
+  /** Idle time after which carts expire, in ms. Default 30 days. */
+  readonly cartTtlMs?: number
+  /**
+   * The product search index, e.g. `typesenseSearch(...)`. Default `storage.search` (Postgres
+   * full-text search with `postgresStorage`).
+   */
+  readonly search?: SearchIndex
 }
 
 export const commerceConfigSchema = z.strictObject({
+  payments: z
+    .array(
+      z.custom<PaymentProvider>((v) => hasMethods('authorize', 'capture', 'void', 'refund', 'status')(v), {
+        message: 'a payment provider needs authorize/capture/void/refund/status',
+      }),
+    )
+    .refine(
+      (list) => new Set(list.map((p) => p.id)).size === list.length,
+      'payment provider ids must be unique',
+    )
+    .optional(),
+  tax: z.custom<TaxCalculator>(hasMethods('calculate'), { message: 'tax must have calculate()' }).optional(),
+  pricesIncludeTax: z.boolean().optional(),
+  carts: z
+    .custom<CartStore>(hasMethods('get', 'insert', 'save'), { message: 'carts must be a CartStore' })
+    .optional(),
+  cartTtlMs: z
+    .number()
+    .int()
+    .min(60_000)
+    .max(365 * 86_400_000)
+    .optional(),
   storage: z.custom<Storage>(hasMethods('migrate', 'transaction', 'close'), {
     message: 'storage is required: a Storage adapter such as postgresStorage(...)',
   }),
@@ -46,4 +105,36 @@ export const commerceConfigSchema = z.strictObject({
     .custom<AllocationStrategy>((v) => typeof v === 'function', { message: 'allocation must be a function' })
     .optional(),
   reservationTtlMs: z.number().int().min(1000).max(MAX_RESERVATION_TTL_MS).optional(),
+  search: z
+    .custom<SearchIndex>(hasMethods('upsert', 'delete', 'search', 'clear'), {
+      message: 'search needs upsert/delete/search/clear',
+    })
+    .optional(),
+  cache: z
+    .custom<Cache>(hasMethods('get', 'set', 'delete', 'increment'), {
+      message: 'cache needs get/set/delete/increment',
+    })
+    .optional(),
+  catalogCache: z
+    .strictObject({
+      productTtlMs: z.number().int().min(1).max(MAX_CACHE_TTL_MS).optional(),
+      listingTtlMs: z.number().int().min(1).max(MAX_CACHE_TTL_MS).optional(),
+    })
+    .optional(),
+  shipping: z
+    .strictObject({
+      providers: z
+        .array(
+          z.custom<ShippingRateProvider>(
+            (v) => hasMethods('quote')(v) && typeof (v as { id?: unknown }).id === 'string',
+            { message: 'a shipping provider needs an id and quote()' },
+          ),
+        )
+        .refine(
+          (providers) => new Set([...providers.map((p) => p.id), 'zones']).size === providers.length + 1,
+          { message: "shipping provider ids must be unique and not 'zones'" },
+        )
+        .optional(),
+    })
+    .optional(),
 })

@@ -1,16 +1,35 @@
+import { createMemoryCache } from '../cache/memory-cache.js'
+import { createCartPricer } from '../cart/cart-pricer.js'
+import { type CartService, createCartService } from '../cart/cart-service.js'
+import { catalogVariantLookup } from '../cart/catalog-variant-lookup.js'
+import { type CatalogService, createCatalogService } from '../catalog/catalog-service.js'
+import { type CheckoutService, createCheckoutService } from '../checkout/checkout-service.js'
 import { systemClock } from '../clock/clock.js'
 import { ConfigError } from '../errors/error-classes.js'
 import { createEventBus, type EventBus } from '../events/event-bus.js'
 import { createIdGenerator } from '../ids/id-generator.js'
 import { defaultAllocationStrategy } from '../inventory/default-allocation-strategy.js'
+import { DEFAULT_RESERVATION_TTL_MS } from '../inventory/inventory-schemas.js'
 import { createInventoryService, type InventoryService } from '../inventory/inventory-service.js'
 import { consoleLogger } from '../logger/logger.js'
+import { createOrderService, type OrderService } from '../orders/order-service.js'
+import { createPromotionService, type PromotionService } from '../promotions/promotion-service.js'
+import { createShipmentService, type ShipmentService } from '../shipping/shipment-service.js'
+import { createShippingService, type ShippingService } from '../shipping/shipping-service.js'
+import { zoneRateProvider } from '../shipping/zone-rate-provider.js'
 import { toValidationIssues } from '../validation/parse-input.js'
 import { type CommerceConfig, commerceConfigSchema } from './commerce-config.js'
 
 /** The wired SDK: one object per app, shared by every request. */
 export interface Commerce {
   readonly inventory: InventoryService
+  readonly catalog: CatalogService
+  readonly promotions: PromotionService
+  /** Zones, methods, quotes, and shipments of orders with tracking. */
+  readonly shipping: ShippingService & ShipmentService
+  readonly cart: CartService
+  readonly checkout: CheckoutService
+  readonly orders: OrderService
   readonly events: EventBus
   /** Brings storage up to date. Idempotent; safe from several processes at once. */
   migrate(): Promise<void>
@@ -46,9 +65,84 @@ export function createCommerce(config: CommerceConfig): Commerce {
     reservationTtlMs: parsed.data.reservationTtlMs,
   })
 
+  const catalog = createCatalogService({
+    store: storage.catalog,
+    inventory: storage.inventory,
+    cache: parsed.data.cache ?? createMemoryCache(),
+    clock,
+    ids,
+    events,
+    logger,
+    productTtlMs: parsed.data.catalogCache?.productTtlMs,
+    listingTtlMs: parsed.data.catalogCache?.listingTtlMs,
+  })
+
+  const promotions = createPromotionService({ store: storage.promotions, clock, ids })
+
+  const shipping = createShippingService({
+    store: storage.shipping,
+    providers: [zoneRateProvider(storage.shipping), ...(parsed.data.shipping?.providers ?? [])],
+    clock,
+    ids,
+    logger,
+  })
+
+  const allocation = parsed.data.allocation ?? defaultAllocationStrategy
+  const providers = parsed.data.payments ?? []
+  const variants = catalogVariantLookup(storage.catalog)
+  const taxCalculator = parsed.data.tax ?? null
+  const pricesIncludeTax = parsed.data.pricesIncludeTax ?? false
+
+  const pricer = createCartPricer({
+    variants,
+    shipping,
+    promotions: storage.promotions,
+    taxCalculator,
+    pricesIncludeTax,
+    clock,
+  })
+  const cart = createCartService({
+    store: parsed.data.carts ?? storage.carts,
+    inventory: storage.inventory,
+    variants,
+    price: (c) => pricer(c),
+    checkPromo: async (c, code) => {
+      await pricer({ ...c, promoCode: code }, { strictPromotion: true })
+    },
+    clock,
+    ids,
+    events,
+    ttlMs: parsed.data.cartTtlMs,
+  })
+
+  const checkout = createCheckoutService({
+    storage,
+    allocation,
+    variants,
+    shipping,
+    taxCalculator,
+    pricesIncludeTax,
+    providers,
+    clock,
+    ids,
+    events,
+    logger,
+    reservationTtlMs: parsed.data.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS,
+  })
+
+  const providerMap = new Map(providers.map((p) => [p.id, p]))
+  const orders = createOrderService({ storage, providers: providerMap, clock, events, logger })
+  const shipments = createShipmentService({ storage, providers: providerMap, clock, ids, events })
+
   let closed = false
   return {
     inventory,
+    catalog,
+    promotions,
+    shipping: { ...shipping, ...shipments },
+    cart,
+    checkout,
+    orders,
     events,
     migrate: () => storage.migrate(),
     async close() {

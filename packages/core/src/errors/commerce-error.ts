@@ -18,6 +18,23 @@ export type CommerceErrorCode =
   | 'payment.declined'
   | 'payment.failed'
   | 'payment.requires_action'
+  | 'payment.invalid_state'
+  | 'payment.amount_exceeded'
+  | 'payment.provider_unavailable'
+  | 'cart.checked_out'
+  | 'promotion.invalid'
+  | 'promotion.not_yet_valid'
+  | 'promotion.expired'
+  | 'promotion.minimum_not_met'
+  | 'promotion.exhausted'
+  | 'shipping.method_unavailable'
+  | 'shipping.provider_failed'
+  | 'flash_sale.sold_out'
+  | 'flash_sale.already_admitted'
+  | 'flash_sale.not_started'
+  | 'flash_sale.ended'
+  | 'search.unavailable'
+  | 'search.failed'
 
 export type ErrorDetails = Readonly<Record<string, unknown>>
 

@@ -25,7 +25,7 @@ export class ConflictError extends CommerceError {
   constructor(
     message: string,
     details: Record<string, unknown> = {},
-    options?: { cause?: unknown; code?: 'conflict' | 'idempotency.conflict' },
+    options?: { cause?: unknown; code?: 'conflict' | 'idempotency.conflict' | 'cart.checked_out' },
   ) {
     super(options?.code ?? 'conflict', message, details, options)
   }
@@ -115,5 +115,26 @@ export class StorageError extends CommerceError {
     options?: { cause?: unknown },
   ) {
     super(code, message, details, options)
+  }
+}
+
+export type FlashSaleErrorCode = Extract<CommerceErrorCode, `flash_sale.${string}`>
+
+// A type alias, not an interface: CommerceError's details must be indexable.
+export type FlashSaleErrorDetails = {
+  readonly saleId: string
+  readonly customerId: string
+  /** `already_admitted`: admissions the customer holds and the sale's per-customer limit. */
+  readonly held?: number
+  readonly limit?: number
+  /** `not_started` / `ended`: the sale's window, ISO-8601. */
+  readonly startsAt?: string
+  readonly endsAt?: string
+}
+
+/** A flash-sale gate turned the customer away (sold out, limit reached, outside the window). */
+export class FlashSaleError extends CommerceError<FlashSaleErrorDetails> {
+  constructor(code: FlashSaleErrorCode, message: string, details: FlashSaleErrorDetails) {
+    super(code, message, details)
   }
 }

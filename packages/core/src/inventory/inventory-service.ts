@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock.js'
-import { InsufficientStockError, NotFoundError, ValidationError } from '../errors/error-classes.js'
+import { NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import type { AllocationStrategy } from '../ports/allocation-strategy.js'
@@ -31,9 +31,8 @@ import {
   type ReservationLine,
   type StockLevel,
 } from './inventory-types.js'
+import { planAndReserve, sumLines } from './plan-reservation.js'
 
-/** How often a reservation is planned again when a split plan went stale under concurrency. */
-const MAX_PLAN_ATTEMPTS = 4
 /** Reservations expired per store call by `releaseExpired`. */
 const EXPIRY_BATCH = 500
 
@@ -86,14 +85,6 @@ export interface InventoryService {
   /** Registers interest in a SKU's return to stock; `inventory.back_in_stock` lists subscribers. */
   subscribeBackInStock(input: StockSubscriptionInput): Promise<void>
   unsubscribeBackInStock(input: StockSubscriptionInput): Promise<void>
-}
-
-function sumLines(lines: readonly ReservationLine[]): ReservationLine[] {
-  const totals = new Map<string, number>()
-  for (const line of lines) totals.set(line.sku, (totals.get(line.sku) ?? 0) + line.quantity)
-  return [...totals]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([sku, quantity]) => ({ sku, quantity }))
 }
 
 export function createInventoryService(deps: InventoryServiceDeps): InventoryService {
@@ -228,48 +219,25 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
       const expiresAt = expiryFor(parsed, now)
       const id = ids('res')
       const reference = parsed.reference ?? null
-      const skus = lines.map((l) => l.sku)
-
-      for (let attempt = 1; ; attempt++) {
-        const snapshot = await store.getAllocationSnapshot(skus)
-        const items = new Map(snapshot.items.map((i) => [i.sku, i]))
-        const unknown = skus.find((sku) => !items.has(sku))
-        if (unknown !== undefined) throw new NotFoundError('sku', unknown)
-        const tracked = lines.filter((l) => items.get(l.sku)!.tracked)
-        const allocations = allocation({
-          lines: tracked,
-          levels: snapshot.levels,
-          items,
-          locations: snapshot.locations,
-        })
-        try {
-          const change = await store.createReservation({
-            id,
-            reference,
-            lines,
-            allocations,
-            expiresAt,
-            createdAt: now,
-          })
-          events.emit({
-            type: 'inventory.reserved',
-            reservationId: id,
-            reference,
-            lines,
-            expiresAt,
-            occurredAt: now,
-          })
-          const deltas = new Map(tracked.map((l) => [l.sku, -l.quantity]))
-          await publishStockCrossings(change.availableAfter, deltas, items)
-          return { id, expiresAt, lines, allocations, reference }
-        } catch (error) {
-          // With one location per SKU the store's re-check is the final word; a split plan may
-          // merely be stale because another reservation moved stock between read and apply.
-          const multiLocation = snapshot.locations.length > 1
-          if (!(error instanceof InsufficientStockError) || !multiLocation || attempt >= MAX_PLAN_ATTEMPTS)
-            throw error
-        }
-      }
+      const planned = await planAndReserve(store, allocation, {
+        id,
+        reference,
+        lines,
+        expiresAt,
+        createdAt: now,
+      })
+      const { allocations } = planned.reservation
+      events.emit({
+        type: 'inventory.reserved',
+        reservationId: id,
+        reference,
+        lines,
+        expiresAt,
+        occurredAt: now,
+      })
+      const deltas = new Map(planned.tracked.map((l) => [l.sku, -l.quantity]))
+      await publishStockCrossings(planned.change.availableAfter, deltas, planned.items)
+      return { id, expiresAt, lines, allocations, reference }
     },
 
     async commit(reservationId) {

@@ -41,6 +41,11 @@ export interface CartStore {
   findOpenForCustomer(customerId: string): Promise<CartRecord | null>
   /** Open carts with lines, idle since before `idleSince`, oldest first. */
   listAbandoned(idleSince: Date, limit: number): Promise<CartRecord[]>
+  /**
+   * Marks and returns up to `limit` abandoned carts not yet reported for their current idle spell,
+   * atomically, so each is reported once even with several processes sweeping.
+   */
+  claimAbandoned(idleSince: Date, at: Date, limit: number): Promise<CartRecord[]>
   /** Deletes up to `limit` carts whose expiry has passed. Returns how many. */
   deleteExpired(at: Date, limit: number): Promise<number>
 }

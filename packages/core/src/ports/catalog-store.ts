@@ -1,19 +1,41 @@
-import type { Money } from '../money/money.js'
+import type {
+  Category,
+  CategoryRef,
+  Product,
+  ProductImage,
+  ProductSort,
+  ProductStatus,
+  ProductSummary,
+  ProductVariant,
+  Review,
+  Seller,
+  UnitsSoldLine,
+  VariantPricing,
+} from '../catalog/catalog-types.js'
+import type { CurrencyCode } from '../money/currencies.js'
 
-export type ProductStatus = 'draft' | 'active' | 'archived'
-
-export interface ProductVariantRecord {
+/**
+ * A position in a keyset-paginated listing: the last row's sort key (as text the adapter chose,
+ * exact, e.g. a timestamp with microseconds) and its id, the tie-breaker. The service turns it into
+ * an opaque string for callers.
+ */
+export interface KeysetCursor {
+  readonly sort: string
+  readonly key: string
   readonly id: string
-  readonly productId: string
-  readonly sku: string
-  /** Option values, e.g. `{ size: 'M', colour: 'red' }`. */
-  readonly options: Readonly<Record<string, string>>
-  /** One price per currency. */
-  readonly prices: readonly Money[]
-  readonly weightGrams: number
 }
 
-export interface ProductRecord {
+export interface NewVariant extends Omit<ProductVariant, 'id'> {
+  /** Used for a new SKU; a SKU the product already has keeps its variant id. */
+  readonly id: string
+}
+
+export interface NewImage extends ProductImage {
+  readonly id: string
+}
+
+/** A product to insert. Images are normalised: sorted by position, exactly one primary. */
+export interface NewProduct {
   readonly id: string
   readonly slug: string
   readonly name: string
@@ -23,47 +45,118 @@ export interface ProductRecord {
   readonly sellerId: string | null
   readonly tags: readonly string[]
   readonly attributes: Readonly<Record<string, string>>
-  readonly images: readonly {
-    readonly url: string
-    readonly alt: string
-    readonly position: number
-    readonly primary: boolean
-  }[]
-  readonly variants: readonly ProductVariantRecord[]
+  readonly variants: readonly NewVariant[]
+  readonly images: readonly NewImage[]
+  /** The currency of the first variant's first price as given; set whenever `variants` is. */
+  readonly primaryCurrency: CurrencyCode
   readonly createdAt: Date
-  readonly updatedAt: Date
 }
 
-export interface CategoryRecord {
-  readonly id: string
-  readonly slug: string
-  readonly name: string
-  readonly parentId: string | null
+/** Fields to change; absent fields keep their value. `variants` and `images` replace all. */
+export type ProductPatch = Partial<Omit<NewProduct, 'id' | 'createdAt'>>
+
+/** A product with the records it refers to, read in one round trip. */
+export interface StoredProduct extends Product {
+  readonly category: CategoryRef | null
+  /** Root first, ending with the category itself. */
+  readonly categoryPath: readonly CategoryRef[]
+  readonly seller: Seller | null
 }
 
-/** Cursor-paginated browse query; the cursor is opaque to callers. */
 export interface ProductListQuery {
+  readonly status: ProductStatus
+  /** The category or any descendant. */
   readonly categoryId?: string
-  readonly priceMin?: Money
-  readonly priceMax?: Money
-  readonly inStock?: boolean
   readonly sellerId?: string
+  /** Every one of these tags. */
   readonly tags?: readonly string[]
-  readonly sort: 'newest' | 'price_asc' | 'price_desc' | 'popular' | 'rating'
-  readonly cursor?: string
+  /** Restricts to products priced in it; `price` on items is in it. Required for price sorts and bounds. */
+  readonly currency?: CurrencyCode
+  /** Bounds on the product's lowest price in `currency`, minor units, inclusive. */
+  readonly priceMin?: number
+  readonly priceMax?: number
+  readonly inStock?: boolean
+  readonly sort: ProductSort
+  /** Continue after this row; its `sort` equals `sort` (the service checks). */
+  readonly after?: KeysetCursor
   readonly limit: number
+  /** Count all matches too; false when the caller already knows the total. */
+  readonly countTotal: boolean
 }
+
+export interface ProductListResult {
+  readonly items: ProductSummary[]
+  /** Null when `countTotal` was false. */
+  readonly total: number | null
+  readonly next: KeysetCursor | null
+}
+
+export type NewReview = Omit<Review, 'verifiedPurchase'>
 
 /**
- * Persistence of products, categories and reviews. Writes enqueue search-index work in the same
- * transaction (the outbox). Catalog reads may be served from replicas and caches.
+ * Persistence of sellers, categories, products and reviews. Every write that changes a product
+ * enqueues search-index work in the same transaction (the outbox). Reads may be served from
+ * replicas. Contract: `@souk/core/testing`'s `catalogStoreSuite`.
  */
 export interface CatalogStore {
-  saveProduct(product: ProductRecord): Promise<void>
-  getProduct(idOrSlug: string): Promise<ProductRecord | null>
-  listProducts(
-    query: ProductListQuery,
-  ): Promise<{ items: ProductRecord[]; total: number; nextCursor: string | null }>
-  saveCategory(category: CategoryRecord): Promise<void>
-  listCategories(): Promise<CategoryRecord[]>
+  /** Throws `ConflictError` for a taken slug. */
+  insertSeller(seller: Seller): Promise<void>
+  /** Throws `ConflictError` for a taken slug. `path` is computed by the caller from the parent's. */
+  insertCategory(category: Category): Promise<void>
+  getCategory(id: string): Promise<Category | null>
+  /** Every category, ordered by depth, position, name, id. */
+  listCategories(): Promise<Category[]>
+
+  /**
+   * Inserts a product with its variants, prices and images. Throws `ConflictError` (details
+   * `{ field: 'slug' | 'sku' }`) for a taken slug or SKU and `NotFoundError` for an unknown
+   * category or seller; nothing is written then.
+   */
+  insertProduct(product: NewProduct): Promise<void>
+  /**
+   * Applies `patch` under a lock on the product row and sets `updatedAt` to `at`. Returns the slug
+   * and status before the change, or null for an unknown product. Errors as for `insertProduct`;
+   * a SKU that belongs to another product is a conflict.
+   */
+  updateProduct(
+    id: string,
+    patch: ProductPatch,
+    at: Date,
+  ): Promise<{ previousSlug: string; previousStatus: ProductStatus } | null>
+  /** By id, else by slug. Null when neither matches. */
+  getProduct(idOrSlug: string): Promise<StoredProduct | null>
+  /** One page in keyset order (sort key, then id); never an OFFSET scan. */
+  listProducts(query: ProductListQuery): Promise<ProductListResult>
+  /** Pricing of the given SKUs in one query; unknown SKUs are absent. */
+  getVariantsBySku(skus: readonly string[], currency: CurrencyCode): Promise<VariantPricing[]>
+  /**
+   * Adds sold quantities to products' units sold in one statement, locking product rows in id
+   * order so concurrent checkouts never deadlock. Lines naming unknown SKUs or products are ignored.
+   * Call it with the stores of the transaction that commits the sale.
+   */
+  addUnitsSold(lines: readonly UnitsSoldLine[]): Promise<void>
+
+  /**
+   * Inserts a review, sets its verified-purchase flag from the customer's orders, and adds it to
+   * the product's rating count and sum in the same statement. Throws `ConflictError` when the
+   * customer already reviewed the product, `NotFoundError` for an unknown or draft product.
+   */
+  insertReview(review: NewReview): Promise<Review>
+  /** Newest first. */
+  listReviews(
+    productId: string,
+    after: KeysetCursor | null,
+    limit: number,
+  ): Promise<{ items: Review[]; next: KeysetCursor | null }>
+
+  /** Active products most often in the same purchased orders as `productId`. */
+  frequentlyBoughtTogether(
+    productId: string,
+    options: { limit: number; currency: CurrencyCode | null },
+  ): Promise<ProductSummary[]>
+  /** Active products of the same category whose lowest price in the product's primary currency is within ±20%. */
+  similarProducts(
+    productId: string,
+    options: { limit: number; currency: CurrencyCode | null },
+  ): Promise<ProductSummary[]>
 }

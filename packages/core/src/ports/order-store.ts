@@ -105,7 +105,7 @@ export interface OrderStore {
     to: Date,
     limit: number,
   ): Promise<{ productId: string; name: string; units: number; revenue: Money }[]>
-  /** Orders in `status` last changed before `updatedBefore`, oldest first: recovery's work list. */
+  /** Orders in `status` last changed at or before `updatedBefore`, oldest first: recovery's work list. */
   listStale(status: OrderStatus, updatedBefore: Date, limit: number): Promise<OrderRecord[]>
   /** Adds returned quantity to a line; fails (false) if it would exceed the ordered quantity. */
   addReturnedQuantity(lineId: string, quantity: number): Promise<boolean>

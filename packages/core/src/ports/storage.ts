@@ -1,14 +1,28 @@
 import type { CartStore } from './cart-store.js'
+import type { CatalogStore } from './catalog-store.js'
 import type { IdempotencyStore } from './idempotency-store.js'
 import type { InventoryStore } from './inventory-store.js'
 import type { OrderStore } from './order-store.js'
+import type { OutboxStore } from './outbox-store.js'
+import type { PaymentRecordStore } from './payment-record-store.js'
+import type { PromotionStore } from './promotion-store.js'
+import type { SearchIndex } from './search-index.js'
+import type { ShipmentStore } from './shipment-store.js'
+import type { ShippingStore } from './shipping-store.js'
 
 /** The stores that can take part in one transaction. */
 export interface StorageStores {
   readonly inventory: InventoryStore
+  readonly catalog: CatalogStore
   readonly orders: OrderStore
   readonly idempotency: IdempotencyStore
   readonly carts: CartStore
+  readonly payments: PaymentRecordStore
+  readonly shipments: ShipmentStore
+  readonly promotions: PromotionStore
+  readonly shipping: ShippingStore
+  /** The transactional outbox: enqueue here in the same transaction as the change it announces. */
+  readonly outbox: OutboxStore
 }
 
 /**
@@ -26,4 +40,9 @@ export interface Storage extends StorageStores {
   transaction<T>(work: (stores: StorageStores) => Promise<T>): Promise<T>
   /** Releases connections the adapter opened itself; injected clients are left open. */
   close(): Promise<void>
+  /**
+   * A search index over the same database, if the adapter has one (Postgres full-text search);
+   * `createCommerce` uses it when no `search` is configured. Not part of transactions.
+   */
+  readonly search?: SearchIndex
 }

@@ -99,6 +99,30 @@ export function cartStoreSuite(
       assert.ok(!list.some((c) => c.id === empty.id || c.id === converted.id))
     })
 
+    it('reports each abandoned cart once per idle spell, even to racing sweepers', async () => {
+      const store = await makeStore()
+      const old = new Date(Date.UTC(2020, 0, 1))
+      const cart = newCart({ updatedAt: old, lines: [{ sku: 'A', quantity: 1, addedAt: old }] })
+      await store.insert(cart)
+      const cutoff = new Date(Date.UTC(2020, 0, 2))
+      const sweptAt = new Date(Date.UTC(2020, 0, 3))
+      const sweeps = await Promise.all(
+        Array.from({ length: 5 }, () => store.claimAbandoned(cutoff, sweptAt, 1000)),
+      )
+      assert.equal(sweeps.flat().filter((c) => c.id === cart.id).length, 1)
+      assert.equal(
+        (await store.claimAbandoned(cutoff, sweptAt, 1000)).filter((c) => c.id === cart.id).length,
+        0,
+      )
+      // The shopper comes back, edits, and leaves again: a new idle spell is reported again.
+      const edited = await store.save({ ...cart, updatedAt: new Date(Date.UTC(2020, 0, 4)) }, 1)
+      const later = new Date(Date.UTC(2020, 0, 6))
+      assert.equal(
+        (await store.claimAbandoned(later, later, 1000)).filter((c) => c.id === edited.id).length,
+        1,
+      )
+    })
+
     it('deletes expired carts', async () => {
       const store = await makeStore()
       const gone = newCart({ expiresAt: new Date(Date.UTC(2020, 0, 1)) })

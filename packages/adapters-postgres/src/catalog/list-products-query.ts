@@ -1,0 +1,192 @@
+import {
+  type KeysetCursor,
+  type ProductListQuery,
+  type ProductSort,
+  PURCHASED_ORDER_STATUSES,
+  ValidationError,
+} from '@souk/core'
+import { type RawBuilder, sql } from 'kysely'
+import type { SummaryRow } from './row-mappers.js'
+
+/** A page row: the summary plus its sort key as exact text, for the next cursor. */
+export interface PageRow extends SummaryRow {
+  sort_key: string
+}
+
+/**
+ * Whether product `p` has a variant that can be bought now: untracked or backorderable, or with
+ * stock at some location. Per location `on_hand - reserved` never goes below 0 for SKUs that do
+ * not backorder, so "some location has more on hand than reserved" is "available > 0".
+ */
+export function inStockSql(schema: string): RawBuilder<boolean> {
+  const t = (name: string) => sql.id(schema, name)
+  return sql<boolean>`exists (
+    select 1 from ${t('product_variants')} v
+    join ${t('inventory_items')} ii on ii.sku = v.sku
+    where v.product_id = p.id
+      and (not ii.tracked or ii.allow_backorder
+        or exists (select 1 from ${t('stock_levels')} sl where sl.sku = v.sku and sl.on_hand > sl.reserved)))`
+}
+
+/** The product columns a page query selects, before the summary's per-row extras are added. */
+export function baseColumnsSql(): RawBuilder<unknown> {
+  return sql`p.id, p.slug, p.name, p.status, p.category_id, p.seller_id, p.tags, p.units_sold,
+    p.rating_count, p.rating_sum, p.rating_avg, p.created_at`
+}
+
+/**
+ * Turns the rows of `inner` (at most a page, selecting {@link baseColumnsSql} and any `extra`
+ * columns) into {@link SummaryRow}s: prices, primary image and stock are computed only for those
+ * rows. Done outside `inner` on purpose: inside, the planner sizes the per-row subqueries by the
+ * whole filtered table rather than the page, and hashes every variant and stock level instead.
+ * `order` re-applies the inner order (a subquery's order does not survive a join).
+ */
+export function summarySql<R extends SummaryRow>(
+  schema: string,
+  inner: RawBuilder<unknown>,
+  order: RawBuilder<unknown>,
+  extra: RawBuilder<unknown> = sql``,
+): RawBuilder<R> {
+  const t = (name: string) => sql.id(schema, name)
+  return sql<R>`select p.id, p.slug, p.name, p.status, p.category_id, p.seller_id, p.tags, p.units_sold,
+    p.rating_count, p.rating_sum, p.created_at${extra},
+    (select coalesce(jsonb_agg(jsonb_build_array(x.currency, x.min_amount) order by x.currency), '[]')
+      from ${t('product_prices')} x where x.product_id = p.id) as prices,
+    (select jsonb_build_array(i.url, i.alt) from ${t('product_images')} i
+      where i.product_id = p.id order by i.is_primary desc, i.position, i.id limit 1) as image,
+    ${inStockSql(schema)} as in_stock
+    from (${inner}) p
+    order by ${order}`
+}
+
+interface SortSpec {
+  /** The sort key as exact text. */
+  readonly key: RawBuilder<string>
+  /** `(key, id) <op> (cursor)`; `<` for descending orders. */
+  readonly after: (cursor: KeysetCursor) => RawBuilder<boolean>
+  readonly order: RawBuilder<unknown>
+  /** The same order over the page subquery's columns. */
+  readonly outerOrder: RawBuilder<unknown>
+  /** What a cursor key must look like, checked before it reaches SQL. */
+  readonly keyPattern: RegExp
+}
+
+const INTEGER = /^\d{1,19}$/
+/** The text `isoMicros` produces. */
+const TIMESTAMP = /^\d{4,6}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/
+const DECIMAL = /^\d{1,20}(\.\d{1,20})?$/
+const ID = /^[A-Za-z0-9_-]{1,100}$/
+
+/** A timestamptz as UTC ISO-8601 with microseconds: exact, so a keyset cursor never skips a row. */
+export function isoMicros(column: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+}
+
+function sortSpec(sort: ProductSort): SortSpec {
+  switch (sort) {
+    case 'newest':
+      return {
+        key: isoMicros(sql`p.created_at`),
+        after: (c) => sql<boolean>`(p.created_at, p.id) < (${c.key}::timestamptz, ${c.id})`,
+        order: sql`p.created_at desc, p.id desc`,
+        outerOrder: sql`p.created_at desc, p.id desc`,
+        keyPattern: TIMESTAMP,
+      }
+    case 'popular':
+      return {
+        key: sql<string>`p.units_sold::text`,
+        after: (c) => sql<boolean>`(p.units_sold, p.id) < (${c.key}::bigint, ${c.id})`,
+        order: sql`p.units_sold desc, p.id desc`,
+        outerOrder: sql`p.units_sold desc, p.id desc`,
+        keyPattern: INTEGER,
+      }
+    case 'rating':
+      return {
+        key: sql<string>`p.rating_avg::text`,
+        after: (c) => sql<boolean>`(p.rating_avg, p.id) < (${c.key}::numeric, ${c.id})`,
+        order: sql`p.rating_avg desc, p.id desc`,
+        outerOrder: sql`p.rating_avg desc, p.id desc`,
+        keyPattern: DECIMAL,
+      }
+    case 'price_asc':
+      return {
+        key: sql<string>`pr.min_amount::text`,
+        after: (c) => sql<boolean>`(pr.min_amount, pr.product_id) > (${c.key}::bigint, ${c.id})`,
+        order: sql`pr.min_amount, pr.product_id`,
+        outerOrder: sql`p.price_key, p.id`,
+        keyPattern: INTEGER,
+      }
+    case 'price_desc':
+      return {
+        key: sql<string>`pr.min_amount::text`,
+        after: (c) => sql<boolean>`(pr.min_amount, pr.product_id) < (${c.key}::bigint, ${c.id})`,
+        order: sql`pr.min_amount desc, pr.product_id desc`,
+        outerOrder: sql`p.price_key desc, p.id desc`,
+        keyPattern: INTEGER,
+      }
+  }
+}
+
+function checkCursor(cursor: KeysetCursor, spec: SortSpec): void {
+  if (!spec.keyPattern.test(cursor.key) || !ID.test(cursor.id)) {
+    throw new ValidationError('Invalid cursor: not a cursor this API returned', [
+      { path: 'cursor', message: 'not a cursor this API returned' },
+    ])
+  }
+}
+
+export interface ListProductsSql {
+  readonly page: RawBuilder<PageRow>
+  /** Null when the query did not ask for a total. */
+  readonly count: RawBuilder<{ total: string | number | bigint }> | null
+}
+
+/**
+ * The listing's SQL: one page in keyset order (`limit + 1` rows, the extra one says whether a next
+ * page exists) and the matching count. Exported so tests can EXPLAIN exactly what the store runs.
+ * Throws `ValidationError` for a cursor of another sort or a malformed one.
+ */
+export function listProductsSql(schema: string, query: ProductListQuery): ListProductsSql {
+  const t = (name: string) => sql.id(schema, name)
+  const spec = sortSpec(query.sort)
+  const priceSort = query.sort === 'price_asc' || query.sort === 'price_desc'
+  if (priceSort && query.currency === undefined) {
+    throw new ValidationError('Invalid product query: a price sort needs a currency', [
+      { path: 'currency', message: 'a price sort needs a currency' },
+    ])
+  }
+  if (query.after) checkCursor(query.after, spec)
+
+  const where: RawBuilder<unknown>[] = [sql`p.status = ${query.status}`]
+  // Joining the per-currency price also restricts the listing to products sold in that currency.
+  const join =
+    query.currency === undefined
+      ? sql``
+      : sql`join ${t('product_prices')} pr on pr.product_id = p.id and pr.currency = ${query.currency} and pr.status = ${query.status}`
+  if (query.categoryId !== undefined) where.push(sql`p.category_path @> array[${query.categoryId}]::text[]`)
+  if (query.sellerId !== undefined) where.push(sql`p.seller_id = ${query.sellerId}`)
+  if (query.tags !== undefined && query.tags.length > 0) where.push(sql`p.tags @> ${[...query.tags]}::text[]`)
+  if (query.priceMin !== undefined) where.push(sql`pr.min_amount >= ${query.priceMin}`)
+  if (query.priceMax !== undefined) where.push(sql`pr.min_amount <= ${query.priceMax}`)
+  if (query.inStock !== undefined)
+    where.push(query.inStock ? inStockSql(schema) : sql`not ${inStockSql(schema)}`)
+  const filters = sql.join(where, sql` and `)
+  const keyset = query.after ? sql` and ${spec.after(query.after)}` : sql``
+
+  const priceKey = query.currency === undefined ? sql`null::bigint` : sql`pr.min_amount`
+  const inner = sql`select ${baseColumnsSql()}, ${priceKey} as price_key, ${spec.key} as sort_key
+    from ${t('products')} p ${join}
+    where ${filters}${keyset}
+    order by ${spec.order}
+    limit ${query.limit + 1}`
+  const page = summarySql<PageRow>(schema, inner, spec.outerOrder, sql`, p.sort_key`)
+  const count = query.countTotal
+    ? sql<{ total: string }>`select count(*) as total from ${t('products')} p ${join} where ${filters}`
+    : null
+  return { page, count }
+}
+
+/** Statuses of orders that count as purchases, as a SQL array. */
+export function purchasedStatusesSql(): RawBuilder<string[]> {
+  return sql<string[]>`${[...PURCHASED_ORDER_STATUSES]}::text[]`
+}

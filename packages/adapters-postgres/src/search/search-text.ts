@@ -1,0 +1,165 @@
+/**
+ * Turning shopper text into a Postgres tsquery. Pure functions: the SQL around them only looks
+ * words up in the vocabulary (`search_terms`).
+ */
+
+/** Words beyond this many are ignored; a product name never needs more, and each costs a lookup. */
+export const MAX_QUERY_WORDS = 12
+
+const quote = (word: string) => `'${word}'`
+/** Only such words are ever quoted into a tsquery, whatever the vocabulary holds. */
+const isPlainWord = (word: string) => /^[\p{L}\p{M}\p{N}]+$/u.test(word)
+
+export interface QueryWord {
+  /** Lower-case letters and digits only, so it can be quoted into a tsquery safely. */
+  readonly word: string
+  /** Written `-word`: documents containing it are excluded. */
+  readonly negated: boolean
+}
+
+/** What the vocabulary knows about one positive word. */
+export interface WordLookup {
+  /** Some indexed document contains exactly this word. */
+  readonly exact: boolean
+  /** The most common indexed words that start with it (not the word itself). */
+  readonly completions: readonly string[]
+  /** The most similar indexed word by trigram similarity, when neither of the above matched. */
+  readonly correction: string | null
+}
+
+/**
+ * Splits text into words: Unicode letters and digits, lower-cased; everything else separates.
+ * A chunk starting with `-` is negated. Repeats are dropped; at most {@link MAX_QUERY_WORDS}.
+ */
+export function tokenizeQuery(text: string): QueryWord[] {
+  const words: QueryWord[] = []
+  const seen = new Set<string>()
+  for (const chunk of text.normalize('NFKC').toLowerCase().split(/\s+/u)) {
+    const negated = chunk.length > 1 && chunk.startsWith('-')
+    for (const word of chunk.split(/[^\p{L}\p{M}\p{N}]+/u)) {
+      if (!isPlainWord(word) || words.length >= MAX_QUERY_WORDS) continue
+      const id = `${negated ? '-' : '+'}${word}`
+      if (seen.has(id)) continue
+      seen.add(id)
+      words.push({ word, negated })
+    }
+  }
+  return words
+}
+
+/**
+ * Builds `to_tsquery` input from the words and what the vocabulary said about the positive ones
+ * (`lookups[i]` belongs to the i-th positive word). Words are ANDed; an exact word matches itself
+ * (the last one also as a prefix, for search as you type); a word that only starts indexed words
+ * matches as a prefix or as its most common completions; an unknown word is replaced by its
+ * correction. Returns null when nothing is left to search for.
+ */
+export function buildTsquery(
+  words: readonly QueryWord[],
+  lookups: readonly WordLookup[],
+): { tsquery: string; corrected: string | null } | null {
+  const clauses: string[] = []
+  const shown: string[] = []
+  let corrected = false
+  const positives = words.filter((w) => !w.negated)
+  const lastPositive = positives[positives.length - 1]
+  let i = 0
+  for (const w of words) {
+    if (w.negated) {
+      clauses.push(`!${quote(w.word)}`)
+      shown.push(`-${w.word}`)
+      continue
+    }
+    const found = lookups[i++]
+    const completions = (found?.completions ?? []).filter(isPlainWord)
+    const correction = found?.correction != null && isPlainWord(found.correction) ? found.correction : null
+    const lookup = { exact: found?.exact ?? false, completions, correction }
+    if (lookup.exact) {
+      clauses.push(w === lastPositive ? `${quote(w.word)}:*` : quote(w.word))
+      shown.push(w.word)
+    } else if (lookup.completions.length > 0) {
+      clauses.push(`( ${[`${quote(w.word)}:*`, ...lookup.completions.map(quote)].join(' | ')} )`)
+      shown.push(w.word)
+    } else if (lookup.correction !== null) {
+      clauses.push(quote(lookup.correction))
+      shown.push(lookup.correction)
+      corrected = true
+    } else {
+      // Unknown and uncorrectable: it stays, so the query honestly matches nothing.
+      clauses.push(quote(w.word))
+      shown.push(w.word)
+    }
+  }
+  if (clauses.length === 0) return null
+  return { tsquery: clauses.join(' & '), corrected: corrected ? shown.join(' ') : null }
+}
+
+/** Shortest word allowed one typo, and two; the same defaults as Typesense's min_len_1typo/2typo. */
+export const MIN_LENGTH_ONE_TYPO = 4
+export const MIN_LENGTH_TWO_TYPOS = 7
+
+/** Typos tolerated in a word of this many characters: 0 below 4, 1 below 7, else 2. */
+export function allowedTypos(length: number): number {
+  return length >= MIN_LENGTH_TWO_TYPOS ? 2 : length >= MIN_LENGTH_ONE_TYPO ? 1 : 0
+}
+
+/**
+ * Edits (insert, delete, substitute, swap two neighbours) between two words, stopping early once
+ * it exceeds `max` (then returns `max + 1`). Optimal string alignment over code points.
+ */
+export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINITY): number {
+  const x = [...a]
+  const y = [...b]
+  if (Math.abs(x.length - y.length) > max) return max + 1
+  let before = new Array<number>(y.length + 1).fill(0)
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i]
+    let rowMin = i
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1
+      let d = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + cost,
+      )
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) {
+        d = Math.min(d, (before[j - 2] as number) + 1)
+      }
+      current.push(d)
+      rowMin = Math.min(rowMin, d)
+    }
+    if (rowMin > max) return max + 1
+    before = previous
+    previous = current
+  }
+  return previous[y.length] as number
+}
+
+/** A vocabulary word close to a misspelt one, as the trigram lookup found it. */
+export interface CorrectionCandidate {
+  readonly term: string
+  readonly similarity: number
+  readonly docCount: number
+}
+
+/**
+ * Chooses the correction of `word`: among the trigram candidates, those within the typos its
+ * length allows, fewest edits first, then the most similar, then the most common.
+ */
+export function pickCorrection(word: string, candidates: readonly CorrectionCandidate[]): string | null {
+  const max = allowedTypos([...word].length)
+  if (max === 0) return null
+  let best: { term: string; distance: number; similarity: number; docCount: number } | null = null
+  for (const c of candidates) {
+    const distance = editDistance(word, c.term, max)
+    if (distance > max || distance === 0) continue
+    const better =
+      best === null ||
+      distance < best.distance ||
+      (distance === best.distance &&
+        (c.similarity > best.similarity || (c.similarity === best.similarity && c.docCount > best.docCount)))
+    if (better) best = { term: c.term, distance, similarity: c.similarity, docCount: c.docCount }
+  }
+  return best?.term ?? null
+}

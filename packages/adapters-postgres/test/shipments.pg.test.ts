@@ -1,0 +1,117 @@
+import {
+  type Commerce,
+  createCommerce,
+  createManualClock,
+  createTestPaymentProvider,
+  isCommerceError,
+  silentLogger,
+  type TestPaymentProvider,
+} from '@souk/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { postgresFixture, type StorageFixture } from './support.js'
+
+let fixture: StorageFixture
+let commerce: Commerce
+let payments: TestPaymentProvider
+
+beforeAll(async () => {
+  fixture = await postgresFixture('shipments', 10)
+  const clock = createManualClock(new Date('2026-07-01T08:00:00Z'))
+  payments = createTestPaymentProvider({ clock })
+  commerce = createCommerce({ storage: fixture.storage, clock, logger: silentLogger, payments: [payments] })
+})
+afterAll(async () => {
+  await commerce.close()
+  await fixture.close()
+})
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => 'resolved',
+    (e: unknown) => (isCommerceError(e) ? e.code : String(e)),
+  )
+}
+
+describe('shipments', () => {
+  it('ships in parts, captures on the first parcel, and delivers the order when every parcel arrives', async () => {
+    for (const sku of ['SHIP-A', 'SHIP-B']) {
+      await commerce.catalog.createProduct({
+        slug: sku.toLowerCase(),
+        name: sku,
+        status: 'active',
+        variants: [{ sku, prices: [{ amount: 1000, currency: 'USD' }] }],
+      })
+      await commerce.inventory.setStock({ sku, onHand: 5 })
+    }
+    const cart = await commerce.cart.create({
+      currency: 'USD',
+      email: 's@example.com',
+      customerId: 'cus_ship',
+    })
+    await commerce.cart.addItem({ cartId: cart.id, customerId: 'cus_ship', sku: 'SHIP-A', quantity: 2 })
+    await commerce.cart.addItem({ cartId: cart.id, customerId: 'cus_ship', sku: 'SHIP-B', quantity: 1 })
+    const { order } = await commerce.checkout.placeOrder({
+      cartId: cart.id,
+      customerId: 'cus_ship',
+      idempotencyKey: 'ship-order-1',
+      payment: { method: 'pm_card_visa' },
+    })
+    const lineA = order.lines.find((l) => l.sku === 'SHIP-A')!
+    const first = await commerce.shipping.createShipment({
+      orderId: order.id,
+      carrier: 'DHL',
+      trackingNumber: 'JD01',
+      lines: [{ lineId: lineA.id, quantity: 1 }],
+    })
+    expect((await commerce.orders.get({ orderId: order.id })).status).toBe('partially_shipped')
+    expect(payments.payments().find((p) => p.orderId === order.id)?.status).toBe('captured')
+    expect(
+      await codeOf(
+        commerce.shipping.createShipment({
+          orderId: order.id,
+          carrier: 'DHL',
+          trackingNumber: 'JD02',
+          lines: [{ lineId: lineA.id, quantity: 2 }],
+        }),
+      ),
+    ).toBe('validation.failed')
+    const second = await commerce.shipping.createShipment({
+      orderId: order.id,
+      carrier: 'UPS',
+      trackingNumber: '1Z99',
+    })
+    expect(second.lines).toHaveLength(2)
+    expect((await commerce.orders.get({ orderId: order.id })).status).toBe('shipped')
+    expect(
+      await codeOf(
+        commerce.shipping.createShipment({ orderId: order.id, carrier: 'UPS', trackingNumber: '1Z98' }),
+      ),
+    ).toBe('order.invalid_transition')
+    await commerce.shipping.addTrackingEvent({
+      shipmentId: first.id,
+      status: 'in_transit',
+      description: 'Left the hub',
+      location: 'Leipzig',
+    })
+    await commerce.shipping.addTrackingEvent({ shipmentId: first.id, status: 'delivered' })
+    expect((await commerce.orders.get({ orderId: order.id })).status).toBe('shipped')
+    await commerce.shipping.addTrackingEvent({ shipmentId: second.id, status: 'delivered' })
+    expect((await commerce.orders.get({ orderId: order.id })).status).toBe('delivered')
+    const listed = await commerce.shipping.listShipments({ orderId: order.id, customerId: 'cus_ship' })
+    expect(listed.map((s) => [s.trackingNumber, s.status, s.tracking.length])).toEqual([
+      ['JD01', 'delivered', 2],
+      ['1Z99', 'delivered', 1],
+    ])
+    expect(
+      await codeOf(commerce.shipping.listShipments({ orderId: order.id, customerId: 'cus_other' })),
+    ).toBe('not_found')
+    expect(
+      await codeOf(
+        commerce.shipping.addTrackingEvent({
+          shipmentId: 'shp_01JZZZZZZZZZZZZZZZZZZZZZZZ',
+          status: 'delivered',
+        }),
+      ),
+    ).toBe('not_found')
+  })
+})

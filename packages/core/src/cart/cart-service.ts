@@ -1,0 +1,334 @@
+import type { Clock } from '../clock/clock.js'
+import { isCommerceError } from '../errors/commerce-error.js'
+import {
+  ConflictError,
+  InsufficientStockError,
+  NotFoundError,
+  ValidationError,
+} from '../errors/error-classes.js'
+import type { EventBus } from '../events/event-bus.js'
+import type { IdGenerator } from '../ids/id-generator.js'
+import type { CartRecord, CartStore } from '../ports/cart-store.js'
+import type { InventoryStore } from '../ports/inventory-store.js'
+import { parseInput } from '../validation/parse-input.js'
+import {
+  type AddItemInput,
+  type ApplyPromoInput,
+  addItemSchema,
+  applyPromoSchema,
+  type CartRef,
+  type CreateCartInput,
+  cartRefSchema,
+  createCartSchema,
+  DEFAULT_CART_TTL_MS,
+  type ListAbandonedInput,
+  listAbandonedSchema,
+  MAX_CART_LINE_QUANTITY,
+  MAX_CART_LINES,
+  type MergeCartsInput,
+  mergeCartsSchema,
+  type RemoveItemInput,
+  removeItemSchema,
+  type SetEmailInput,
+  type SetShippingAddressInput,
+  type SetShippingMethodInput,
+  setEmailSchema,
+  setShippingAddressSchema,
+  setShippingMethodSchema,
+  type UpdateItemInput,
+  updateItemSchema,
+} from './cart-schemas.js'
+import type { CartView, VariantLookup } from './cart-types.js'
+
+/** Attempts at a compare-and-set save before a busy cart is reported as a conflict. */
+const MAX_SAVE_ATTEMPTS = 25
+
+/** Turns a stored cart into what callers see: current prices and totals. */
+export type CartPricer = (cart: CartRecord) => Promise<CartView>
+
+/** Checks a promo code can apply to the cart now; throws a typed promotion error otherwise. */
+export type PromoCheck = (cart: CartRecord, code: string) => Promise<void>
+
+export interface CartServiceDeps {
+  readonly store: CartStore
+  readonly inventory: InventoryStore
+  readonly variants: VariantLookup
+  readonly price: CartPricer
+  readonly checkPromo: PromoCheck
+  readonly clock: Clock
+  readonly ids: IdGenerator
+  readonly events: EventBus
+  /** Idle time after which a cart expires. Default 30 days. */
+  readonly ttlMs?: number
+}
+
+/** `commerce.cart`: guest and customer carts. Stock is checked on add, never reserved. */
+export interface CartService {
+  create(input: CreateCartInput): Promise<CartView>
+  /** Throws `NotFoundError` for unknown or expired carts and for another customer's cart. */
+  get(input: CartRef): Promise<CartView>
+  /** Adds to the line of that SKU (or creates it). Checks the SKU is sellable and in stock. */
+  addItem(input: AddItemInput): Promise<CartView>
+  /** Sets a line's quantity; 0 or less removes it. */
+  updateItem(input: UpdateItemInput): Promise<CartView>
+  removeItem(input: RemoveItemInput): Promise<CartView>
+  clear(input: CartRef): Promise<CartView>
+  setEmail(input: SetEmailInput): Promise<CartView>
+  setShippingAddress(input: SetShippingAddressInput): Promise<CartView>
+  setShippingMethod(input: SetShippingMethodInput): Promise<CartView>
+  applyPromoCode(input: ApplyPromoInput): Promise<CartView>
+  removePromoCode(input: CartRef): Promise<CartView>
+  /**
+   * On sign-in: moves a guest cart's lines into the customer's open cart (quantities of the same
+   * SKU add up), or makes the guest cart the customer's when they have none. Returns the result.
+   */
+  merge(input: MergeCartsInput): Promise<CartView>
+  /** Carts with items idle for `idleForMs` (default 1 hour), oldest first. */
+  listAbandoned(input?: ListAbandonedInput): Promise<CartView[]>
+  /** Raises `cart.abandoned` once per idle spell for each abandoned cart; safe from many processes. */
+  notifyAbandoned(input?: ListAbandonedInput): Promise<{ notified: number }>
+  /** Deletes expired carts; run it on a timer. */
+  deleteExpired(): Promise<{ deleted: number }>
+}
+
+export function createCartService(deps: CartServiceDeps): CartService {
+  const { store, inventory, variants, price, clock, ids, events } = deps
+  const ttl = deps.ttlMs ?? DEFAULT_CART_TTL_MS
+
+  async function load(cartId: string, customerId: string | undefined): Promise<CartRecord> {
+    const cart = await store.get(cartId)
+    // Another customer's cart answers exactly like a missing one, so ids cannot be probed.
+    if (
+      !cart ||
+      cart.expiresAt <= clock.now() ||
+      (cart.customerId !== null && cart.customerId !== customerId)
+    ) {
+      throw new NotFoundError('cart', cartId)
+    }
+    return cart
+  }
+
+  /** Read, change, compare-and-set; on a concurrent write read again and re-apply the change. */
+  async function mutate(
+    cartId: string,
+    customerId: string | undefined,
+    change: (cart: CartRecord) => Promise<CartRecord> | CartRecord,
+  ): Promise<CartView> {
+    for (let attempt = 1; ; attempt++) {
+      const cart = await load(cartId, customerId)
+      if (cart.orderId !== null) {
+        throw new ConflictError(
+          `Cart ${cartId} was checked out as order ${cart.orderId}`,
+          { cartId, orderId: cart.orderId },
+          { code: 'cart.checked_out' },
+        )
+      }
+      const now = clock.now()
+      const next = { ...(await change(cart)), updatedAt: now, expiresAt: new Date(now.getTime() + ttl) }
+      try {
+        return await price(await store.save(next, cart.version))
+      } catch (error) {
+        if (!isCommerceError(error, 'conflict') || attempt >= MAX_SAVE_ATTEMPTS) throw error
+        if (attempt > 3) await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 2))
+      }
+    }
+  }
+
+  async function assertSellable(sku: string, currency: string): Promise<void> {
+    const [variant] = await variants([sku], currency)
+    if (variant?.status !== 'active') throw new NotFoundError('sku', sku)
+    if (variant.price === null) {
+      throw new ValidationError(`SKU ${sku} has no price in ${currency}`, [
+        { path: 'sku', message: `no price in ${currency}` },
+      ])
+    }
+  }
+
+  async function assertInStock(sku: string, quantity: number): Promise<void> {
+    const snapshot = await inventory.getAllocationSnapshot([sku])
+    const item = snapshot.items[0]
+    if (!item) throw new NotFoundError('sku', sku)
+    if (!item.tracked || item.allowBackorder) return
+    const available = snapshot.levels.reduce((total, level) => total + Math.max(0, level.available), 0)
+    if (available < quantity) throw new InsufficientStockError([{ sku, requested: quantity, available }])
+  }
+
+  function withQuantity(cart: CartRecord, sku: string, quantity: number): CartRecord {
+    const existing = cart.lines.find((l) => l.sku === sku)
+    if (quantity <= 0) return { ...cart, lines: cart.lines.filter((l) => l.sku !== sku) }
+    if (existing) return { ...cart, lines: cart.lines.map((l) => (l.sku === sku ? { ...l, quantity } : l)) }
+    if (cart.lines.length >= MAX_CART_LINES) {
+      throw new ValidationError(`A cart holds at most ${MAX_CART_LINES} different items`, [
+        { path: 'sku', message: 'cart is full' },
+      ])
+    }
+    return { ...cart, lines: [...cart.lines, { sku, quantity, addedAt: clock.now() }] }
+  }
+
+  return {
+    async create(input) {
+      const { customerId, currency, email } = parseInput(createCartSchema, input, 'cart')
+      const now = clock.now()
+      const cart: CartRecord = {
+        id: ids('cart'),
+        customerId: customerId ?? null,
+        currency,
+        lines: [],
+        email: email ?? null,
+        promoCode: null,
+        shippingAddress: null,
+        shippingMethodId: null,
+        orderId: null,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: new Date(now.getTime() + ttl),
+      }
+      await store.insert(cart)
+      return price(cart)
+    },
+
+    async get(input) {
+      const { cartId, customerId } = parseInput(cartRefSchema, input, 'cart reference')
+      return price(await load(cartId, customerId))
+    },
+
+    async addItem(input) {
+      const { cartId, customerId, sku, quantity } = parseInput(addItemSchema, input, 'cart item')
+      let added = 0
+      const view = await mutate(cartId, customerId, async (cart) => {
+        const total = (cart.lines.find((l) => l.sku === sku)?.quantity ?? 0) + quantity
+        if (total > MAX_CART_LINE_QUANTITY) {
+          throw new ValidationError(`At most ${MAX_CART_LINE_QUANTITY} of one item`, [
+            { path: 'quantity', message: 'too many' },
+          ])
+        }
+        await Promise.all([assertSellable(sku, cart.currency), assertInStock(sku, total)])
+        added = quantity
+        return withQuantity(cart, sku, total)
+      })
+      events.emit({
+        type: 'cart.item_added',
+        cartId,
+        customerId: view.customerId,
+        sku,
+        quantity: added,
+        occurredAt: clock.now(),
+      })
+      return view
+    },
+
+    async updateItem(input) {
+      const { cartId, customerId, sku, quantity } = parseInput(updateItemSchema, input, 'cart item')
+      return mutate(cartId, customerId, async (cart) => {
+        if (quantity > 0) {
+          if (!cart.lines.some((l) => l.sku === sku)) await assertSellable(sku, cart.currency)
+          await assertInStock(sku, quantity)
+        }
+        return withQuantity(cart, sku, quantity)
+      })
+    },
+
+    async removeItem(input) {
+      const { cartId, customerId, sku } = parseInput(removeItemSchema, input, 'cart item')
+      return mutate(cartId, customerId, (cart) => withQuantity(cart, sku, 0))
+    },
+
+    async clear(input) {
+      const { cartId, customerId } = parseInput(cartRefSchema, input, 'cart reference')
+      return mutate(cartId, customerId, (cart) => ({ ...cart, lines: [], promoCode: null }))
+    },
+
+    async setEmail(input) {
+      const { cartId, customerId, email } = parseInput(setEmailSchema, input, 'cart email')
+      return mutate(cartId, customerId, (cart) => ({ ...cart, email }))
+    },
+
+    async setShippingAddress(input) {
+      const { cartId, customerId, address } = parseInput(setShippingAddressSchema, input, 'shipping address')
+      return mutate(cartId, customerId, (cart) => ({ ...cart, shippingAddress: address }))
+    },
+
+    async setShippingMethod(input) {
+      const { cartId, customerId, shippingMethodId } = parseInput(
+        setShippingMethodSchema,
+        input,
+        'shipping method',
+      )
+      return mutate(cartId, customerId, (cart) => ({ ...cart, shippingMethodId }))
+    },
+
+    async applyPromoCode(input) {
+      const { cartId, customerId, code } = parseInput(applyPromoSchema, input, 'promo code')
+      return mutate(cartId, customerId, async (cart) => {
+        await deps.checkPromo(cart, code.toUpperCase())
+        return { ...cart, promoCode: code.toUpperCase() }
+      })
+    },
+
+    async removePromoCode(input) {
+      const { cartId, customerId } = parseInput(cartRefSchema, input, 'cart reference')
+      return mutate(cartId, customerId, (cart) => ({ ...cart, promoCode: null }))
+    },
+
+    async merge(input) {
+      const { guestCartId, customerId } = parseInput(mergeCartsSchema, input, 'cart merge')
+      const guest = await load(guestCartId, customerId)
+      if (guest.customerId === customerId) return price(guest)
+      const target = await store.findOpenForCustomer(customerId)
+      let view: CartView
+      if (!target || target.currency !== guest.currency || target.expiresAt <= clock.now()) {
+        view = await mutate(guestCartId, customerId, (cart) => ({ ...cart, customerId }))
+      } else {
+        view = await mutate(target.id, customerId, (cart) => {
+          let merged = cart
+          for (const line of guest.lines) {
+            const current = merged.lines.find((l) => l.sku === line.sku)?.quantity ?? 0
+            merged = withQuantity(merged, line.sku, Math.min(MAX_CART_LINE_QUANTITY, current + line.quantity))
+          }
+          return {
+            ...merged,
+            promoCode: merged.promoCode ?? guest.promoCode,
+            email: merged.email ?? guest.email,
+          }
+        })
+        await store.delete(guestCartId)
+      }
+      events.emit({ type: 'cart.merged', guestCartId, cartId: view.id, customerId, occurredAt: clock.now() })
+      return view
+    },
+
+    async listAbandoned(input = {}) {
+      const { idleForMs, limit } = parseInput(listAbandonedSchema, input, 'abandoned-cart query')
+      const carts = await store.listAbandoned(new Date(clock.now().getTime() - idleForMs), limit)
+      return Promise.all(carts.map(price))
+    },
+
+    async notifyAbandoned(input = {}) {
+      const { idleForMs, limit } = parseInput(listAbandonedSchema, input, 'abandoned-cart query')
+      const now = clock.now()
+      const carts = await store.claimAbandoned(new Date(now.getTime() - idleForMs), now, limit)
+      for (const cart of carts) {
+        events.emit({
+          type: 'cart.abandoned',
+          cartId: cart.id,
+          customerId: cart.customerId,
+          email: cart.email,
+          itemCount: cart.lines.reduce((n, l) => n + l.quantity, 0),
+          idleSince: cart.updatedAt,
+          occurredAt: now,
+        })
+      }
+      return { notified: carts.length }
+    },
+
+    async deleteExpired() {
+      let deleted = 0
+      for (;;) {
+        const n = await store.deleteExpired(clock.now(), 1000)
+        deleted += n
+        if (n < 1000) return { deleted }
+      }
+    },
+  }
+}

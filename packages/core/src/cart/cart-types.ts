@@ -1,0 +1,66 @@
+import type { Address } from '../customers/address-schemas.js'
+import type { Money } from '../money/money.js'
+
+/** What the catalog tells the cart about a SKU it may sell. */
+export interface SellableVariant {
+  readonly sku: string
+  readonly productId: string
+  readonly variantId: string
+  readonly sellerId: string | null
+  /** Product name with the variant's options, e.g. `Tee (M, red)`. */
+  readonly name: string
+  /** Only `active` products can be added or bought. */
+  readonly status: 'draft' | 'active' | 'archived'
+  /** Price in the requested currency; null when the variant has none in it. */
+  readonly price: Money | null
+  readonly weightGrams: number
+}
+
+/** Looks up variants by SKU for one currency, in one round trip. Unknown SKUs are absent. */
+export type VariantLookup = (skus: readonly string[], currency: string) => Promise<SellableVariant[]>
+
+export interface CartLineView {
+  readonly sku: string
+  readonly quantity: number
+  readonly productId: string
+  readonly variantId: string
+  readonly sellerId: string | null
+  readonly name: string
+  readonly weightGrams: number
+  /** Current price: carts always show today's price; checkout snapshots it. */
+  readonly unitPrice: Money
+  readonly subtotal: Money
+  readonly discount: Money
+  readonly tax: Money
+  readonly total: Money
+}
+
+export interface CartTotals {
+  readonly subtotal: Money
+  readonly discountTotal: Money
+  readonly shippingTotal: Money
+  readonly taxTotal: Money
+  readonly total: Money
+  /** Units over all lines. */
+  readonly itemCount: number
+}
+
+/** A cart as callers see it: current prices, totals, and what blocks checkout. */
+export interface CartView {
+  readonly id: string
+  readonly customerId: string | null
+  readonly currency: string
+  readonly email: string | null
+  readonly lines: readonly CartLineView[]
+  readonly promoCode: string | null
+  readonly shippingAddress: Address | null
+  readonly shippingMethodId: string | null
+  readonly totals: CartTotals
+  /** Lines whose SKU can no longer be sold (unknown, not active, or no price in the currency). */
+  readonly unavailableSkus: readonly string[]
+  /** Why the cart's promo code does not apply right now (e.g. minimum not met), or null. */
+  readonly promotionError: { readonly code: string; readonly message: string } | null
+  readonly version: number
+  readonly updatedAt: Date
+  readonly expiresAt: Date
+}

@@ -1,0 +1,37 @@
+import type { OrderRecord } from '../ports/order-store.js'
+import type { PaymentAction } from '../ports/payment-provider.js'
+
+/** What `placeOrder` returns. */
+export interface PlaceOrderResult {
+  readonly order: OrderRecord
+  /**
+   * `confirmed`: paid (authorized) and stock committed. `requires_action`: the customer must finish
+   * `action` (e.g. 3-D Secure); stock stays reserved until the reservation expires and the order
+   * completes when the provider's webhook arrives.
+   */
+  readonly outcome: 'confirmed' | 'requires_action'
+  readonly action: PaymentAction | null
+}
+
+/** What recovery did. */
+export interface RecoveryReport {
+  readonly confirmed: number
+  readonly failed: number
+  readonly stillWaiting: number
+  readonly reservationsExpired: number
+}
+
+/** The replayable record kept under an idempotency key. */
+export type StoredCheckoutResponse =
+  | {
+      readonly kind: 'result'
+      readonly orderId: string
+      readonly outcome: PlaceOrderResult['outcome']
+      readonly action: PaymentAction | null
+    }
+  | {
+      readonly kind: 'error'
+      readonly code: string
+      readonly message: string
+      readonly details: Record<string, unknown>
+    }

@@ -1,0 +1,337 @@
+import { createHash } from 'node:crypto'
+import type { Clock } from '../clock/clock.js'
+import { ConfigError, NotFoundError, ValidationError } from '../errors/error-classes.js'
+import type { CommerceEvent } from '../events/commerce-event.js'
+import type { EventBus } from '../events/event-bus.js'
+import type { Logger } from '../logger/logger.js'
+import { allocateEvenly } from '../money/allocate.js'
+import { type Money, money, sum } from '../money/money.js'
+import type { OrderPage, OrderRecord, OrderStatus, SellerDailyFigures } from '../ports/order-store.js'
+import type { PaymentProvider } from '../ports/payment-provider.js'
+import type { Storage } from '../ports/storage.js'
+import { parseInput } from '../validation/parse-input.js'
+import {
+  type CancelOrderInput,
+  cancelOrderSchema,
+  type GetOrderInput,
+  getOrderSchema,
+  type ListCustomerOrdersInput,
+  type ListSellerOrdersInput,
+  listCustomerOrdersSchema,
+  listSellerOrdersSchema,
+  type ReceiveReturnInput,
+  type RequestReturnInput,
+  receiveReturnSchema,
+  requestReturnSchema,
+  type SellerAnalyticsInput,
+  sellerAnalyticsSchema,
+  type TransitionOrderInput,
+  transitionOrderSchema,
+} from './order-schemas.js'
+import { assertTransition } from './order-state-machine.js'
+
+export interface OrderServiceDeps {
+  readonly storage: Storage
+  readonly providers: ReadonlyMap<string, PaymentProvider>
+  readonly clock: Clock
+  readonly events: EventBus
+  readonly logger: Logger
+}
+
+export interface SellerAnalytics {
+  readonly days: readonly SellerDailyFigures[]
+  readonly topProducts: readonly { productId: string; name: string; units: number; revenue: Money }[]
+}
+
+/** `commerce.orders`: reading orders, their state machine, cancellations and returns. */
+export interface OrderService {
+  /** With `customerId`, another customer's order answers `not_found`. */
+  get(input: GetOrderInput): Promise<OrderRecord>
+  history(
+    input: GetOrderInput,
+  ): Promise<{ from: OrderStatus | null; to: OrderStatus; at: Date; note: string | null }[]>
+  /** Newest first, cursor-paginated. */
+  listForCustomer(input: ListCustomerOrdersInput): Promise<OrderPage>
+  /** Orders holding the seller's items, with only their lines. */
+  listForSeller(input: ListSellerOrdersInput): Promise<OrderPage>
+  /** Revenue and units per day and the top products of a seller, over paid orders. */
+  sellerAnalytics(input: SellerAnalyticsInput): Promise<SellerAnalytics>
+  /** Staff moves through fulfilment; an invalid move throws `order.invalid_transition`. */
+  transition(input: TransitionOrderInput): Promise<OrderRecord>
+  /**
+   * Cancels before shipping: unpaid orders release their stock, paid ones restock it; the payment
+   * is voided or refunded. Safe to call again: a cancelled order retries any payment step that failed.
+   */
+  cancel(input: CancelOrderInput): Promise<OrderRecord>
+  /** A customer asks to return delivered items. */
+  requestReturn(input: RequestReturnInput): Promise<OrderRecord>
+  /** Staff received returned items: restocks them and refunds their share of the line totals. */
+  receiveReturn(input: ReceiveReturnInput): Promise<OrderRecord>
+}
+
+export function createOrderService(deps: OrderServiceDeps): OrderService {
+  const { storage, providers, clock, events, logger } = deps
+
+  async function load(orderId: string, customerId: string | undefined): Promise<OrderRecord> {
+    const order = await storage.orders.get(orderId)
+    if (!order || (customerId !== undefined && order.customerId !== customerId))
+      throw new NotFoundError('order', orderId)
+    return order
+  }
+
+  async function move(
+    order: OrderRecord,
+    to: OrderStatus,
+    note: string | null,
+    extra?: (stores: Parameters<Parameters<Storage['transaction']>[0]>[0]) => Promise<void>,
+  ): Promise<OrderRecord> {
+    assertTransition(order.id, order.status, to)
+    const moved = await storage.transaction(async (stores) => {
+      const ok = await stores.orders.transition({
+        id: order.id,
+        from: order.status,
+        to,
+        at: clock.now(),
+        ...(note ? { note } : {}),
+      })
+      if (ok && extra) await extra(stores)
+      return ok
+    })
+    const current = (await storage.orders.get(order.id))!
+    if (!moved) {
+      // Someone else moved it first; judge the request against where it is now.
+      assertTransition(order.id, current.status, to)
+      return move(current, to, note, extra)
+    }
+    events.emit({
+      type: 'order.status_changed',
+      orderId: order.id,
+      customerId: order.customerId,
+      from: order.status,
+      to,
+      note,
+      occurredAt: clock.now(),
+    } satisfies CommerceEvent)
+    return current
+  }
+
+  function providerOf(order: OrderRecord): PaymentProvider | null {
+    if (!order.paymentProvider) return null
+    const provider = providers.get(order.paymentProvider)
+    if (!provider) throw new ConfigError(`Payment provider ${order.paymentProvider} is not configured`)
+    return provider
+  }
+
+  /** Gives back what was paid for `order`, up to `amount` (all when omitted). Idempotent per `key`. */
+  async function giveMoneyBack(order: OrderRecord, key: string, amount?: Money): Promise<Money> {
+    const provider = providerOf(order)
+    let returned = money(0, order.currency)
+    if (!provider) return returned
+    let remaining = amount?.amount ?? Number.MAX_SAFE_INTEGER
+    for (const record of await storage.payments.listByOrder(order.id)) {
+      const state = record.state
+      if (remaining <= 0) break
+      if (
+        amount === undefined &&
+        (state.status === 'authorized' || state.status === 'requires_action' || state.status === 'pending')
+      ) {
+        const voided = await provider.void({
+          paymentId: state.paymentId,
+          idempotencyKey: `${key}:void:${state.paymentId}`,
+        })
+        await storage.payments.save({
+          id: record.id,
+          orderId: order.id,
+          provider: provider.id,
+          state: voided,
+          at: clock.now(),
+        })
+        continue
+      }
+      const refundable = state.capturedAmount.amount - state.refundedAmount.amount
+      const take = Math.min(refundable, remaining)
+      if (take <= 0) continue
+      const refund = await provider.refund({
+        paymentId: state.paymentId,
+        amount: money(take, order.currency),
+        idempotencyKey: `${key}:refund:${state.paymentId}`,
+      })
+      await storage.payments.save({
+        id: record.id,
+        orderId: order.id,
+        provider: provider.id,
+        state: refund,
+        at: clock.now(),
+      })
+      await storage.payments
+        .recordRefund({
+          id: `${refund.refundId}`,
+          paymentRecordId: record.id,
+          amount: take,
+          reason: key,
+          providerRefundId: refund.refundId,
+          at: clock.now(),
+        })
+        .catch(() => undefined)
+      remaining -= take
+      returned = money(returned.amount + take, order.currency)
+    }
+    if (returned.amount > 0)
+      events.emit({ type: 'order.refunded', orderId: order.id, amount: returned, occurredAt: clock.now() })
+    return returned
+  }
+
+  /** Puts committed units back on hand where they were taken from. */
+  async function restock(
+    stores: Parameters<Parameters<Storage['transaction']>[0]>[0],
+    order: OrderRecord,
+    quantities: ReadonlyMap<string, number>,
+  ) {
+    const reservation = order.reservationId
+      ? await stores.inventory.getReservation(order.reservationId)
+      : null
+    for (const [sku, quantity] of quantities) {
+      const allocations = reservation?.allocations.filter((a) => a.sku === sku) ?? []
+      let left = quantity
+      for (const allocation of allocations) {
+        const take = Math.min(left, allocation.quantity)
+        if (take > 0)
+          await stores.inventory.adjustOnHand({
+            sku,
+            locationId: allocation.locationId,
+            delta: take,
+            at: clock.now(),
+          })
+        left -= take
+      }
+    }
+  }
+
+  return {
+    async get(input) {
+      const { orderId, customerId } = parseInput(getOrderSchema, input, 'order reference')
+      return load(orderId, customerId)
+    },
+
+    async history(input) {
+      const { orderId, customerId } = parseInput(getOrderSchema, input, 'order reference')
+      await load(orderId, customerId)
+      return storage.orders.history(orderId)
+    },
+
+    async listForCustomer(input) {
+      const { customerId, cursor, limit } = parseInput(listCustomerOrdersSchema, input, 'order query')
+      return storage.orders.listForCustomer(customerId, cursor, limit)
+    },
+
+    async listForSeller(input) {
+      const { sellerId, cursor, limit } = parseInput(listSellerOrdersSchema, input, 'seller order query')
+      return storage.orders.listForSeller(sellerId, cursor, limit)
+    },
+
+    async sellerAnalytics(input) {
+      const { sellerId, from, to, top } = parseInput(sellerAnalyticsSchema, input, 'seller analytics query')
+      const [days, topProducts] = await Promise.all([
+        storage.orders.sellerDailyFigures(sellerId, from, to),
+        storage.orders.sellerTopProducts(sellerId, from, to, top),
+      ])
+      return { days, topProducts }
+    },
+
+    async transition(input) {
+      const { orderId, to, note } = parseInput(transitionOrderSchema, input, 'order transition')
+      return move(await load(orderId, undefined), to, note ?? null)
+    },
+
+    async cancel(input) {
+      const { orderId, customerId, reason } = parseInput(cancelOrderSchema, input, 'cancellation')
+      let order = await load(orderId, customerId)
+      if (order.status !== 'cancelled') {
+        const wasPaid = order.status !== 'pending_payment'
+        order = await move(order, 'cancelled', reason ?? null, async (stores) => {
+          if (!order.reservationId) return
+          if (wasPaid) {
+            await restock(stores, order, new Map(order.lines.map((l) => [l.sku, l.quantity])))
+          } else {
+            await stores.inventory.releaseReservation(order.reservationId, clock.now())
+            await stores.promotions.releaseRedemption(order.id)
+          }
+        })
+      }
+      try {
+        await giveMoneyBack(order, `${order.id}:cancel`)
+      } catch (error) {
+        logger.error('cancelled order could not be refunded yet; call cancel again to retry', {
+          orderId,
+          error: String(error),
+        })
+        throw error
+      }
+      return order
+    },
+
+    async requestReturn(input) {
+      const { orderId, customerId, lines, reason } = parseInput(requestReturnSchema, input, 'return request')
+      const order = await load(orderId, customerId)
+      for (const line of lines) {
+        const ordered = order.lines.find((l) => l.id === line.lineId)
+        if (!ordered || line.quantity > ordered.quantity - ordered.returnedQuantity) {
+          throw new ValidationError('Return quantity exceeds what can be returned', [
+            { path: `lines.${line.lineId}`, message: 'too many or unknown line' },
+          ])
+        }
+      }
+      const note = JSON.stringify({ lines, reason: reason ?? null })
+      return move(order, 'return_requested', note)
+    },
+
+    async receiveReturn(input) {
+      const { orderId, lines, restock: putBack } = parseInput(receiveReturnSchema, input, 'received return')
+      const order = await load(orderId, undefined)
+      if (!['return_requested', 'delivered', 'partially_refunded'].includes(order.status)) {
+        assertTransition(order.id, order.status, 'returned')
+      }
+      const refunds: Money[] = []
+      const quantities = new Map<string, number>()
+      for (const line of lines) {
+        const ordered = order.lines.find((l) => l.id === line.lineId)
+        if (!ordered)
+          throw new ValidationError('Unknown order line', [
+            { path: `lines.${line.lineId}`, message: 'not in this order' },
+          ])
+        // The refund is the returned units' exact share of what the line cost.
+        const parts = allocateEvenly(ordered.total, ordered.quantity)
+        refunds.push(
+          sum(
+            parts.slice(ordered.returnedQuantity, ordered.returnedQuantity + line.quantity),
+            order.currency,
+          ),
+        )
+        quantities.set(ordered.sku, (quantities.get(ordered.sku) ?? 0) + line.quantity)
+      }
+      const key = createHash('sha256')
+        .update(JSON.stringify({ orderId, lines, returned: order.lines.map((l) => l.returnedQuantity) }))
+        .digest('hex')
+        .slice(0, 24)
+      await storage.transaction(async (stores) => {
+        for (const line of lines) {
+          if (!(await stores.orders.addReturnedQuantity(line.lineId, line.quantity))) {
+            throw new ValidationError('Return quantity exceeds what was ordered', [
+              { path: `lines.${line.lineId}`, message: 'too many' },
+            ])
+          }
+        }
+        if (putBack) await restock(stores, order, quantities)
+      })
+      await giveMoneyBack(order, `${order.id}:return:${key}`, sum(refunds, order.currency))
+      const after = (await storage.orders.get(orderId))!
+      const everything = after.lines.every((l) => l.returnedQuantity === l.quantity)
+      let current = after
+      if (current.status === 'return_requested' || current.status === 'delivered') {
+        if (everything && current.status === 'return_requested')
+          current = await move(current, 'returned', null)
+      }
+      return move(current, everything ? 'refunded' : 'partially_refunded', null)
+    },
+  }
+}

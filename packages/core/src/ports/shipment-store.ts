@@ -1,0 +1,33 @@
+export type ShipmentStatus = 'shipped' | 'in_transit' | 'delivered' | 'exception'
+
+export interface TrackingEvent {
+  readonly id: string
+  readonly status: ShipmentStatus
+  readonly description: string
+  readonly location: string | null
+  readonly occurredAt: Date
+}
+
+export interface Shipment {
+  readonly id: string
+  readonly orderId: string
+  readonly carrier: string
+  readonly trackingNumber: string
+  readonly status: ShipmentStatus
+  readonly lines: readonly { readonly orderLineId: string; readonly quantity: number }[]
+  readonly tracking: readonly TrackingEvent[]
+  readonly shippedAt: Date
+  readonly deliveredAt: Date | null
+}
+
+/** Shipments of orders, with their lines and tracking events. */
+export interface ShipmentStore {
+  insert(shipment: Omit<Shipment, 'tracking' | 'deliveredAt'>): Promise<Shipment>
+  get(id: string): Promise<Shipment | null>
+  /** Oldest first. */
+  listByOrder(orderId: string): Promise<Shipment[]>
+  /** Units already shipped per order line. */
+  shippedQuantities(orderId: string): Promise<Map<string, number>>
+  /** Appends a tracking event and moves the shipment to its status (`delivered` sets deliveredAt). */
+  addTrackingEvent(shipmentId: string, event: TrackingEvent): Promise<Shipment>
+}

@@ -1,0 +1,36 @@
+import type { ShippingMethod, ShippingZone } from '../shipping/shipping-types.js'
+
+/** A zone that covers a country, with its active methods. */
+export interface ZoneMethods {
+  readonly zone: ShippingZone
+  /** Active methods only, by id. */
+  readonly methods: readonly ShippingMethod[]
+}
+
+/**
+ * Persistence of shipping zones and methods (shipments have their own store). Contract:
+ * `@souk/core/testing`'s `shippingStoreSuite`.
+ */
+export interface ShippingStore {
+  /** Stores a new zone. Throws `ConflictError` when the id exists. */
+  createZone(zone: ShippingZone): Promise<ShippingZone>
+  getZone(id: string): Promise<ShippingZone | null>
+  /** Every zone, by id. */
+  listZones(): Promise<ShippingZone[]>
+  /**
+   * Stores a new method. Throws `NotFoundError` (entity `shipping zone`) when its zone does not
+   * exist, `ConflictError` when the id exists.
+   */
+  createMethod(method: ShippingMethod): Promise<ShippingMethod>
+  getMethod(id: string): Promise<ShippingMethod | null>
+  /** Methods by id, of one zone when `zoneId` is given, active ones only unless `includeInactive`. */
+  listMethods(query: {
+    readonly zoneId?: string
+    readonly includeInactive: boolean
+  }): Promise<ShippingMethod[]>
+  /**
+   * Zones that list `country` or `'*'`, each with its active methods, by zone id, in one round trip.
+   * Region rules and specificity are applied by the caller (`zoneSpecificity`), not the store.
+   */
+  findZoneMethods(country: string): Promise<ZoneMethods[]>
+}

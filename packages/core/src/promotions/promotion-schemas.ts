@@ -1,0 +1,148 @@
+import { z } from 'zod'
+import { customerIdSchema } from '../customers/address-schemas.js'
+import { entityIdSchema } from '../inventory/inventory-schemas.js'
+import { currencyCodeSchema } from '../money/currencies.js'
+import {
+  discountPercentSchema,
+  nonNegativeMoneySchema,
+  positiveMoneySchema,
+} from '../pricing/amount-schemas.js'
+
+/** Largest usage limit (Postgres `integer`). */
+export const MAX_PROMOTION_USES = 2_147_483_647
+/** Most lines a promotion is evaluated over. */
+export const MAX_PROMOTION_LINES = 1000
+/** Default and largest page of `commerce.promotions.list`. */
+export const DEFAULT_PROMOTION_PAGE = 50
+export const MAX_PROMOTION_PAGE = 200
+
+/** A promo code: letters, digits, `_` and `-`, up to 64, upper-cased on the way in. */
+export const promotionCodeSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .min(1, 'code must not be empty')
+  .max(64, 'code must be at most 64 characters')
+  .regex(/^[A-Z0-9][A-Z0-9_-]*$/, 'code may hold letters, digits, _ and - only')
+
+/** A moment as a Date or an ISO-8601 string with an offset (`2025-06-01T00:00:00Z`). */
+const instantSchema = z
+  .union([z.date(), z.iso.datetime({ offset: true })])
+  .transform((value) => (typeof value === 'string' ? new Date(value) : value))
+
+const useLimitSchema = z.number().int().min(1).max(MAX_PROMOTION_USES)
+
+const createBase = {
+  code: promotionCodeSchema,
+  /** Default: no minimum. */
+  minSubtotal: positiveMoneySchema.nullable().default(null),
+  /** Default: valid from creation. */
+  startsAt: instantSchema.nullable().default(null),
+  /** Exclusive. Default: never expires. */
+  endsAt: instantSchema.nullable().default(null),
+  /** Default: unlimited. */
+  usageLimit: useLimitSchema.nullable().default(null),
+  /** Default: unlimited. */
+  perCustomerLimit: useLimitSchema.nullable().default(null),
+}
+
+export const createPromotionSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ ...createBase, kind: z.literal('percentage'), percent: discountPercentSchema }),
+    z.strictObject({ ...createBase, kind: z.literal('fixed'), amount: positiveMoneySchema }),
+    z.strictObject({ ...createBase, kind: z.literal('free_shipping') }),
+  ])
+  .superRefine((promotion, ctx) => {
+    if (promotion.startsAt && promotion.endsAt && promotion.endsAt <= promotion.startsAt) {
+      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'endsAt must be after startsAt' })
+    }
+    if (
+      promotion.kind === 'fixed' &&
+      promotion.minSubtotal &&
+      promotion.minSubtotal.currency !== promotion.amount.currency
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minSubtotal', 'currency'],
+        message: 'minSubtotal must be in the currency of amount',
+      })
+    }
+  })
+export type CreatePromotionInput = z.input<typeof createPromotionSchema>
+
+const readBase = {
+  id: entityIdSchema,
+  code: promotionCodeSchema,
+  minSubtotal: positiveMoneySchema.nullable(),
+  startsAt: z.date().nullable(),
+  endsAt: z.date().nullable(),
+  usageLimit: useLimitSchema.nullable(),
+  perCustomerLimit: useLimitSchema.nullable(),
+  timesUsed: z.number().int().min(0),
+  createdAt: z.date(),
+}
+
+/** A stored {@link Promotion}, as the store returns it; checks promotions handed to pure functions. */
+export const promotionSchema = z.discriminatedUnion('kind', [
+  z.object({ ...readBase, kind: z.literal('percentage'), percent: discountPercentSchema }),
+  z.object({ ...readBase, kind: z.literal('fixed'), amount: positiveMoneySchema }),
+  z.object({ ...readBase, kind: z.literal('free_shipping') }),
+])
+
+const lineIdSchema = z.string().min(1).max(200)
+
+/** What a promotion is evaluated against (see `evaluatePromotion`). */
+export const promotionContextSchema = z
+  .strictObject({
+    currency: currencyCodeSchema,
+    /** Each line's subtotal (unit price × quantity) before discounts. */
+    lines: z
+      .array(z.strictObject({ id: lineIdSchema, subtotal: nonNegativeMoneySchema }))
+      .max(MAX_PROMOTION_LINES),
+    /** The shipping price before discounts; null when none is chosen yet. Default null. */
+    shipping: nonNegativeMoneySchema.nullable().default(null),
+    /** Null for a guest. Default null. */
+    customerId: customerIdSchema.nullable().default(null),
+    /** How often this customer has redeemed it already, when known; checked against the per-customer limit. */
+    customerRedemptions: z.number().int().min(0).optional(),
+    now: z.date(),
+  })
+  .superRefine((context, ctx) => {
+    const ids = new Set<string>()
+    context.lines.forEach((line, index) => {
+      if (line.subtotal.currency !== context.currency) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lines', index, 'subtotal', 'currency'],
+          message: `must be ${context.currency}`,
+        })
+      }
+      if (ids.has(line.id))
+        ctx.addIssue({ code: 'custom', path: ['lines', index, 'id'], message: 'duplicate line id' })
+      ids.add(line.id)
+    })
+    if (context.shipping && context.shipping.currency !== context.currency) {
+      ctx.addIssue({ code: 'custom', path: ['shipping', 'currency'], message: `must be ${context.currency}` })
+    }
+  })
+export type PromotionContext = z.input<typeof promotionContextSchema>
+
+/** `commerce.promotions.evaluate`: the context without `now` (the service's clock) and with the code. */
+export const evaluatePromotionSchema = z.strictObject({
+  code: promotionCodeSchema,
+  currency: currencyCodeSchema,
+  lines: z
+    .array(z.strictObject({ id: lineIdSchema, subtotal: nonNegativeMoneySchema }))
+    .max(MAX_PROMOTION_LINES),
+  shipping: nonNegativeMoneySchema.nullable().default(null),
+  customerId: customerIdSchema.nullable().default(null),
+})
+export type EvaluatePromotionInput = z.input<typeof evaluatePromotionSchema>
+
+export const listPromotionsSchema = z.strictObject({
+  /** Default 50, at most 200. */
+  limit: z.number().int().min(1).max(MAX_PROMOTION_PAGE).default(DEFAULT_PROMOTION_PAGE),
+  /** The `nextCursor` of the previous page. */
+  after: entityIdSchema.optional(),
+})
+export type ListPromotionsInput = z.input<typeof listPromotionsSchema>

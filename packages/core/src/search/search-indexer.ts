@@ -1,0 +1,249 @@
+import type { Clock } from '../clock/clock.js'
+import type { Logger } from '../logger/logger.js'
+import type { OutboxMessage, OutboxStore } from '../ports/outbox-store.js'
+import type { SearchDocument, SearchIndex } from '../ports/search-index.js'
+import { parseInput } from '../validation/parse-input.js'
+import {
+  pollerOptionsSchema,
+  reindexOptionsSchema,
+  searchDocumentSchema,
+  syncOptionsSchema,
+} from './search-schemas.js'
+
+/** The outbox topic catalog writes use to ask for a product's document to be refreshed. */
+export const SEARCH_PRODUCT_TOPIC = 'search.product'
+/** Default lease on claimed outbox messages: long enough for a batch, short enough to recover soon. */
+export const DEFAULT_INDEXER_LEASE_MS = 60_000
+/** Default messages claimed per batch, and documents per reindex batch. */
+export const DEFAULT_INDEXER_BATCH_SIZE = 200
+
+export interface SearchIndexerDeps {
+  readonly outbox: OutboxStore
+  readonly index: SearchIndex
+  /**
+   * The current documents of these products. A product with no document (deleted, archived, not
+   * yet active) is left out, and the indexer removes it from the index.
+   */
+  loadDocuments(ids: readonly string[]): Promise<readonly SearchDocument[]>
+  /** Ids of the products that belong in the index, ascending, after `afterId` (null: from the start). */
+  listDocumentIds(afterId: string | null, limit: number): Promise<readonly string[]>
+  /** How many products belong in the index; the `total` of reindex progress. */
+  countDocuments(): Promise<number>
+  readonly clock: Clock
+  readonly logger: Logger
+  /** Outbox topic to consume. Default `'search.product'`. */
+  readonly topic?: string
+  /** Lease on claimed messages, in ms. Default 60 000. */
+  readonly leaseMs?: number
+  /** First retry delay after a failed batch, in ms, doubling per attempt up to 5 minutes. Default 1000. */
+  readonly retryDelayMs?: number
+}
+
+export interface SyncOptions {
+  /** Messages claimed per batch. Default 200. */
+  readonly batchSize?: number
+  /** Stop after this many batches even if more messages wait. Default 50. */
+  readonly maxBatches?: number
+}
+
+export interface SyncReport {
+  /** Outbox messages claimed and acked (several may name one product). */
+  readonly messages: number
+  readonly upserted: number
+  readonly deleted: number
+  readonly batches: number
+}
+
+export interface ReindexProgress {
+  /** Products processed so far. */
+  readonly done: number
+  /** Products to process (counted at the start; grows if products are added meanwhile). */
+  readonly total: number
+}
+
+export interface ReindexOptions {
+  /** Documents per batch. Default 200. */
+  readonly batchSize?: number
+  /** Called after the index was cleared and after every batch. */
+  readonly onProgress?: (progress: ReindexProgress) => void
+}
+
+export interface PollerOptions {
+  /** Pause between polls when the outbox is empty or after an error, in ms. Default 1000. */
+  readonly intervalMs?: number
+  /** Messages claimed per batch. Default 200. */
+  readonly batchSize?: number
+}
+
+/** Keeps a search index in step with the catalog through the transactional outbox. */
+export interface SearchIndexer {
+  /**
+   * Applies waiting outbox messages: claims them, loads each named product's current document
+   * once, upserts the ones that exist, deletes the rest, then acks. Idempotent. On failure the
+   * claimed messages are given back for a later retry and the error is rethrown.
+   */
+  sync(options?: SyncOptions): Promise<SyncReport>
+  /** Runs `sync` in the background until `stop()`. Calling it while running does nothing. */
+  start(options?: PollerOptions): void
+  /** Stops the poller and waits for a sync in flight to finish. */
+  stop(): Promise<void>
+  /**
+   * Rebuilds the whole index from the catalog: clears it, then upserts every product in batches.
+   * Search answers with a partial index until it completes; outbox messages keep flowing.
+   */
+  reindex(options?: ReindexOptions): Promise<{ readonly indexed: number; readonly total: number }>
+}
+
+const MAX_RETRY_DELAY_MS = 5 * 60_000
+const MAX_ERROR_LENGTH = 2000
+
+function describe(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  return text.slice(0, MAX_ERROR_LENGTH)
+}
+
+/** Creates the outbox-driven indexer. See {@link SearchIndexer}. */
+export function createSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
+  const topic = deps.topic ?? SEARCH_PRODUCT_TOPIC
+  const leaseMs = deps.leaseMs ?? DEFAULT_INDEXER_LEASE_MS
+  const retryDelayMs = deps.retryDelayMs ?? 1000
+  const { outbox, index, clock, logger } = deps
+
+  async function load(ids: readonly string[]): Promise<SearchDocument[]> {
+    const wanted = new Set(ids)
+    const documents = await deps.loadDocuments(ids)
+    // Checked here so a loader bug is reported against the product, not as an opaque index error.
+    return documents
+      .filter((d) => wanted.has(d.id))
+      .map((d) => parseInput(searchDocumentSchema, d, `search document ${d.id}`))
+  }
+
+  async function apply(messages: readonly OutboxMessage[]): Promise<{ upserted: number; deleted: number }> {
+    const keys = [...new Set(messages.map((m) => m.key))]
+    try {
+      const documents = await load(keys)
+      const found = new Set(documents.map((d) => d.id))
+      const missing = keys.filter((key) => !found.has(key))
+      if (documents.length > 0) await index.upsert(documents)
+      if (missing.length > 0) await index.delete(missing)
+      await outbox.ack(
+        messages.map((m) => m.id),
+        clock.now(),
+      )
+      return { upserted: documents.length, deleted: missing.length }
+    } catch (error) {
+      const attempts = Math.max(...messages.map((m) => m.attempts))
+      const delay = Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** Math.min(attempts - 1, 20))
+      const retryAt = new Date(clock.now().getTime() + delay)
+      logger.error('search index sync failed; messages will be retried', {
+        topic,
+        messages: messages.length,
+        attempts,
+        retryAt: retryAt.toISOString(),
+        error: describe(error),
+      })
+      // If giving them back fails too, the lease runs out and they are claimed again anyway.
+      await outbox
+        .fail(
+          messages.map((m) => m.id),
+          describe(error),
+          retryAt,
+        )
+        .catch((failError: unknown) =>
+          logger.error('could not release failed outbox messages', { topic, error: describe(failError) }),
+        )
+      throw error
+    }
+  }
+
+  async function sync(options: SyncOptions = {}): Promise<SyncReport> {
+    const parsed = parseInput(syncOptionsSchema, options, 'sync options')
+    const batchSize = parsed.batchSize ?? DEFAULT_INDEXER_BATCH_SIZE
+    const maxBatches = parsed.maxBatches ?? 50
+    let messages = 0
+    let upserted = 0
+    let deleted = 0
+    let batches = 0
+    while (batches < maxBatches) {
+      const claimed = await outbox.claim(topic, batchSize, leaseMs, clock.now())
+      if (claimed.length === 0) break
+      batches++
+      const result = await apply(claimed)
+      messages += claimed.length
+      upserted += result.upserted
+      deleted += result.deleted
+      if (claimed.length < batchSize) break
+    }
+    if (messages > 0) logger.debug('search index synced', { topic, messages, upserted, deleted, batches })
+    return { messages, upserted, deleted, batches }
+  }
+
+  // Each start() begins a new generation; a round from an older one never reschedules itself.
+  let generation = 0
+  let running = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let inFlight: Promise<unknown> | undefined
+
+  function start(options: PollerOptions = {}): void {
+    if (running) return
+    const parsed = parseInput(pollerOptionsSchema, options, 'poller options')
+    const intervalMs = parsed.intervalMs ?? 1000
+    const batchSize = parsed.batchSize ?? DEFAULT_INDEXER_BATCH_SIZE
+    running = true
+    const mine = ++generation
+    const tick = () => {
+      const round = sync({ batchSize, maxBatches: 1 }).then(
+        // A full batch means more may wait: poll again at once instead of sleeping.
+        (report) => (report.messages >= batchSize ? 0 : intervalMs),
+        (error: unknown) => {
+          logger.warn('search indexer poll failed', { topic, error: describe(error) })
+          return intervalMs
+        },
+      )
+      inFlight = round
+      void round.then((delay) => {
+        if (inFlight === round) inFlight = undefined
+        if (!running || generation !== mine) return
+        timer = setTimeout(tick, delay)
+        // The poller alone should not keep a host process alive.
+        timer.unref?.()
+      })
+    }
+    tick()
+  }
+
+  async function stop(): Promise<void> {
+    running = false
+    generation++
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+    await inFlight
+  }
+
+  async function reindex(options: ReindexOptions = {}) {
+    const parsed = parseInput(reindexOptionsSchema, options, 'reindex options')
+    const batchSize = parsed.batchSize ?? DEFAULT_INDEXER_BATCH_SIZE
+    const onProgress = parsed.onProgress
+    const total = await deps.countDocuments()
+    await index.clear()
+    let done = 0
+    let indexed = 0
+    let after: string | null = null
+    onProgress?.({ done, total })
+    for (;;) {
+      const ids: readonly string[] = await deps.listDocumentIds(after, batchSize)
+      if (ids.length === 0) break
+      const documents = await load(ids)
+      if (documents.length > 0) await index.upsert(documents)
+      done += ids.length
+      indexed += documents.length
+      after = ids[ids.length - 1] as string
+      onProgress?.({ done, total: Math.max(total, done) })
+      if (ids.length < batchSize) break
+    }
+    logger.info('search index rebuilt', { indexed, total })
+    return { indexed, total: Math.max(total, done) }
+  }
+
+  return { sync, start, stop, reindex }
+}

@@ -1,0 +1,151 @@
+import type { Clock } from '../clock/clock.js'
+import { NotFoundError, ValidationError } from '../errors/error-classes.js'
+import type { EventBus } from '../events/event-bus.js'
+import type { IdGenerator } from '../ids/id-generator.js'
+import { assertTransition } from '../orders/order-state-machine.js'
+import type { OrderRecord, OrderStatus } from '../ports/order-store.js'
+import type { PaymentProvider } from '../ports/payment-provider.js'
+import type { Shipment } from '../ports/shipment-store.js'
+import type { Storage } from '../ports/storage.js'
+import { parseInput } from '../validation/parse-input.js'
+import {
+  type CreateShipmentInput,
+  createShipmentSchema,
+  type ListShipmentsInput,
+  listShipmentsSchema,
+  type TrackingEventInput,
+  trackingEventSchema,
+} from './shipment-schemas.js'
+
+export interface ShipmentServiceDeps {
+  readonly storage: Storage
+  readonly providers: ReadonlyMap<string, PaymentProvider>
+  readonly clock: Clock
+  readonly ids: IdGenerator
+  readonly events: EventBus
+}
+
+/** Shipments, part of `commerce.shipping`: parcels, tracking and delivery of orders. */
+export interface ShipmentService {
+  /**
+   * Ships some or all of what is left of a paid order. The first shipment captures an authorized
+   * payment. Moves the order to `partially_shipped` or `shipped`.
+   */
+  createShipment(input: CreateShipmentInput): Promise<Shipment>
+  /** Records a carrier event; `delivered` on the last open shipment delivers the order. */
+  addTrackingEvent(input: TrackingEventInput): Promise<Shipment>
+  /** Shipments of an order, with tracking; with `customerId`, only the owner's. */
+  listShipments(input: ListShipmentsInput): Promise<Shipment[]>
+}
+
+const SHIPPABLE: readonly OrderStatus[] = ['confirmed', 'processing', 'partially_shipped']
+
+export function createShipmentService(deps: ShipmentServiceDeps): ShipmentService {
+  const { storage, providers, clock, ids, events } = deps
+
+  async function moveOrder(order: OrderRecord, to: OrderStatus): Promise<void> {
+    if (order.status === to && to !== 'partially_shipped') return
+    assertTransition(order.id, order.status, to)
+    if (await storage.orders.transition({ id: order.id, from: order.status, to, at: clock.now() })) {
+      events.emit({
+        type: 'order.status_changed',
+        orderId: order.id,
+        customerId: order.customerId,
+        from: order.status,
+        to,
+        note: null,
+        occurredAt: clock.now(),
+      })
+    }
+  }
+
+  /** Manual-capture payments are captured when goods leave; the key makes a retry harmless. */
+  async function captureOnce(order: OrderRecord): Promise<void> {
+    if (!order.paymentProvider) return
+    const provider = providers.get(order.paymentProvider)
+    if (!provider) return
+    for (const record of await storage.payments.listByOrder(order.id)) {
+      if (record.state.status !== 'authorized') continue
+      const captured = await provider.capture({
+        paymentId: record.state.paymentId,
+        idempotencyKey: `${order.id}:capture:${record.state.paymentId}`,
+      })
+      await storage.payments.save({
+        id: record.id,
+        orderId: order.id,
+        provider: provider.id,
+        state: captured,
+        at: clock.now(),
+      })
+    }
+  }
+
+  return {
+    async createShipment(input) {
+      const { orderId, carrier, trackingNumber, lines } = parseInput(createShipmentSchema, input, 'shipment')
+      const order = await storage.orders.get(orderId)
+      if (!order) throw new NotFoundError('order', orderId)
+      if (!SHIPPABLE.includes(order.status)) assertTransition(order.id, order.status, 'shipped')
+      const shipped = await storage.shipments.shippedQuantities(orderId)
+      const open = new Map(order.lines.map((l) => [l.id, l.quantity - (shipped.get(l.id) ?? 0)]))
+      const parcel =
+        lines ?? [...open].filter(([, q]) => q > 0).map(([lineId, quantity]) => ({ lineId, quantity }))
+      if (parcel.length === 0)
+        throw new ValidationError('Nothing left to ship', [
+          { path: 'lines', message: 'everything has shipped' },
+        ])
+      for (const line of parcel) {
+        const left = open.get(line.lineId)
+        if (left === undefined || line.quantity > left) {
+          throw new ValidationError('Shipment quantity exceeds what is left to ship', [
+            { path: `lines.${line.lineId}`, message: `at most ${left ?? 0}` },
+          ])
+        }
+        open.set(line.lineId, left - line.quantity)
+      }
+      await captureOnce(order)
+      const shipment = await storage.shipments.insert({
+        id: ids('shp'),
+        orderId,
+        carrier,
+        trackingNumber,
+        status: 'shipped',
+        lines: parcel.map((l) => ({ orderLineId: l.lineId, quantity: l.quantity })),
+        shippedAt: clock.now(),
+      })
+      const everything = [...open.values()].every((q) => q === 0)
+      await moveOrder(order, everything ? 'shipped' : 'partially_shipped')
+      return shipment
+    },
+
+    async addTrackingEvent(input) {
+      const { shipmentId, status, description, location, occurredAt } = parseInput(
+        trackingEventSchema,
+        input,
+        'tracking event',
+      )
+      const updated = await storage.shipments.addTrackingEvent(shipmentId, {
+        id: ids('trk'),
+        status,
+        description,
+        location: location ?? null,
+        occurredAt: occurredAt ?? clock.now(),
+      })
+      if (status === 'delivered') {
+        const order = (await storage.orders.get(updated.orderId))!
+        const all = await storage.shipments.listByOrder(order.id)
+        if (order.status === 'shipped' && all.every((s) => s.status === 'delivered'))
+          await moveOrder(order, 'delivered')
+      }
+      return updated
+    },
+
+    async listShipments(input) {
+      const { orderId, customerId } = parseInput(listShipmentsSchema, input, 'shipment query')
+      const order = await storage.orders.get(orderId)
+      if (!order || (customerId !== undefined && order.customerId !== customerId))
+        throw new NotFoundError('order', orderId)
+      return storage.shipments.listByOrder(orderId)
+    },
+  }
+}
