@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely'
 import type { CartTables } from './carts/cart-tables.js'
+import type { AddressTables } from './customers/address-tables.js'
 import type { IdempotencyTables } from './idempotency/idempotency-tables.js'
 import type { OrderTables } from './orders/order-tables.js'
 import type { PaymentTables } from './payments/payment-tables.js'
@@ -66,7 +67,8 @@ export interface SoukDatabase
     PaymentTables,
     PromotionTables,
     ShippingTables,
-    ShipmentTables {
+    ShipmentTables,
+    AddressTables {
   locations: LocationsTable
   inventory_items: InventoryItemsTable
   stock_levels: StockLevelsTable

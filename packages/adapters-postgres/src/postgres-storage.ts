@@ -4,6 +4,7 @@ import pg from 'pg'
 import { z } from 'zod'
 import { createPostgresCartStore } from './carts/postgres-cart-store.js'
 import { createPostgresCatalogStore } from './catalog/postgres-catalog-store.js'
+import { createPostgresAddressStore } from './customers/postgres-address-store.js'
 import type { SoukDatabase } from './database.js'
 import { createPostgresIdempotencyStore } from './idempotency/postgres-idempotency-store.js'
 import { createPostgresInventoryStore } from './inventory/postgres-inventory-store.js'
@@ -101,6 +102,7 @@ function stores(db: Kysely<SoukDatabase>, schema: string): StorageStores {
     carts: createPostgresCartStore(db),
     payments: createPostgresPaymentRecordStore(db),
     shipments: createPostgresShipmentStore(db),
+    addresses: createPostgresAddressStore(db),
     promotions: createPostgresPromotionStore(db, schema),
     shipping: createPostgresShippingStore(db, schema),
     outbox: createPostgresOutboxStore(db, schema),
@@ -134,7 +136,8 @@ export function postgresStorage(config: PostgresStorageConfig): PostgresStorage 
   } else if ('pglite' in config) {
     root = new Kysely({ dialect: pgliteDialect(config.pglite) })
   } else {
-    root = config.db
+    // Souk's queries need the plain column names: a host's CamelCasePlugin would rename them.
+    root = config.db.withoutPlugins()
   }
   const db = root.withSchema(schema) as unknown as Kysely<SoukDatabase>
 

@@ -241,6 +241,35 @@ describe('inventory service: reservations', () => {
   })
 })
 
+describe('inventory service: custom allocation strategies', () => {
+  it('refuses a plan that does not hold every unit, so a buggy strategy cannot oversell', async () => {
+    const a = sku('strategy')
+    await commerce.inventory.setStock({ sku: a, onHand: 2 })
+    const sloppy = createCommerce({
+      storage: fixture.storage,
+      clock,
+      logger: silentLogger,
+      allocation: () => [],
+    })
+    const short = createCommerce({
+      storage: fixture.storage,
+      clock,
+      logger: silentLogger,
+      allocation: ({ lines }) =>
+        lines.map((l) => ({ sku: l.sku, locationId: 'default', quantity: l.quantity - 1 })),
+    })
+    await expectCode(sloppy.inventory.reserve({ lines: [{ sku: a, quantity: 5 }] }), 'config.invalid')
+    await expectCode(short.inventory.reserve({ lines: [{ sku: a, quantity: 2 }] }), 'config.invalid')
+    expect(await commerce.inventory.available(a)).toBe(2)
+  })
+
+  it('keeps a location priority when an update leaves it out', async () => {
+    await commerce.inventory.upsertLocation({ id: 'keep-priority', name: 'Keep', priority: 7 })
+    const renamed = await commerce.inventory.upsertLocation({ id: 'keep-priority', name: 'Kept' })
+    expect(renamed).toEqual({ id: 'keep-priority', name: 'Kept', priority: 7 })
+  })
+})
+
 describe('inventory service: stock events', () => {
   it('fires low_stock once when available crosses the threshold', async () => {
     const a = sku('low')

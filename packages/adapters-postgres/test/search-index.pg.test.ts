@@ -129,7 +129,11 @@ describe('Postgres search index on real Postgres', () => {
     ])
     const { rows: drift } = await sql<{ term: string; stored: number | null; actual: number | null }>`
       WITH actual AS (
-        SELECT w AS term, count(*)::int AS n FROM souk.search_documents, unnest(words) w GROUP BY w
+        SELECT v.lexeme AS term, count(*)::int AS n
+        FROM souk.search_documents d,
+          unnest(to_tsvector('simple', d.name || ' ' || array_to_string(d.tags, ' ') || ' ' || d.description)) v
+        WHERE length(v.lexeme) <= 40 AND v.lexeme !~ '[[:punct:]]'
+        GROUP BY v.lexeme
       )
       SELECT coalesce(a.term, t.term) AS term, t.doc_count AS stored, a.n AS actual
       FROM actual a FULL JOIN souk.search_terms t ON t.term = a.term

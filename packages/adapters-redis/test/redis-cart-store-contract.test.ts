@@ -26,12 +26,22 @@ afterAll(async () => {
 
 describe('redisCartStore over Postgres', () => {
   cartStoreSuite({ describe, it }, async () =>
-    redisCartStore({ redis, durable: database.storage.carts, prefix: fixture.prefix(), logger: silentLogger }),
+    redisCartStore({
+      redis,
+      durable: database.storage.carts,
+      prefix: fixture.prefix(),
+      logger: silentLogger,
+    }),
   )
 })
 
 describe('redisCartStore over Postgres with Redis down', () => {
   cartStoreSuite({ describe, it }, async () =>
-    redisCartStore({ redis: down, durable: database.storage.carts, prefix: fixture.prefix(), logger: silentLogger }),
+    redisCartStore({
+      redis: down,
+      durable: database.storage.carts,
+      prefix: fixture.prefix(),
+      logger: silentLogger,
+    }),
   )
 })

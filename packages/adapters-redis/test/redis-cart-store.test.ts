@@ -47,6 +47,28 @@ async function entryOf(s: RedisCartStore, id: string): Promise<Record<string, st
   return redis.hgetall(s.keyOf(id))
 }
 
+/** A durable store whose first `get` reads, then stalls until `release()`: a slow read-through. */
+function stallingReads(inner: CartStore): { store: CartStore; started: Promise<void>; release(): void } {
+  let release: () => void = () => undefined
+  const stalled = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  let markStarted: () => void = () => undefined
+  const started = new Promise<void>((resolve) => {
+    markStarted = resolve
+  })
+  const store: CartStore = {
+    ...inner,
+    async get(id) {
+      const read = await inner.get(id)
+      markStarted()
+      await stalled
+      return read
+    },
+  }
+  return { store, started, release: () => release() }
+}
+
 async function keysUnder(prefix: string): Promise<string[]> {
   const keys: string[] = []
   let cursor = '0'
@@ -82,6 +104,7 @@ describe('redisCartStore: layout', () => {
   it('keeps one hash per cart under <prefix>:cart:{<cartId>}, in the slot of the id, with a PX TTL', async () => {
     const s = store()
     const cart = fullCart()
+    const startedAt = Date.now()
     await s.insert(cart)
     const key = `${s.prefix}:cart:{${cart.id}}`
     expect(s.keyOf(cart.id)).toBe(key)
@@ -92,12 +115,46 @@ describe('redisCartStore: layout', () => {
     expect(entry.e).toBe(String(cart.expiresAt.getTime()))
     const ttl = await redis.pttl(key)
     expect(ttl).toBeGreaterThan(0)
-    expect(ttl).toBeLessThanOrEqual(Math.min(DEFAULT_CART_CACHE_TTL_MS, cart.expiresAt.getTime() - Date.now()))
+    expect(ttl).toBeLessThanOrEqual(Math.min(DEFAULT_CART_CACHE_TTL_MS, cart.expiresAt.getTime() - startedAt))
 
     await s.save({ ...cart, promoCode: null }, 1)
     await s.get(cart.id)
     expect(await keysUnder(s.prefix)).toEqual([key])
     expect((await entryOf(s, cart.id)).v).toBe('2')
+  })
+
+  it('touches one key per command, declared by every script: nothing spans two carts (Cluster-safe)', async () => {
+    const s = store()
+    const monitor = await fixture.client().monitor()
+    const seen: string[][] = []
+    const marker = `${s.prefix}:done`
+    const done = new Promise<void>((resolve) => {
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        seen.push(args)
+        if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) resolve()
+      })
+    })
+    const a = newCart()
+    const b = newCart()
+    await Promise.all([s.insert(a), s.insert(b)])
+    await s.save(a, 1)
+    await expectCommerceError(s.save(a, 1), 'conflict')
+    await s.refresh(b.id)
+    for (const c of [a, b]) await redis.del(s.keyOf(c.id)) // one key per DEL, like an eviction
+    await Promise.all([s.get(a.id), s.get(b.id), s.get('cart_missing')])
+    await s.delete(b.id)
+    await redis.echo(marker)
+    await done
+    monitor.disconnect()
+
+    const ours = seen.filter((args) => args.some((arg) => arg.startsWith(`${s.prefix}:cart:`)))
+    const scripts = ours.filter((args) => ['eval', 'evalsha'].includes(args[0]?.toLowerCase() ?? ''))
+    expect(scripts.length).toBeGreaterThanOrEqual(9)
+    for (const args of scripts) expect(args[2], 'each script declares exactly one key').toBe('1')
+    for (const args of ours) {
+      const keys = new Set(args.filter((arg) => arg.startsWith(`${s.prefix}:cart:`)))
+      expect(keys.size, JSON.stringify(args)).toBe(1)
+    }
   })
 
   it('caps the copy at ttlMs and at the cart expiry, and keeps only a fence for an expired cart', async () => {
@@ -153,9 +210,10 @@ describe('redisCartStore: layout', () => {
       { redis, durable, unknown: true },
     ]
     for (const options of bad) {
-      expect(() => redisCartStore(options as RedisCartStoreOptions), JSON.stringify(Object.keys(options as object))).toThrow(
-        expect.objectContaining({ code: 'config.invalid' }),
-      )
+      expect(
+        () => redisCartStore(options as RedisCartStoreOptions),
+        JSON.stringify(Object.keys(options as object)),
+      ).toThrow(expect.objectContaining({ code: 'config.invalid' }))
     }
   })
 })
@@ -183,6 +241,32 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
     expect((await entryOf(s, cart.id)).v).toBe(String(Number.MAX_SAFE_INTEGER))
   })
 
+  it('keeps only a fence for a checked-out cart, so a reopen past the store is seen at once', async () => {
+    const s = store()
+    const cart = newCart({ lines: [{ sku: 'A', quantity: 1, addedAt: new Date() }] })
+    await s.insert(cart)
+    // Checkout closes the cart (here through the store; the real one writes Postgres in its own
+    // transaction), then a declined payment reopens it in Postgres, past the store.
+    const closed = await s.save({ ...cart, orderId: 'ord_1' }, 1)
+    expect(await entryOf(s, cart.id)).toEqual({ v: '2' })
+    expect(await s.get(cart.id)).toEqual(closed)
+    expect(await entryOf(s, cart.id)).toEqual({ v: '2' })
+    const reopened = await durable.save({ ...closed, orderId: null }, 2)
+    expect(await s.get(cart.id)).toEqual(reopened)
+    expect((await entryOf(s, cart.id)).d).toBeDefined()
+  })
+
+  it('keeps a Redis copy that is already newer than a failed save, so contention costs no refill', async () => {
+    const s = store()
+    const cart = newCart()
+    await s.insert(cart)
+    const v2 = await s.save({ ...cart, promoCode: 'FIRST' }, 1)
+    const before = await entryOf(s, cart.id)
+    await expectCommerceError(s.save({ ...cart, promoCode: 'LOSER' }, 1), 'conflict')
+    expect(await entryOf(s, cart.id)).toEqual(before)
+    expect(await s.get(cart.id)).toEqual(v2)
+  })
+
   it('tombstones a save of a cart the durable store no longer has', async () => {
     const s = store()
     const cart = newCart()
@@ -200,7 +284,10 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
       let cart = i % 2 === 0 ? fullCart() : newCart()
       await s.insert(cart)
       for (let edit = 0; edit < i % 4; edit++) {
-        cart = await s.save(addQuantity({ ...cart, promoCode: `P${edit}` }, `S${edit}`, edit + 1), cart.version)
+        cart = await s.save(
+          addQuantity({ ...cart, promoCode: `P${edit}` }, `S${edit}`, edit + 1),
+          cart.version,
+        )
       }
       carts.push(cart)
     }
@@ -263,7 +350,9 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
       }
     })()
     const attempts = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => casRetry(i % 2 === 0 ? one : two, cart.id, (c) => addQuantity(c, 'A', 1))),
+      Array.from({ length: 50 }, (_, i) =>
+        casRetry(i % 2 === 0 ? one : two, cart.id, (c) => addQuantity(c, 'A', 1)),
+      ),
     )
     racing = false
     await flusher
@@ -282,49 +371,49 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
 
   it('a read-through overtaken by a save and a flush does not plant the old cart (read lease)', async () => {
     const prefix = fixture.prefix()
-    const cart = newCart()
     const writer = redisCartStore({ redis, durable, prefix, logger: silentLogger })
+    const cart = newCart()
     await writer.insert(cart)
     await fixture.deletePrefix(prefix)
 
-    // A reader whose durable read returns v1 and then stalls until released.
-    let release: () => void = () => undefined
-    const stalled = new Promise<void>((resolve) => {
-      release = resolve
+    const gate = stallingReads(durable)
+    const reader = redisCartStore({
+      redis: fixture.client(),
+      durable: gate.store,
+      prefix,
+      logger: silentLogger,
     })
-    let readStarted: () => void = () => undefined
-    const started = new Promise<void>((resolve) => {
-      readStarted = resolve
-    })
-    const slow: CartStore = {
-      ...durable,
-      async get(id) {
-        const read = await durable.get(id)
-        readStarted()
-        await stalled
-        return read
-      },
-    }
-    const reader = redisCartStore({ redis: fixture.client(), durable: slow, prefix, logger: silentLogger })
-    const pending = reader.get(cart.id)
-    await started
+    const pending = reader.get(cart.id) // misses, takes the lease, reads v1 from Postgres, stalls
+    await gate.started
     const v2 = await writer.save({ ...cart, promoCode: 'NEW' }, 1)
     await fixture.deletePrefix(prefix) // a flush (or an eviction) right after the save
-    release()
-    expect((await pending)?.version).toBe(1) // the reader answered what it read...
-    expect(await keysUnder(prefix)).toEqual([]) // ...but did not copy it into Redis
+    gate.release()
+    expect((await pending)?.version).toBe(1) // the reader answers what it read...
+    expect(await keysUnder(prefix)).toEqual([]) // ...but does not copy it into the empty Redis
     expect(await writer.get(cart.id)).toEqual(v2)
+  })
 
-    // Without the flush, the save's newer version wins as well.
-    const again = newCart()
-    await writer.insert(again)
+  it('a read-through overtaken by a save leaves the newer version in Redis', async () => {
+    const prefix = fixture.prefix()
+    const writer = redisCartStore({ redis, durable, prefix, logger: silentLogger })
+    const cart = newCart()
+    await writer.insert(cart)
     await fixture.deletePrefix(prefix)
-    const reader2 = redisCartStore({ redis: fixture.client(), durable: slow, prefix, logger: silentLogger })
-    const late = reader2.get(again.id)
-    await writer.save({ ...again, promoCode: 'NEW' }, 1)
-    expect((await late)?.version).toBe(1)
-    expect((await entryOf(writer, again.id)).v).toBe('2')
-    expect(await reader2.get(again.id)).toMatchObject({ version: 2, promoCode: 'NEW' })
+
+    const gate = stallingReads(durable)
+    const reader = redisCartStore({
+      redis: fixture.client(),
+      durable: gate.store,
+      prefix,
+      logger: silentLogger,
+    })
+    const pending = reader.get(cart.id)
+    await gate.started
+    await writer.save({ ...cart, promoCode: 'NEW' }, 1)
+    gate.release()
+    expect((await pending)?.version).toBe(1)
+    expect(await entryOf(writer, cart.id)).toMatchObject({ v: '2' })
+    expect(await reader.get(cart.id)).toMatchObject({ version: 2, promoCode: 'NEW' })
   })
 
   it('leaves a tombstone on delete that no write of an older version can undo', async () => {
@@ -402,9 +491,11 @@ describe('redisCartStore: when Redis fails', () => {
     expect(await s.get(cart.id)).toBeNull()
     expect(s.pendingRepairs()).toBe(1)
     expect(logger.entries.length).toBeGreaterThanOrEqual(5)
-    expect(logger.entries.every((e) => e.level === 'warn' && /souk cart store: Redis \w[\w-]* failed/.test(e.message))).toBe(
-      true,
-    )
+    expect(
+      logger.entries.every(
+        (e) => e.level === 'warn' && /souk cart store: Redis \w[\w-]* failed/.test(e.message),
+      ),
+    ).toBe(true)
     expect(logger.entries[0]?.fields).toMatchObject({ cartId: cart.id })
     down.disconnect()
   })

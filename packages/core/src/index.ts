@@ -5,6 +5,9 @@
  */
 export type { MemoryCache, MemoryCacheOptions } from './cache/memory-cache.js'
 export { createMemoryCache, DEFAULT_MEMORY_CACHE_ENTRIES } from './cache/memory-cache.js'
+// Cart, checkout and order inputs and read shapes, so hosts validate HTTP input with the services' own schemas.
+export * from './cart/cart-schemas.js'
+export type * from './cart/cart-types.js'
 export { CATALOG_KEY_PREFIX } from './catalog/catalog-cache.js'
 export type { CatalogEvent } from './catalog/catalog-events.js'
 export * from './catalog/catalog-schemas.js'
@@ -37,6 +40,8 @@ export type {
   VariantPricing,
 } from './catalog/catalog-types.js'
 export { PURCHASED_ORDER_STATUSES } from './catalog/catalog-types.js'
+export * from './checkout/checkout-schemas.js'
+export type * from './checkout/checkout-types.js'
 export type { Clock, ManualClock } from './clock/clock.js'
 export { createManualClock, systemClock } from './clock/clock.js'
 export type { CommerceConfig } from './commerce/commerce-config.js'
@@ -45,6 +50,8 @@ export type { Commerce } from './commerce/create-commerce.js'
 export { createCommerce } from './commerce/create-commerce.js'
 export type { Address } from './customers/address-schemas.js'
 export { addressSchema, customerIdSchema } from './customers/address-schemas.js'
+export * from './customers/customer-schemas.js'
+export { type CustomerService, createCustomerService } from './customers/customer-service.js'
 export type { CommerceErrorCode, ErrorDetails } from './errors/commerce-error.js'
 export { CommerceError, isCommerceError } from './errors/commerce-error.js'
 export type {
@@ -93,11 +100,6 @@ export { DEFAULT_LOCATION_ID } from './inventory/inventory-types.js'
 export type { Logger, LogLevel } from './logger/logger.js'
 export { consoleLogger, silentLogger } from './logger/logger.js'
 export * from './money/index.js'
-// Cart, checkout and order inputs and read shapes, so hosts validate HTTP input with the services' own schemas.
-export * from './cart/cart-schemas.js'
-export type * from './cart/cart-types.js'
-export * from './checkout/checkout-schemas.js'
-export type * from './checkout/checkout-types.js'
 export * from './orders/order-schemas.js'
 export {
   assertTransition,
@@ -105,6 +107,11 @@ export {
   ORDER_TRANSITIONS,
   PAID_STATUSES,
 } from './orders/order-state-machine.js'
+export {
+  createMemoryOutboxStore,
+  type MemoryOutboxRow,
+  type MemoryOutboxStore,
+} from './outbox/memory-outbox-store.js'
 export {
   paymentAmountExceeded,
   paymentDeclined,
@@ -138,6 +145,7 @@ export {
   TEST_PAYMENT_METHODS,
 } from './payments/test-payment-provider.js'
 export { webhookHeader } from './payments/webhook-headers.js'
+export type * from './ports/address-store.js'
 export type { AllocationRequest, AllocationStrategy } from './ports/allocation-strategy.js'
 export type { Cache } from './ports/cache.js'
 export type * from './ports/cart-store.js'

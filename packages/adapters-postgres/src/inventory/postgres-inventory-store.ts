@@ -121,9 +121,14 @@ export function createPostgresInventoryStore(db: Kysely<SoukDatabase>, schema: s
       withMappedErrors(async () => {
         const row = await db
           .insertInto('locations')
-          .values(location)
+          .values({ id: location.id, name: location.name, priority: location.priority ?? 100 })
           .onConflict((oc) =>
-            oc.column('id').doUpdateSet({ name: location.name, priority: location.priority }),
+            oc
+              .column('id')
+              .doUpdateSet({
+                name: location.name,
+                ...(location.priority === undefined ? {} : { priority: location.priority }),
+              }),
           )
           .returning(['id', 'name', 'priority'])
           .executeTakeFirstOrThrow()

@@ -19,9 +19,9 @@ export function searchMigration(schema: string) {
 ALTER TABLE ${s}.outbox ADD COLUMN locked_until timestamptz;
 CREATE INDEX outbox_leased_idx ON ${s}.outbox (topic, key) WHERE processed_at IS NULL AND locked_until IS NOT NULL;
 
--- One row per indexed product: the document's fields, the weighted tsvector (name A, tags B,
--- description C) and the document's distinct words. Ids sort bytewise (COLLATE "C") so the id
--- tie-breaker orders pages the same way on every server and in every adapter.
+-- One row per indexed product: the document's fields and the weighted tsvector (name A, tags B,
+-- description C). Ids sort bytewise (COLLATE "C") so the id tie-breaker orders pages the same
+-- way on every server and in every adapter.
 CREATE TABLE ${s}.search_documents (
   id text COLLATE "C" PRIMARY KEY,
   slug text NOT NULL,
@@ -36,8 +36,7 @@ CREATE TABLE ${s}.search_documents (
   popularity bigint NOT NULL,
   rating double precision,
   created_at timestamptz NOT NULL,
-  tsv tsvector NOT NULL,
-  words text[] NOT NULL
+  tsv tsvector NOT NULL
 );
 CREATE INDEX search_documents_tsv_idx ON ${s}.search_documents USING gin (tsv);
 CREATE INDEX search_documents_category_idx ON ${s}.search_documents USING gin (category_ids);
@@ -49,12 +48,13 @@ CREATE INDEX search_documents_seller_idx ON ${s}.search_documents (seller_id) WH
 
 -- The vocabulary: every word of every indexed document with the number of documents holding
 -- it, kept in step by the index's upserts and deletes (under one advisory lock, so counts are
--- exact). Words whose count fell to zero are swept through the partial index.
+-- exact; a word whose count reaches zero is deleted). Counts change constantly and no index
+-- covers them, so updates are HOT: half-empty pages keep new row versions beside the old, and
+-- autovacuum is asked to come early.
 CREATE TABLE ${s}.search_terms (
   term text COLLATE "C" PRIMARY KEY,
   doc_count integer NOT NULL
-);
-CREATE INDEX search_terms_unused_idx ON ${s}.search_terms (term) WHERE doc_count <= 0;
+) WITH (fillfactor = 50, autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.05);
 `)
         .execute(db)
 
@@ -83,9 +83,10 @@ async function ensurePgTrgm(db: Kysely<unknown>): Promise<string | null> {
   try {
     await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db)
   } catch {
-    // Typically 42501 (the role may not create extensions): search works, without typo correction.
+    // 42501 when the role may not create extensions (search then works without typo correction),
+    // or 23505 when a concurrent migration of another schema created it first (then it exists).
     if (guarded) await sql`ROLLBACK TO SAVEPOINT souk_pg_trgm`.execute(db)
-    return null
+    return trgmSchemaOf(db)
   }
   if (guarded) await sql`RELEASE SAVEPOINT souk_pg_trgm`.execute(db)
   return trgmSchemaOf(db)

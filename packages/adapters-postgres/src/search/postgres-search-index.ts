@@ -86,6 +86,11 @@ interface HitRow {
   hl_description: string | null
 }
 
+interface TermCount {
+  term: string
+  doc_count: number | string
+}
+
 interface ResultRow {
   total: number | string
   hits: HitRow[] | string | null
@@ -145,6 +150,18 @@ function orderBy(sort: SearchSort, alias: string): RawBuilder<unknown> {
     case 'rating':
       return sql`${c('rating')} DESC NULLS LAST, ${c('popularity')} DESC, ${c('id')}`
   }
+}
+
+/**
+ * The distinct plain words of a document (simple config: lower-cased, unstemmed), the vocabulary
+ * typo correction draws on. Computed from the stored text whenever needed, so never stored.
+ */
+const wordsOf = (alias: string) => {
+  const c = (column: string) => sql.ref(`${alias}.${column}`)
+  return sql`ARRAY(
+    SELECT v.lexeme FROM unnest(to_tsvector('simple',
+      ${c('name')} || ' ' || array_to_string(${c('tags')}, ' ') || ' ' || ${c('description')})) v
+    WHERE length(v.lexeme) <= 40 AND v.lexeme !~ '[[:punct:]]')`
 }
 
 /** HTML-escapes text inside SQL, before ts_headline adds its `<mark>` tags. */
@@ -223,12 +240,15 @@ export function createPostgresSearchIndex(
     )
   }
 
-  async function sweepUnusedTerms(trx: Kysely<unknown>): Promise<void> {
-    await sql`DELETE FROM ${terms} WHERE doc_count <= 0`.execute(trx)
+  /** Deletes the words a write left without documents (by key: no scan, no extra index). */
+  async function dropUnusedTerms(trx: Kysely<unknown>, changed: readonly TermCount[]): Promise<void> {
+    const unused = changed.filter((t) => Number(t.doc_count) <= 0).map((t) => t.term)
+    if (unused.length === 0) return
+    await sql`DELETE FROM ${terms} WHERE term = ANY(${unused}::text[]) AND doc_count <= 0`.execute(trx)
   }
 
   async function upsertChunk(trx: Kysely<unknown>, chunk: readonly SearchDocument[]): Promise<void> {
-    const rows = chunk.map((d) => ({
+    const input = chunk.map((d) => ({
       id: d.id,
       slug: d.slug,
       name: d.name,
@@ -245,9 +265,9 @@ export function createPostgresSearchIndex(
     }))
     // One statement: the old words (read before the write, same snapshot) and the new ones give
     // each vocabulary word's change in document count.
-    await sql`
+    const { rows } = await sql<TermCount>`
       WITH input AS (
-        SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb) AS x(
           id text, slug text, name text, description text, tags text[], category_ids text[],
           seller_id text, price bigint, currency text, in_stock boolean, popularity bigint,
           rating double precision, created_at timestamptz)
@@ -257,28 +277,24 @@ export function createPostgresSearchIndex(
           setweight(to_tsvector('english', i.name), 'A')
             || setweight(to_tsvector('english', array_to_string(i.tags, ' ')), 'B')
             || setweight(to_tsvector('english', i.description), 'C') AS tsv,
-          ARRAY(
-            SELECT v.lexeme FROM unnest(to_tsvector('simple',
-              i.name || ' ' || array_to_string(i.tags, ' ') || ' ' || i.description)) v
-            WHERE length(v.lexeme) <= 40 AND v.lexeme !~ '[[:punct:]]'
-          ) AS words
+          ${wordsOf('i')} AS words
         FROM input i
       ),
       old AS (
-        SELECT d.words FROM ${documents} d JOIN prepared p ON p.id = d.id
+        SELECT ${wordsOf('d')} AS words FROM ${documents} d JOIN prepared p ON p.id = d.id
       ),
       written AS (
         INSERT INTO ${documents} AS d (id, slug, name, description, tags, category_ids, seller_id,
-          price, currency, in_stock, popularity, rating, created_at, tsv, words)
+          price, currency, in_stock, popularity, rating, created_at, tsv)
         SELECT id, slug, name, description, tags, category_ids, seller_id,
-          price, currency, in_stock, popularity, rating, created_at, tsv, words
+          price, currency, in_stock, popularity, rating, created_at, tsv
         FROM prepared
         ON CONFLICT (id) DO UPDATE SET
           slug = excluded.slug, name = excluded.name, description = excluded.description,
           tags = excluded.tags, category_ids = excluded.category_ids, seller_id = excluded.seller_id,
           price = excluded.price, currency = excluded.currency, in_stock = excluded.in_stock,
           popularity = excluded.popularity, rating = excluded.rating, created_at = excluded.created_at,
-          tsv = excluded.tsv, words = excluded.words
+          tsv = excluded.tsv
         -- Rewriting an unchanged document would only leave a dead row behind.
         WHERE (d.slug, d.name, d.description, d.tags, d.category_ids, d.seller_id, d.price,
                d.currency, d.in_stock, d.popularity, d.rating, d.created_at)
@@ -299,16 +315,16 @@ export function createPostgresSearchIndex(
       )
       INSERT INTO ${terms} AS t (term, doc_count)
       SELECT term, n FROM delta ORDER BY term
-      ON CONFLICT (term) DO UPDATE SET doc_count = t.doc_count + excluded.doc_count`.execute(trx)
+      ON CONFLICT (term) DO UPDATE SET doc_count = t.doc_count + excluded.doc_count
+      RETURNING t.term, t.doc_count`.execute(trx)
+    await dropUnusedTerms(trx, rows)
   }
 
-  /** Exact and prefix knowledge of the vocabulary, then corrections for the words it lacks. */
+  /** Stop words, exact and prefix knowledge of the vocabulary, then corrections for the rest. */
   async function lookUp(words: readonly QueryWord[]): Promise<WordLookup[]> {
-    const positive = words.filter((w) => !w.negated).map((w) => w.word)
-    if (positive.length === 0) return []
-    const { rows } = await sql<{ ord: number | string; exact: boolean; completions: string[] }>`
-      SELECT r.ord, r.exact,
-        CASE WHEN r.exact THEN ARRAY[]::text[] ELSE ARRAY(
+    const { rows } = await sql<{ stop: boolean; exact: boolean; completions: string[] }>`
+      SELECT r.stop, r.exact,
+        CASE WHEN r.exact OR r.stop OR r.negated THEN ARRAY[]::text[] ELSE ARRAY(
           SELECT t.term FROM ${terms} t
           -- A range, not LIKE: the bound is a column, and the C-collated primary key serves it.
           WHERE t.term > r.word AND t.term < r.word || chr(1114111) AND t.doc_count > 0
@@ -316,22 +332,27 @@ export function createPostgresSearchIndex(
           LIMIT ${COMPLETIONS}
         ) END AS completions
       FROM (
-        SELECT w.word, w.ord,
+        SELECT w.word, w.negated, w.ord,
+          numnode(plainto_tsquery('english', w.word)) = 0 AS stop,
           EXISTS (SELECT 1 FROM ${terms} t WHERE t.term = w.word AND t.doc_count > 0) AS exact
-        FROM unnest(${positive}::text[]) WITH ORDINALITY AS w(word, ord)
+        FROM unnest(${words.map((w) => w.word)}::text[], ${words.map((w) => w.negated)}::boolean[])
+          WITH ORDINALITY AS w(word, negated, ord)
       ) r
       ORDER BY r.ord`.execute(db)
     const lookups: WordLookup[] = rows.map((r) => ({
+      stop: r.stop,
       exact: r.exact,
       completions: r.completions,
       correction: null,
     }))
-    const unknown = positive
-      .map((word, i) => ({ word, i }))
-      .filter(
-        ({ word, i }) =>
-          !lookups[i]?.exact && lookups[i]?.completions.length === 0 && allowedTypos([...word].length) > 0,
-      )
+    const unknown = words.filter(
+      (w, i) =>
+        !w.negated &&
+        !lookups[i]?.stop &&
+        !lookups[i]?.exact &&
+        lookups[i]?.completions.length === 0 &&
+        allowedTypos([...w.word].length) > 0,
+    )
     const trgm = unknown.length > 0 ? await trgmSchema() : null
     if (trgm === null) return lookups
     // An operator is qualified by its schema, so a pg_trgm outside the search_path still works.
@@ -353,11 +374,12 @@ export function createPostgresSearchIndex(
         LIMIT ${CORRECTION_CANDIDATES}
       ) c`.execute(db)
     return lookups.map((lookup, i) => {
-      const word = positive[i] as string
+      const word = words[i] as QueryWord
+      if (!unknown.includes(word)) return lookup
       const found = candidates
-        .filter((c) => c.word === word)
+        .filter((c) => c.word === word.word)
         .map((c) => ({ term: c.term, similarity: Number(c.similarity), docCount: Number(c.doc_count) }))
-      const correction = found.length > 0 ? pickCorrection(word, found) : null
+      const correction = found.length > 0 ? pickCorrection(word.word, found) : null
       return correction === null ? lookup : { ...lookup, correction }
     })
   }
@@ -411,9 +433,11 @@ export function createPostgresSearchIndex(
     const facets = facetSql(new Set(query.facets ?? []))
     const where = filtersOf(query)
     const text = built !== null
-    if (text) where.push(sql`(numnode(query.q) = 0 OR d.tsv @@ query.q)`)
-    const condition = where.length > 0 ? sql.join(where, sql` AND `) : sql`true`
     const tsquery = sql`to_tsquery('english', ${built?.tsquery ?? ''})`
+    // The tsquery is written out here, not taken from the CTE, so the planner sees a constant
+    // and can use the GIN index.
+    if (text) where.push(sql`d.tsv @@ ${tsquery}`)
+    const condition = where.length > 0 ? sql.join(where, sql` AND `) : sql`true`
     const headline = (expression: RawBuilder<unknown>, settings: string) =>
       text ? sql`ts_headline('english', ${escaped(expression)}, query.q, ${settings})` : sql`NULL::text`
 
@@ -485,24 +509,22 @@ export function createPostgresSearchIndex(
         for (let i = 0; i < unique.length; i += UPSERT_CHUNK) {
           await upsertChunk(trx, unique.slice(i, i + UPSERT_CHUNK))
         }
-        await sweepUnusedTerms(trx)
       })
     },
 
     delete: async (ids) => {
       if (ids.length === 0) return
       await locked(async (trx) => {
-        await sql`
+        const { rows } = await sql<TermCount>`
           WITH gone AS (
-            DELETE FROM ${documents} WHERE id = ANY(${[...ids]}::text[]) RETURNING words
+            DELETE FROM ${documents} g WHERE g.id = ANY(${[...ids]}::text[]) RETURNING ${wordsOf('g')} AS words
           ),
           delta AS (
             SELECT w.term, count(*)::int AS n FROM gone, unnest(gone.words) AS w(term) GROUP BY w.term
           )
-          UPDATE ${terms} t SET doc_count = t.doc_count - delta.n FROM delta WHERE t.term = delta.term`.execute(
-          trx,
-        )
-        await sweepUnusedTerms(trx)
+          UPDATE ${terms} t SET doc_count = t.doc_count - delta.n FROM delta WHERE t.term = delta.term
+          RETURNING t.term, t.doc_count`.execute(trx)
+        await dropUnusedTerms(trx, rows)
       })
     },
 

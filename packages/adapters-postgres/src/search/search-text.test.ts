@@ -9,8 +9,9 @@ import {
   type WordLookup,
 } from './search-text.js'
 
-const known: WordLookup = { exact: true, completions: [], correction: null }
-const unknown: WordLookup = { exact: false, completions: [], correction: null }
+const known: WordLookup = { stop: false, exact: true, completions: [], correction: null }
+const unknown: WordLookup = { stop: false, exact: false, completions: [], correction: null }
+const stop: WordLookup = { ...known, stop: true }
 
 describe('tokenizeQuery', () => {
   it('lower-cases, splits on anything but letters and digits, and drops repeats', () => {
@@ -71,13 +72,13 @@ describe('buildTsquery', () => {
 
   it('matches a word that only starts indexed words as a prefix or its completions', () => {
     const words = tokenizeQuery('runn shoe')
-    const lookups = [{ exact: false, completions: ['running', 'runner'], correction: null }, known]
+    const lookups = [{ ...unknown, completions: ['running', 'runner'] }, known]
     expect(buildTsquery(words, lookups)?.tsquery).toBe("( 'runn':* | 'running' | 'runner' ) & 'shoe':*")
   })
 
   it('replaces a misspelt word by its correction and reports the corrected text', () => {
     const words = tokenizeQuery('wireless headphnes -wired')
-    const lookups = [known, { exact: false, completions: [], correction: 'headphones' }]
+    const lookups = [known, { ...unknown, correction: 'headphones' }, known]
     expect(buildTsquery(words, lookups)).toEqual({
       tsquery: "'wireless' & 'headphones' & !'wired'",
       corrected: 'wireless headphones -wired',
@@ -91,13 +92,16 @@ describe('buildTsquery', () => {
   it('never quotes vocabulary words that are not plain words', () => {
     const words = tokenizeQuery('abc xyzw')
     const lookups = [
-      { exact: false, completions: ["abc'd", 'abcde'], correction: null },
-      { exact: false, completions: [], correction: "x'); --" },
+      { ...unknown, completions: ["abc'd", 'abcde'] },
+      { ...unknown, correction: "x'); --" },
     ]
     expect(buildTsquery(words, lookups)?.tsquery).toBe("( 'abc':* | 'abcde' ) & 'xyzw'")
   })
 
-  it('returns null when there is nothing to search for', () => {
+  it('drops stop words, and returns null when nothing is left to search for', () => {
+    const words = tokenizeQuery('the lamp -and')
+    expect(buildTsquery(words, [stop, known, stop])).toEqual({ tsquery: "'lamp':*", corrected: null })
+    expect(buildTsquery(tokenizeQuery('the of'), [stop, stop])).toBeNull()
     expect(buildTsquery([], [])).toBeNull()
   })
 })

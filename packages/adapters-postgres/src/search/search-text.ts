@@ -17,13 +17,15 @@ export interface QueryWord {
   readonly negated: boolean
 }
 
-/** What the vocabulary knows about one positive word. */
+/** What the database knows about one query word. */
 export interface WordLookup {
+  /** A stop word of the text search language ("the", "and"): it matches nothing and is dropped. */
+  readonly stop: boolean
   /** Some indexed document contains exactly this word. */
   readonly exact: boolean
   /** The most common indexed words that start with it (not the word itself). */
   readonly completions: readonly string[]
-  /** The most similar indexed word by trigram similarity, when neither of the above matched. */
+  /** The most similar indexed word within the typos its length allows, when nothing else matched. */
   readonly correction: string | null
 }
 
@@ -48,8 +50,8 @@ export function tokenizeQuery(text: string): QueryWord[] {
 }
 
 /**
- * Builds `to_tsquery` input from the words and what the vocabulary said about the positive ones
- * (`lookups[i]` belongs to the i-th positive word). Words are ANDed; an exact word matches itself
+ * Builds `to_tsquery` input from the words and what the database said about each (`lookups[i]`
+ * belongs to `words[i]`). Words are ANDed; stop words are dropped; an exact word matches itself
  * (the last one also as a prefix, for search as you type); a word that only starts indexed words
  * matches as a prefix or as its most common completions; an unknown word is replaced by its
  * correction. Returns null when nothing is left to search for.
@@ -61,28 +63,26 @@ export function buildTsquery(
   const clauses: string[] = []
   const shown: string[] = []
   let corrected = false
-  const positives = words.filter((w) => !w.negated)
-  const lastPositive = positives[positives.length - 1]
-  let i = 0
-  for (const w of words) {
+  const kept = words.map((w, i) => ({ w, found: lookups[i] })).filter(({ found }) => !found?.stop)
+  const positives = kept.filter(({ w }) => !w.negated)
+  const lastPositive = positives[positives.length - 1]?.w
+  for (const { w, found } of kept) {
     if (w.negated) {
       clauses.push(`!${quote(w.word)}`)
       shown.push(`-${w.word}`)
       continue
     }
-    const found = lookups[i++]
     const completions = (found?.completions ?? []).filter(isPlainWord)
     const correction = found?.correction != null && isPlainWord(found.correction) ? found.correction : null
-    const lookup = { exact: found?.exact ?? false, completions, correction }
-    if (lookup.exact) {
+    if (found?.exact) {
       clauses.push(w === lastPositive ? `${quote(w.word)}:*` : quote(w.word))
       shown.push(w.word)
-    } else if (lookup.completions.length > 0) {
-      clauses.push(`( ${[`${quote(w.word)}:*`, ...lookup.completions.map(quote)].join(' | ')} )`)
+    } else if (completions.length > 0) {
+      clauses.push(`( ${[`${quote(w.word)}:*`, ...completions.map(quote)].join(' | ')} )`)
       shown.push(w.word)
-    } else if (lookup.correction !== null) {
-      clauses.push(quote(lookup.correction))
-      shown.push(lookup.correction)
+    } else if (correction !== null) {
+      clauses.push(quote(correction))
+      shown.push(correction)
       corrected = true
     } else {
       // Unknown and uncorrectable: it stays, so the query honestly matches nothing.

@@ -38,29 +38,35 @@ local serverNow = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000
  */
 export const GET_CART_LUA = `
 local entry = redis.call('HMGET', KEYS[1], 'v', 'd', 'e', 'lx')
-if entry[2] and tonumber(entry[3] or '0') > tonumber(ARGV[1]) then return {'hit', entry[1], entry[2]} end
-if entry[1] and tonumber(entry[1]) >= ${TOMBSTONE_VERSION} then return {'tombstone'} end
+if entry[2] and (tonumber(entry[3]) or 0) > tonumber(ARGV[1]) then return {'hit', entry[1], entry[2]} end
+local version = tonumber(entry[1]) or 0
+if version >= ${TOMBSTONE_VERSION} then return {'tombstone'} end
 ${SERVER_NOW}
-if entry[4] and tonumber(entry[4]) > serverNow then return {'miss'} end
+if (tonumber(entry[4]) or 0) > serverNow then return {'miss'} end
 redis.call('HSET', KEYS[1], 'l', ARGV[2], 'lx', serverNow + tonumber(ARGV[3]))
 if not entry[1] then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return {'lease'}
 `
 
 /**
- * Takes the lease whatever the entry holds and drops its data (the version stays, as a fence):
- * `refresh` suspects the copy is stale, so nobody may read it until the database's cart replaces
- * it. A tombstone is left alone. ARGV: lease token, lease TTL (ms). Returns 1, or 0 on a tombstone.
+ * Takes the lease and drops the entry's data (the version stays, as a fence), so nobody reads the
+ * copy until the database's cart replaces it. ARGV: lease token, lease TTL (ms), stale version.
+ * With a stale version ('' for none), an entry that already holds a newer cart is left alone:
+ * after a failed compare-and-set from version n, a copy newer than n means some write-through got
+ * there first and the caller's next read sees it. A tombstone is left alone too.
+ * Returns 1 (leased), 0 (tombstone) or 2 (a newer copy is in place).
  */
 export const LEASE_CART_LUA = `
 local kind = redis.call('TYPE', KEYS[1])['ok']
 if kind ~= 'hash' and kind ~= 'none' then redis.call('DEL', KEYS[1]) end
-local version = redis.call('HGET', KEYS[1], 'v')
-if version and tonumber(version) >= ${TOMBSTONE_VERSION} then return 0 end
+local entry = redis.call('HMGET', KEYS[1], 'v', 'd')
+local version = tonumber(entry[1]) or 0
+if version >= ${TOMBSTONE_VERSION} then return 0 end
+if ARGV[3] ~= '' and entry[2] and version > tonumber(ARGV[3]) then return 2 end
 ${SERVER_NOW}
 redis.call('HDEL', KEYS[1], 'd', 'e')
 redis.call('HSET', KEYS[1], 'l', ARGV[1], 'lx', serverNow + tonumber(ARGV[2]))
-if not version then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if not entry[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1
 `
 

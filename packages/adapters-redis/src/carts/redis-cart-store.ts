@@ -57,7 +57,8 @@ export interface RedisCartStoreOptions {
  *   compare-and-set), then Redis. Redis entries are versioned and a write never replaces a newer
  *   version, so racing write-throughs cannot move Redis backwards; `delete` leaves a tombstone.
  * - `get` reads Redis. Without a usable copy (none, fenced, or expired by `clock`) it reads the
- *   durable store and copies the cart in, under a lease: the copy is written only if nothing
+ *   durable store and copies the cart in (only a fence for a checked-out cart, one with an
+ *   `orderId`: checkout writes those past this store), under a lease: the copy is written only if nothing
  *   touched the entry meanwhile (a write, a flush, an eviction), so a slow read-through can never
  *   plant an old cart in a Redis that was just emptied.
  * - `save`'s `ConflictError` re-reads the durable store into Redis before it is rethrown, so a
@@ -131,7 +132,8 @@ const optionsSchema = z.strictObject({
     .optional(),
   logger: z
     .custom<Logger>(
-      (v) => typeof (v as Logger | undefined)?.warn === 'function' && typeof (v as Logger).error === 'function',
+      (v) =>
+        typeof (v as Logger | undefined)?.warn === 'function' && typeof (v as Logger).error === 'function',
       { message: 'logger needs warn() and error()' },
     )
     .optional(),
@@ -139,7 +141,7 @@ const optionsSchema = z.strictObject({
 
 interface CartCommands {
   soukCartGet(key: string, now: number, token: string, leaseTtlMs: number): Promise<string[]>
-  soukCartLease(key: string, token: string, leaseTtlMs: number): Promise<number>
+  soukCartLease(key: string, token: string, leaseTtlMs: number, staleVersion: number | ''): Promise<number>
   soukCartWrite(
     key: string,
     token: string,
@@ -194,7 +196,11 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
   let draining = false
 
   /** One Redis call within `timeoutMs`; a failure or timeout is logged and answered as FAILED. */
-  async function attempt<T>(operation: string, cartId: string, run: () => Promise<T>): Promise<T | typeof FAILED> {
+  async function attempt<T>(
+    operation: string,
+    cartId: string,
+    run: () => Promise<T>,
+  ): Promise<T | typeof FAILED> {
     let outcome: T | typeof TIMED_OUT
     try {
       outcome = await bounded(run(), timeoutMs)
@@ -212,10 +218,13 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
   function remember(cartId: string, version: number): void {
     const pending = repairs.get(cartId)
     if (pending === undefined && repairs.size >= MAX_PENDING_CART_REPAIRS) {
-      logger.error('souk cart store: too many pending Redis repairs; a stale copy may be served until its TTL', {
-        cartId,
-        limit: MAX_PENDING_CART_REPAIRS,
-      })
+      logger.error(
+        'souk cart store: too many pending Redis repairs; a stale copy may be served until its TTL',
+        {
+          cartId,
+          limit: MAX_PENDING_CART_REPAIRS,
+        },
+      )
       return
     }
     repairs.set(cartId, Math.max(pending ?? 0, version))
@@ -227,14 +236,19 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
   }
 
   /**
-   * Writes the cart into Redis: the data, or a fence at its version when it has already expired
-   * (a copy must not outlive its cart). `token` is the read lease of a read-through, '' for a
-   * write-through. Resolves FAILED when Redis did not answer in time, else whether it was written.
+   * Writes the cart into Redis: the data, or only a fence at its version when the cart has expired
+   * (a copy must not outlive its cart) or has been checked out. Checkout sets `orderId`, and its
+   * compensation clears it again, inside Postgres transactions that do not pass through this
+   * store; a cached checked-out copy could then hide a reopened cart (the cart service refuses
+   * edits of a checked-out cart before it ever saves, so no conflict would refresh it). Such carts
+   * are read-only and rarely read, so they are read from the durable store. `token` is the read
+   * lease of a read-through, '' for a write-through. Resolves FAILED when Redis did not answer in
+   * time, else whether it was written.
    */
   function writeCart(cart: CartRecord, token: string, operation: string): Promise<number | typeof FAILED> {
     const lifeMs = Math.min(ttlMs, cart.expiresAt.getTime() - clock.now().getTime())
     return attempt(operation, cart.id, () =>
-      lifeMs > 0
+      lifeMs > 0 && cart.orderId === null
         ? commands.soukCartWrite(
             keyOf(cart.id),
             token,
@@ -284,13 +298,16 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
   }
 
   /**
-   * Takes the lease (dropping whatever copy Redis holds), reads the durable store, copies the
-   * cart in under the lease, or tombstones it when it is gone.
+   * Takes the lease (dropping the copy Redis holds, unless it is newer than `staleVersion`), reads
+   * the durable store, copies the cart in under the lease, or tombstones it when it is gone.
+   * Resolves the durable cart, or undefined when a newer copy was already in place.
    */
-  async function refresh(cartId: string): Promise<CartRecord | null> {
-    if (!cacheable(cartId)) return durable.get(cartId)
+  async function reload(cartId: string, staleVersion: number | ''): Promise<CartRecord | null | undefined> {
     const token = newToken()
-    const leased = await attempt('refresh', cartId, () => commands.soukCartLease(keyOf(cartId), token, LEASE_TTL_MS))
+    const leased = await attempt('refresh', cartId, () =>
+      commands.soukCartLease(keyOf(cartId), token, LEASE_TTL_MS, staleVersion),
+    )
+    if (leased === 2) return undefined
     const cart = await durable.get(cartId)
     if (!cart) {
       await settle(cartId, TOMBSTONE_VERSION, await writeFence(cartId, TOMBSTONE_VERSION, 'refresh'))
@@ -300,6 +317,11 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
     // 0: a tombstone, yet the durable store has the cart (an id used again): serve it uncached.
     else if (leased === 1) await settle(cartId, cart.version, await writeCart(cart, token, 'refresh'))
     return cart
+  }
+
+  async function refresh(cartId: string): Promise<CartRecord | null> {
+    if (!cacheable(cartId)) return durable.get(cartId)
+    return (await reload(cartId, '')) ?? null
   }
 
   return {
@@ -345,11 +367,16 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
       try {
         saved = await durable.save(cart, expectedVersion)
       } catch (error) {
-        if (isCommerceError(error, 'conflict') || isCommerceError(error, 'not_found')) {
+        if (
+          cacheable(cart.id) &&
+          (isCommerceError(error, 'conflict') || isCommerceError(error, 'not_found'))
+        ) {
           // The caller saved from a version that is not the durable one, and may have read it
-          // from Redis (the cart was written past this store): bring Redis up to the durable store
-          // before the caller reads again. A failure here must not hide the conflict.
-          await refresh(cart.id).catch((refreshError: unknown) =>
+          // from Redis (the cart was written past this store): unless Redis already holds a newer
+          // cart, bring it up to the durable store before the caller reads again. A failure here
+          // must not hide the conflict.
+          const stale = isCommerceError(error, 'conflict') ? expectedVersion : ''
+          await reload(cart.id, stale).catch((refreshError: unknown) =>
             logger.warn('souk cart store: refresh after a failed save failed', {
               cartId: cart.id,
               error: describeError(refreshError),
@@ -364,7 +391,8 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
 
     async delete(id) {
       await durable.delete(id)
-      if (cacheable(id)) await settle(id, TOMBSTONE_VERSION, await writeFence(id, TOMBSTONE_VERSION, 'delete'))
+      if (cacheable(id))
+        await settle(id, TOMBSTONE_VERSION, await writeFence(id, TOMBSTONE_VERSION, 'delete'))
     },
 
     findOpenForCustomer: (customerId) => durable.findOpenForCustomer(customerId),

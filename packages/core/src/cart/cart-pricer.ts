@@ -148,6 +148,7 @@ export function createCartPricer(deps: CartPricerDeps) {
         total: totals.total,
         itemCount: totals.itemCount,
       },
+      orderId: cart.orderId,
       unavailableSkus,
       promotionError,
       version: cart.version,

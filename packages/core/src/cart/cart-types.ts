@@ -56,6 +56,8 @@ export interface CartView {
   readonly shippingAddress: Address | null
   readonly shippingMethodId: string | null
   readonly totals: CartTotals
+  /** The order checkout made from this cart; such a cart is read-only. Null while shopping. */
+  readonly orderId: string | null
   /** Lines whose SKU can no longer be sold (unknown, not active, or no price in the currency). */
   readonly unavailableSkus: readonly string[]
   /** Why the cart's promo code does not apply right now (e.g. minimum not met), or null. */

@@ -50,6 +50,8 @@ export interface CheckoutServiceDeps {
   readonly logger: Logger
   /** How long checkout holds stock for a payment that needs customer action. Default 15 minutes. */
   readonly reservationTtlMs: number
+  /** Called after checkout changed a cart in storage, so a layered cart store can catch up. */
+  readonly cartChanged?: (cartId: string) => Promise<unknown>
   /** Test seam: runs right after the provider authorized, to simulate a crash there. */
   readonly afterAuthorize?: (order: OrderRecord, state: PaymentState) => Promise<void> | void
 }
@@ -102,7 +104,15 @@ function replayError(stored: Extract<StoredCheckoutResponse, { kind: 'error' }>)
 export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutService {
   const { storage, clock, ids, events, logger } = deps
   const providers = new Map(deps.providers.map((p) => [p.id, p]))
-  const finalizer = createOrderFinalizer({ storage, providers, clock, ids, events, logger })
+  const finalizer = createOrderFinalizer({
+    storage,
+    providers,
+    clock,
+    ids,
+    events,
+    logger,
+    ...(deps.cartChanged ? { cartChanged: deps.cartChanged } : {}),
+  })
 
   function pickProvider(name: string | undefined): PaymentProvider {
     const chosen = name === undefined ? deps.providers[0] : providers.get(name)
@@ -288,6 +298,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       await stores.idempotency.attach({ ...idempotency, resourceId: order.id, at: now })
       return { created: record, reserved: planned }
     })
+    await deps.cartChanged?.(cart.id)
     events.emit({
       type: 'inventory.reserved',
       reservationId: reserved.reservation.id,

@@ -25,6 +25,8 @@ export interface FinalizerDeps {
   readonly ids: IdGenerator
   readonly events: EventBus
   readonly logger: Logger
+  /** Called after a transaction changed a cart in storage, so a layered cart store can catch up. */
+  readonly cartChanged?: (cartId: string) => Promise<unknown>
 }
 
 export type FinalOutcome = 'confirmed' | 'failed' | 'waiting'
@@ -229,6 +231,7 @@ export function createOrderFinalizer(deps: FinalizerDeps) {
       await completeKey(stores, idempotency, order, response)
     })
     for (const event of published) events.emit(event)
+    if (order.cartId) await deps.cartChanged?.(order.cartId)
   }
 
   /**

@@ -5,6 +5,7 @@ import { catalogVariantLookup } from '../cart/catalog-variant-lookup.js'
 import { type CatalogService, createCatalogService } from '../catalog/catalog-service.js'
 import { type CheckoutService, createCheckoutService } from '../checkout/checkout-service.js'
 import { systemClock } from '../clock/clock.js'
+import { type CustomerService, createCustomerService } from '../customers/customer-service.js'
 import { ConfigError } from '../errors/error-classes.js'
 import { createEventBus, type EventBus } from '../events/event-bus.js'
 import { createIdGenerator } from '../ids/id-generator.js'
@@ -30,6 +31,8 @@ export interface Commerce {
   readonly cart: CartService
   readonly checkout: CheckoutService
   readonly orders: OrderService
+  /** The address book. */
+  readonly customers: CustomerService
   readonly events: EventBus
   /** Brings storage up to date. Idempotent; safe from several processes at once. */
   migrate(): Promise<void>
@@ -128,6 +131,10 @@ export function createCommerce(config: CommerceConfig): Commerce {
     events,
     logger,
     reservationTtlMs: parsed.data.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS,
+    cartChanged: async (cartId) => {
+      // A layered cart store must not keep showing a cart checkout closed or reopened.
+      await parsed.data.carts?.refresh?.(cartId)
+    },
   })
 
   const providerMap = new Map(providers.map((p) => [p.id, p]))
@@ -143,6 +150,7 @@ export function createCommerce(config: CommerceConfig): Commerce {
     cart,
     checkout,
     orders,
+    customers: createCustomerService({ store: storage.addresses, clock, ids }),
     events,
     migrate: () => storage.migrate(),
     async close() {

@@ -45,6 +45,21 @@ describe('createEventBus', () => {
     expect(calls).toBe(1)
   })
 
+  it('removes a once-listener with off before it fires', () => {
+    const bus = createEventBus(recordingLogger().logger)
+    let calls = 0
+    const listener = () => {
+      calls++
+    }
+    bus.once('inventory.adjusted', listener)
+    bus.off('inventory.adjusted', listener)
+    bus.emit(adjusted)
+    bus.once('inventory.adjusted', listener)
+    bus.emit(adjusted)
+    bus.emit(adjusted)
+    expect(calls).toBe(1)
+  })
+
   it('logs a throwing or rejecting listener instead of throwing to the publisher', async () => {
     const { logger, errors } = recordingLogger()
     const bus = createEventBus(logger)

@@ -58,7 +58,7 @@ export function createEventBus(logger: Logger): EventBus {
       return () => emitter.off(ANY, w)
     },
     once(type, listener) {
-      emitter.once(type, guard(listener as (event: CommerceEvent) => unknown))
+      emitter.once(type, wrap(listener))
     },
     off(type, listener) {
       emitter.off(type, wrap(listener))

@@ -64,7 +64,8 @@ export type ConfigureItemInput = z.input<typeof configureItemSchema>
 export const locationSchema = z.strictObject({
   id: locationIdSchema,
   name: z.string().trim().min(1).max(200),
-  priority: z.number().int().min(0).max(1_000_000).default(100),
+  /** Lower is preferred. Default 100 for a new location; an update without it keeps the current one. */
+  priority: z.number().int().min(0).max(1_000_000).optional(),
 })
 export type LocationInput = z.input<typeof locationSchema>
 
@@ -75,7 +76,8 @@ export const reserveSchema = z
       .min(1, 'a reservation needs at least one line')
       .max(MAX_RESERVATION_LINES),
     ttlMs: z.number().int().min(1000).max(MAX_RESERVATION_TTL_MS).optional(),
-    expiresAt: z.coerce.date().optional(),
+    /** A Date or an ISO-8601 string with an offset. */
+    expiresAt: z.union([z.date(), z.iso.datetime({ offset: true }).transform((s) => new Date(s))]).optional(),
     reference: z.string().min(1).max(200).optional(),
   })
   .refine((input) => input.ttlMs === undefined || input.expiresAt === undefined, {

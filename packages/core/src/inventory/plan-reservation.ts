@@ -1,7 +1,7 @@
-import { InsufficientStockError, NotFoundError } from '../errors/error-classes.js'
+import { ConfigError, InsufficientStockError, NotFoundError } from '../errors/error-classes.js'
 import type { AllocationStrategy } from '../ports/allocation-strategy.js'
 import type { InventoryStore, NewReservation, StockChange } from '../ports/inventory-store.js'
-import type { InventoryItem, ReservationLine } from './inventory-types.js'
+import type { Allocation, InventoryItem, ReservationLine } from './inventory-types.js'
 
 /** How often a reservation is planned again when a split plan went stale under concurrency. */
 const MAX_PLAN_ATTEMPTS = 4
@@ -21,6 +21,37 @@ export interface PlannedReservation {
   readonly items: ReadonlyMap<string, InventoryItem>
   /** Lines of tracked SKUs, the ones that hold stock. */
   readonly tracked: readonly ReservationLine[]
+}
+
+/**
+ * A custom strategy is host code: a plan that skips a SKU or holds the wrong quantity would sell
+ * stock nobody held, so it is refused before it reaches storage.
+ */
+function assertPlanCovers(lines: readonly ReservationLine[], allocations: readonly Allocation[]): void {
+  const held = new Map<string, number>()
+  for (const a of allocations) {
+    if (
+      !Number.isSafeInteger(a.quantity) ||
+      a.quantity <= 0 ||
+      typeof a.locationId !== 'string' ||
+      a.locationId === ''
+    ) {
+      throw new ConfigError(`The allocation strategy returned an invalid allocation for ${a.sku}`)
+    }
+    held.set(a.sku, (held.get(a.sku) ?? 0) + a.quantity)
+  }
+  const wanted = new Map(lines.map((l) => [l.sku, l.quantity]))
+  for (const [sku, quantity] of held) {
+    if (wanted.get(sku) !== quantity) {
+      throw new ConfigError(
+        `The allocation strategy allocated ${quantity} of ${sku}, but ${wanted.get(sku) ?? 0} were requested`,
+      )
+    }
+  }
+  for (const [sku, quantity] of wanted) {
+    if (!held.has(sku))
+      throw new ConfigError(`The allocation strategy allocated none of ${sku} (${quantity} requested)`)
+  }
 }
 
 /**
@@ -48,6 +79,7 @@ export async function planAndReserve(
       items,
       locations: snapshot.locations,
     })
+    assertPlanCovers(tracked, allocations)
     const reservation: NewReservation = { ...draft, lines, allocations }
     try {
       const change = await store.createReservation(reservation)

@@ -48,4 +48,9 @@ export interface CartStore {
   claimAbandoned(idleSince: Date, at: Date, limit: number): Promise<CartRecord[]>
   /** Deletes up to `limit` carts whose expiry has passed. Returns how many. */
   deleteExpired(at: Date, limit: number): Promise<number>
+  /**
+   * For layered stores (a cache over the durable store): drop or reload any copy of the cart after
+   * something changed it in the durable store directly, e.g. checkout's transaction. Optional.
+   */
+  refresh?(cartId: string): Promise<unknown>
 }

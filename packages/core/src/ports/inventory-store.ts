@@ -50,7 +50,8 @@ export interface InventoryStore {
   upsertItem(item: Partial<InventoryItem> & { readonly sku: string }): Promise<InventoryItem>
   /** Settings of the given SKUs that exist; unknown SKUs are absent from the result. */
   getItems(skus: readonly string[]): Promise<InventoryItem[]>
-  upsertLocation(location: Location): Promise<Location>
+  /** Creates or renames a location; `priority` defaults to 100 when new and is kept when omitted on update. */
+  upsertLocation(location: Omit<Location, 'priority'> & { readonly priority?: number }): Promise<Location>
   /** All locations, by priority then id. */
   listLocations(): Promise<Location[]>
   /**

@@ -1,3 +1,4 @@
+import type { AddressStore } from './address-store.js'
 import type { CartStore } from './cart-store.js'
 import type { CatalogStore } from './catalog-store.js'
 import type { IdempotencyStore } from './idempotency-store.js'
@@ -19,6 +20,7 @@ export interface StorageStores {
   readonly carts: CartStore
   readonly payments: PaymentRecordStore
   readonly shipments: ShipmentStore
+  readonly addresses: AddressStore
   readonly promotions: PromotionStore
   readonly shipping: ShippingStore
   /** The transactional outbox: enqueue here in the same transaction as the change it announces. */
