@@ -2,6 +2,7 @@ import {
   type CatalogStore,
   ConflictError,
   type KeysetCursor,
+  money,
   type NewImage,
   type NewVariant,
   NotFoundError,
@@ -16,6 +17,7 @@ import { transact } from '../transact.js'
 import type { CatalogTables } from './catalog-tables.js'
 import {
   baseColumnsSql,
+  inStockSql,
   isoMicros,
   listProductsSql,
   type PageRow,
@@ -417,9 +419,71 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
           locked as (
             select p.id from ${t('products')} p join totals on totals.product_id = p.id order by p.id for update of p
           )
-          update ${t('products')} p set units_sold = p.units_sold + totals.quantity
-          from totals, locked
-          where p.id = totals.product_id and locked.id = p.id`.execute(db)
+          , updated as (
+            update ${t('products')} p set units_sold = p.units_sold + totals.quantity
+            from totals, locked
+            where p.id = totals.product_id and locked.id = p.id
+            returning p.id
+          )
+          -- Popularity is part of the search document: the indexer refreshes it.
+          insert into ${t('outbox')} (topic, key, payload, created_at, available_at)
+          select ${SEARCH_PRODUCT_TOPIC}, id, '{}'::jsonb, now(), now() from updated`.execute(db)
+      }),
+
+    searchDocuments: (ids, currency) =>
+      mapped(async () => {
+        if (ids.length === 0) return []
+        const { rows } = await sql<{
+          id: string
+          slug: string
+          name: string
+          description: string
+          tags: string[]
+          category_path: string[]
+          seller_id: string | null
+          price: string | number | bigint
+          in_stock: boolean
+          units_sold: string | number | bigint
+          rating_count: number
+          rating_sum: number
+          created_at: Date
+        }>`
+          select p.id, p.slug, p.name, p.description, p.tags, p.category_path, p.seller_id,
+            x.min_amount as price, ${inStockSql(schema)} as in_stock, p.units_sold, p.rating_count,
+            p.rating_sum, p.created_at
+          from ${t('products')} p
+          join ${t('product_prices')} x on x.product_id = p.id and x.currency = ${currency}
+          where p.id = any(${[...ids]}::text[]) and p.status = 'active'`.execute(db)
+        return rows.map((r) => ({
+          id: r.id,
+          slug: r.slug,
+          name: r.name,
+          description: r.description,
+          tags: r.tags,
+          categoryIds: r.category_path,
+          sellerId: r.seller_id,
+          price: money(Number(r.price), currency),
+          inStock: r.in_stock,
+          popularity: Number(r.units_sold),
+          rating: r.rating_count > 0 ? Math.round((r.rating_sum / r.rating_count) * 100) / 100 : null,
+          createdAt: r.created_at,
+        }))
+      }),
+
+    listSearchableProductIds: (afterId, limit) =>
+      mapped(async () => {
+        const { rows } = await sql<{ id: string }>`
+          select id from ${t('products')} where status = 'active' and (${afterId}::text is null or id > ${afterId})
+          order by id limit ${limit}`.execute(db)
+        return rows.map((r) => r.id)
+      }),
+
+    countSearchableProducts: () =>
+      mapped(async () => {
+        const { rows } = await sql<{
+          n: string
+        }>`select count(*) as n from ${t('products')} where status = 'active'`.execute(db)
+        return Number(rows[0]?.n ?? 0)
       }),
 
     insertReview: (review) =>

@@ -123,12 +123,10 @@ export function createPostgresInventoryStore(db: Kysely<SoukDatabase>, schema: s
           .insertInto('locations')
           .values({ id: location.id, name: location.name, priority: location.priority ?? 100 })
           .onConflict((oc) =>
-            oc
-              .column('id')
-              .doUpdateSet({
-                name: location.name,
-                ...(location.priority === undefined ? {} : { priority: location.priority }),
-              }),
+            oc.column('id').doUpdateSet({
+              name: location.name,
+              ...(location.priority === undefined ? {} : { priority: location.priority }),
+            }),
           )
           .returning(['id', 'name', 'priority'])
           .executeTakeFirstOrThrow()
@@ -183,6 +181,9 @@ export function createPostgresInventoryStore(db: Kysely<SoukDatabase>, schema: s
             )
             .returning(LEVEL_COLUMNS)
             .executeTakeFirstOrThrow()
+          await sql`insert into ${sql.id(schema, 'outbox')} (topic, key, payload, created_at, available_at)
+            select 'search.product', v.product_id, '{}'::jsonb, ${at}, ${at}
+            from ${sql.id(schema, 'product_variants')} v where v.sku = ${sku}`.execute(trx)
           return {
             level: toStockLevel(row),
             previousOnHand: previous ? Number(previous.on_hand) : 0,
@@ -193,14 +194,22 @@ export function createPostgresInventoryStore(db: Kysely<SoukDatabase>, schema: s
 
     adjustOnHand: ({ sku, locationId, delta, at }) =>
       withMappedErrors(async () => {
+        // In-stock is part of a product's search document: the indexer is told in the same statement.
         const { rows } = await sql<LevelRow>`
+          with updated as (
           update ${sql.id(schema, 'stock_levels')} as l
           set on_hand = l.on_hand + ${delta}, updated_at = ${at}
           from ${sql.id(schema, 'inventory_items')} as i
           where l.sku = ${sku} and l.location_id = ${locationId} and i.sku = l.sku
             and (${delta}::bigint > 0 or l.on_hand + ${delta} >= l.reserved
                  or (i.allow_backorder and l.on_hand + ${delta} >= 0))
-          returning l.sku, l.location_id, l.on_hand, l.reserved`.execute(db)
+          returning l.sku, l.location_id, l.on_hand, l.reserved
+          ), announced as (
+            insert into ${sql.id(schema, 'outbox')} (topic, key, payload, created_at, available_at)
+            select 'search.product', v.product_id, '{}'::jsonb, ${at}, ${at}
+            from ${sql.id(schema, 'product_variants')} v join updated u on v.sku = u.sku
+          )
+          select * from updated`.execute(db)
         const row = rows[0]
         if (!row) {
           const current = await db

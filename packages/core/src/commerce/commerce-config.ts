@@ -3,6 +3,7 @@ import type { Clock } from '../clock/clock.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import { MAX_RESERVATION_TTL_MS } from '../inventory/inventory-schemas.js'
 import type { Logger } from '../logger/logger.js'
+import { currencyCodeSchema } from '../money/currencies.js'
 import type { AllocationStrategy } from '../ports/allocation-strategy.js'
 import type { Cache } from '../ports/cache.js'
 import type { CartStore } from '../ports/cart-store.js'
@@ -64,6 +65,13 @@ export interface CommerceConfig {
    * full-text search with `postgresStorage`).
    */
   readonly search?: SearchIndex
+  /** Currency the search index prices products in. Default `'USD'`. */
+  readonly searchCurrency?: string
+  /**
+   * Keep the search index in step in this process: a poller applies catalog changes every
+   * `intervalMs` (default 1000). Default off: call `commerce.search.sync()` from a worker instead.
+   */
+  readonly searchSync?: { readonly intervalMs?: number }
 }
 
 export const commerceConfigSchema = z.strictObject({
@@ -105,6 +113,8 @@ export const commerceConfigSchema = z.strictObject({
     .custom<AllocationStrategy>((v) => typeof v === 'function', { message: 'allocation must be a function' })
     .optional(),
   reservationTtlMs: z.number().int().min(1000).max(MAX_RESERVATION_TTL_MS).optional(),
+  searchCurrency: currencyCodeSchema.optional(),
+  searchSync: z.strictObject({ intervalMs: z.number().int().min(50).max(3_600_000).optional() }).optional(),
   search: z
     .custom<SearchIndex>(hasMethods('upsert', 'delete', 'search', 'clear'), {
       message: 'search needs upsert/delete/search/clear',

@@ -15,6 +15,8 @@ import { createInventoryService, type InventoryService } from '../inventory/inve
 import { consoleLogger } from '../logger/logger.js'
 import { createOrderService, type OrderService } from '../orders/order-service.js'
 import { createPromotionService, type PromotionService } from '../promotions/promotion-service.js'
+import { createSearchIndexer } from '../search/search-indexer.js'
+import { createSearchService, type SearchService } from '../search/search-service.js'
 import { createShipmentService, type ShipmentService } from '../shipping/shipment-service.js'
 import { createShippingService, type ShippingService } from '../shipping/shipping-service.js'
 import { zoneRateProvider } from '../shipping/zone-rate-provider.js'
@@ -25,6 +27,8 @@ import { type CommerceConfig, commerceConfigSchema } from './commerce-config.js'
 export interface Commerce {
   readonly inventory: InventoryService
   readonly catalog: CatalogService
+  /** Product search over the configured index, and the controls that keep it in step. */
+  readonly search: SearchService
   readonly promotions: PromotionService
   /** Zones, methods, quotes, and shipments of orders with tracking. */
   readonly shipping: ShippingService & ShipmentService
@@ -141,10 +145,31 @@ export function createCommerce(config: CommerceConfig): Commerce {
   const orders = createOrderService({ storage, providers: providerMap, clock, events, logger })
   const shipments = createShipmentService({ storage, providers: providerMap, clock, ids, events })
 
+  const index = parsed.data.search ?? storage.search
+  if (!index) {
+    throw new ConfigError(
+      'No search index: pass `search` (e.g. typesenseSearch(...)) or a storage that has one',
+      [{ path: 'search', message: 'required when storage has no search index' }],
+    )
+  }
+  const searchCurrency = parsed.data.searchCurrency ?? 'USD'
+  const indexer = createSearchIndexer({
+    outbox: storage.outbox,
+    index,
+    clock,
+    logger,
+    loadDocuments: (productIds) => storage.catalog.searchDocuments(productIds, searchCurrency),
+    listDocumentIds: (after, limit) => storage.catalog.listSearchableProductIds(after, limit),
+    countDocuments: () => storage.catalog.countSearchableProducts(),
+  })
+  const search = createSearchService({ index, indexer })
+  if (parsed.data.searchSync) indexer.start({ intervalMs: parsed.data.searchSync.intervalMs ?? 1000 })
+
   let closed = false
   return {
     inventory,
     catalog,
+    search,
     promotions,
     shipping: { ...shipping, ...shipments },
     cart,
@@ -156,6 +181,7 @@ export function createCommerce(config: CommerceConfig): Commerce {
     async close() {
       if (closed) return
       closed = true
+      await indexer.stop()
       events.removeAllListeners()
       await storage.close()
     },

@@ -13,6 +13,7 @@ import type {
   VariantPricing,
 } from '../catalog/catalog-types.js'
 import type { CurrencyCode } from '../money/currencies.js'
+import type { SearchDocument } from './search-index.js'
 
 /**
  * A position in a keyset-paginated listing: the last row's sort key (as text the adapter chose,
@@ -135,6 +136,16 @@ export interface CatalogStore {
    * Call it with the stores of the transaction that commits the sale.
    */
   addUnitsSold(lines: readonly UnitsSoldLine[]): Promise<void>
+
+  /**
+   * What the search index holds for these products, priced in `currency`: only active products
+   * with a price in it are returned (the indexer deletes the others). `categoryIds` is the category
+   * path, `inStock` follows the listings' rule, `popularity` is units sold.
+   */
+  searchDocuments(ids: readonly string[], currency: CurrencyCode): Promise<SearchDocument[]>
+  /** Ids of active products after `afterId`, ascending: what a full reindex walks. */
+  listSearchableProductIds(afterId: string | null, limit: number): Promise<string[]>
+  countSearchableProducts(): Promise<number>
 
   /**
    * Inserts a review, sets its verified-purchase flag from the customer's orders, and adds it to
