@@ -5,6 +5,7 @@ import { catalogMigration } from './003-catalog.js'
 import { searchMigration } from './004-search.js'
 import { pricingMigration } from './005-pricing.js'
 import { checkoutMigration } from './006-checkout.js'
+import { fasterReservationsMigration } from './007-faster-reservations.js'
 
 /** Souk's migrations, in order. Names are permanent: never rename or reorder one that shipped. */
 export function soukMigrations(schema: string): Record<string, Migration> {
@@ -15,5 +16,6 @@ export function soukMigrations(schema: string): Record<string, Migration> {
     '004-search': searchMigration(schema),
     '005-pricing': pricingMigration(schema),
     '006-checkout': checkoutMigration(schema),
+    '007-faster-reservations': fasterReservationsMigration(schema),
   }
 }

@@ -10,7 +10,7 @@ import {
   PAID_STATUSES,
   ValidationError,
 } from '@souk/core'
-import { type Kysely, type Selectable, sql } from 'kysely'
+import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely'
 import type { SoukDatabase } from '../database.js'
 import { parseJson } from '../inventory/row-mappers.js'
 import { withMappedErrors } from '../map-postgres-error.js'
@@ -109,6 +109,29 @@ export function createPostgresOrderStore(db: Kysely<SoukDatabase>, schema: strin
     const more = items.length > limit
     const shown = items.slice(0, limit)
     return { items: shown, nextCursor: more ? encodeCursor(shown[shown.length - 1]!) : null }
+  }
+
+  /** Keyset page over (created_at, id) descending, one row more than shown to know if more follow. */
+  async function newestFirst(
+    query: SelectQueryBuilder<SoukDatabase, 'orders', Selectable<OrdersTable>>,
+    cursor: string | null,
+    limit: number,
+    sellerId?: string,
+  ): Promise<OrderPage> {
+    let q = query
+    if (cursor !== null) {
+      const c = decodeCursor(cursor)
+      const at = new Date(c.at)
+      q = q.where((eb) =>
+        eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', c.id)])]),
+      )
+    }
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute()
+    return page(await withLines(rows, sellerId), limit)
   }
 
   return {
@@ -215,55 +238,30 @@ export function createPostgresOrderStore(db: Kysely<SoukDatabase>, schema: strin
       }),
 
     listForCustomer: (customerId, cursor, limit) =>
-      withMappedErrors(async () => {
-        let query = db.selectFrom('orders').selectAll().where('customer_id', '=', customerId)
-        if (cursor !== null) {
-          const c = decodeCursor(cursor)
-          query = query.where((eb) =>
-            eb.or([
-              eb('created_at', '<', new Date(c.at)),
-              eb.and([eb('created_at', '=', new Date(c.at)), eb('id', '<', c.id)]),
-            ]),
-          )
-        }
-        const rows = await query
-          .orderBy('created_at', 'desc')
-          .orderBy('id', 'desc')
-          .limit(limit + 1)
-          .execute()
-        return page(await withLines(rows), limit)
-      }),
+      withMappedErrors(async () =>
+        newestFirst(db.selectFrom('orders').selectAll().where('customer_id', '=', customerId), cursor, limit),
+      ),
 
     listForSeller: (sellerId, cursor, limit) =>
-      withMappedErrors(async () => {
-        let query = db
-          .selectFrom('orders')
-          .selectAll()
-          .where((eb) =>
-            eb.exists(
-              eb
-                .selectFrom('order_lines')
-                .select('order_lines.id')
-                .whereRef('order_lines.order_id', '=', 'orders.id')
-                .where('order_lines.seller_id', '=', sellerId),
+      withMappedErrors(async () =>
+        newestFirst(
+          db
+            .selectFrom('orders')
+            .selectAll()
+            .where((eb) =>
+              eb.exists(
+                eb
+                  .selectFrom('order_lines')
+                  .select('order_lines.id')
+                  .whereRef('order_lines.order_id', '=', 'orders.id')
+                  .where('order_lines.seller_id', '=', sellerId),
+              ),
             ),
-          )
-        if (cursor !== null) {
-          const c = decodeCursor(cursor)
-          query = query.where((eb) =>
-            eb.or([
-              eb('created_at', '<', new Date(c.at)),
-              eb.and([eb('created_at', '=', new Date(c.at)), eb('id', '<', c.id)]),
-            ]),
-          )
-        }
-        const rows = await query
-          .orderBy('created_at', 'desc')
-          .orderBy('id', 'desc')
-          .limit(limit + 1)
-          .execute()
-        return page(await withLines(rows, sellerId), limit)
-      }),
+          cursor,
+          limit,
+          sellerId,
+        ),
+      ),
 
     sellerDailyFigures: (sellerId, from, to) =>
       withMappedErrors(async () => {

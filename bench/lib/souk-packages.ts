@@ -1,0 +1,6 @@
+// bench/ is no workspace package, so `@souk/core` does not resolve from here: import the sources by
+// path. The adapter still imports `@souk/core` by name; see souk-source-condition.ts.
+
+export { postgresStorage } from '../../packages/adapters-postgres/src/index.js'
+export type { Commerce } from '../../packages/core/src/index.js'
+export { createCommerce, isCommerceError } from '../../packages/core/src/index.js'
