@@ -1,0 +1,875 @@
+// The Souk demo shop: plain JavaScript over the example server's REST API (no build step).
+// A hash router renders each page into <main>; every call goes through api(), which turns the
+// server's { error: { code, message, details } } bodies into ApiError.
+
+const main = document.getElementById('main')
+const announcer = document.getElementById('announcer')
+const state = { config: null, customerId: null, currency: 'USD', cart: null, categories: [] }
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message ?? `Request failed (${status})`)
+    this.status = status
+    this.code = body?.error?.code ?? 'unknown'
+    this.details = body?.error?.details ?? {}
+  }
+}
+
+async function api(path, { method = 'GET', body, headers = {} } = {}) {
+  const response = await fetch(`/api${path}`, {
+    method,
+    credentials: 'same-origin',
+    headers: {
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await response.text()
+  const data = text ? JSON.parse(text) : null
+  if (!response.ok) throw new ApiError(response.status, data)
+  return data
+}
+
+// ---------- helpers ----------
+
+const esc = (value) =>
+  String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  )
+
+const digitsCache = new Map()
+function fractionDigits(currency) {
+  if (!digitsCache.has(currency)) {
+    digitsCache.set(
+      currency,
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits,
+    )
+  }
+  return digitsCache.get(currency)
+}
+
+/** Money is integer minor units; only display divides. */
+function formatMoney(money) {
+  if (!money) return '—'
+  const digits = fractionDigits(money.currency)
+  return new Intl.NumberFormat('en', { style: 'currency', currency: money.currency }).format(
+    money.amount / 10 ** digits,
+  )
+}
+
+function announce(text) {
+  announcer.textContent = ''
+  setTimeout(() => {
+    announcer.textContent = text
+  }, 50)
+}
+
+function render(html, title) {
+  main.innerHTML = html
+  document.title = title ? `${title} · Souk demo shop` : 'Souk demo shop'
+  const heading = main.querySelector('h1')
+  if (heading) {
+    heading.setAttribute('tabindex', '-1')
+    heading.focus({ preventScroll: false })
+  }
+}
+
+function imageTag(image, alt, size = 'card') {
+  const src = image?.url ?? '/placeholder.svg'
+  return `<img src="${esc(src)}" alt="${esc(image?.alt || alt)}" loading="lazy" width="320" height="320" class="${size}" onerror="this.onerror=null;this.src='/placeholder.svg'">`
+}
+
+/** A friendly sentence for an API error; stock errors name the product. */
+function describeError(error, linesBySku = new Map()) {
+  if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.'
+  if (error.code === 'inventory.insufficient_stock') {
+    const parts = (error.details.shortfalls ?? []).map((s) => {
+      const name = linesBySku.get(s.sku)?.name ?? s.sku
+      return s.available > 0 ? `${name}: only ${s.available} left` : `${name} is out of stock`
+    })
+    return `Sorry, not enough stock. ${parts.join('; ')}. Please update your cart.`
+  }
+  if (error.code === 'validation.failed' && error.details.issues?.length) {
+    return `${error.message}: ${error.details.issues.map((i) => `${i.path || 'input'} ${i.message}`).join('; ')}`
+  }
+  return error.message
+}
+
+function alertBox(message) {
+  return `<div class="alert" role="alert">${esc(message)}</div>`
+}
+
+// ---------- session and cart ----------
+
+async function ensureSession() {
+  const session = await api('/session')
+  state.customerId = session.customerId ?? (await api('/session', { method: 'POST' })).customerId
+}
+
+const cartKey = () => `souk.cart.${state.customerId}.${state.currency}`
+
+async function loadCart() {
+  const id = localStorage.getItem(cartKey())
+  if (!id) {
+    state.cart = null
+  } else {
+    try {
+      state.cart = await api(`/carts/${encodeURIComponent(id)}`)
+    } catch (error) {
+      if (!(error instanceof ApiError) || (error.code !== 'not_found' && error.code !== 'cart.checked_out'))
+        throw error
+      localStorage.removeItem(cartKey())
+      state.cart = null
+    }
+  }
+  updateCartCount()
+  return state.cart
+}
+
+async function cartForWriting() {
+  if (state.cart) return state.cart
+  state.cart = await api('/carts', { method: 'POST', body: { currency: state.currency } })
+  localStorage.setItem(cartKey(), state.cart.id)
+  return state.cart
+}
+
+function setCart(cart) {
+  state.cart = cart
+  updateCartCount()
+}
+
+function updateCartCount() {
+  document.getElementById('cart-count').textContent = String(state.cart?.totals.itemCount ?? 0)
+}
+
+// ---------- product cards ----------
+
+function productCard({ slug, name, image, price, rating, inStock, highlight }) {
+  const stars = rating?.average
+    ? `<span class="muted">★ ${rating.average}${rating.count ? ` (${rating.count})` : ''}<span class="visually-hidden"> out of 5</span></span>`
+    : ''
+  return `<li class="card">
+    <a href="#/product/${encodeURIComponent(slug)}">${imageTag(image, name)}</a>
+    <h3><a href="#/product/${encodeURIComponent(slug)}">${highlight ?? esc(name)}</a></h3>
+    <p><span class="price">${formatMoney(price)}</span> ${stars}</p>
+    ${inStock === false ? '<p class="stock-out">Out of stock</p>' : ''}
+  </li>`
+}
+
+const summaryCard = (item) =>
+  productCard({
+    slug: item.slug,
+    name: item.name,
+    image: item.image,
+    price: item.price ?? item.prices?.[0],
+    rating: item.rating,
+    inStock: item.inStock,
+  })
+
+// ---------- pages ----------
+
+async function homePage() {
+  const [categories, popular] = await Promise.all([
+    api('/categories'),
+    api(`/products?sort=popular&limit=12&currency=${state.currency}`),
+  ])
+  state.categories = categories.items
+  const tree = categories.items
+    .map(
+      (root) => `<li><a href="#/search?categoryId=${root.id}"><strong>${esc(root.name)}</strong></a>
+        <ul>${root.children.map((c) => `<li><a href="#/search?categoryId=${c.id}">${esc(c.name)}</a></li>`).join('')}</ul></li>`,
+    )
+    .join('')
+  render(
+    `<h1>Welcome to the Souk demo shop</h1>
+     <section aria-labelledby="cat-heading"><h2 id="cat-heading">Shop by category</h2><ul class="categories">${tree}</ul></section>
+     <section aria-labelledby="pop-heading"><h2 id="pop-heading">Popular right now</h2><ul class="grid">${popular.items.map(summaryCard).join('')}</ul></section>`,
+    'Home',
+  )
+}
+
+function categoryName(id) {
+  const walk = (nodes) => {
+    for (const n of nodes) {
+      if (n.id === id) return n.name
+      const found = walk(n.children ?? [])
+      if (found) return found
+    }
+    return null
+  }
+  return walk(state.categories) ?? id
+}
+
+async function searchPage(params) {
+  if (state.categories.length === 0) state.categories = (await api('/categories')).items
+  const query = new URLSearchParams()
+  for (const key of ['q', 'categoryId', 'inStock', 'priceMin', 'priceMax', 'tags', 'sort', 'page']) {
+    if (params.get(key)) query.set(key, params.get(key))
+  }
+  query.set('facets', 'category,price,inStock,tags')
+  query.set('limit', '24')
+  const result = await api(`/search?${query}`)
+  const q = params.get('q') ?? ''
+  document.getElementById('search-input').value = q
+  const link = (changes) => {
+    const next = new URLSearchParams(params)
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null) next.delete(k)
+      else next.set(k, v)
+    }
+    next.delete('page')
+    return `#/search?${next}`
+  }
+  const facetList = (title, values, key, label) =>
+    values?.length
+      ? `<fieldset><legend>${title}</legend><ul class="nav-facet">${values
+          .map((v) => {
+            const active = params.get(key) === v.value
+            return `<li><a href="${link({ [key]: active ? null : v.value })}" ${active ? 'aria-current="true"' : ''}>${active ? '✓ ' : ''}${esc(label(v.value))}</a> <span class="muted">(${v.count})</span></li>`
+          })
+          .join('')}</ul></fieldset>`
+      : ''
+  const priceLabel = (bucket) => {
+    const [lo, hi] = bucket.split('-').map(Number)
+    const currency = result.hits[0]?.document.price.currency ?? 'USD'
+    return hi
+      ? `${formatMoney({ amount: lo, currency })} – ${formatMoney({ amount: hi, currency })}`
+      : `${formatMoney({ amount: lo, currency })} and up`
+  }
+  const facets = result.facets ?? {}
+  const priceFacet = facets.price?.length
+    ? `<fieldset><legend>Price</legend><ul>${facets.price
+        .map((v) => {
+          const [lo, hi] = v.value.split('-')
+          return `<li><a href="${link({ priceMin: lo, priceMax: hi ? String(Number(hi) - 1) : null })}">${esc(priceLabel(v.value))}</a> <span class="muted">(${v.count})</span></li>`
+        })
+        .join('')}</ul></fieldset>`
+    : ''
+  const filtersActive = ['categoryId', 'inStock', 'priceMin', 'tags'].some((k) => params.get(k))
+  const page = Number(params.get('page') ?? 1)
+  const pages = Math.ceil(result.total / result.limit)
+  const pageLink = (p) => {
+    const next = new URLSearchParams(params)
+    next.set('page', String(p))
+    return `#/search?${next}`
+  }
+  const heading = q
+    ? `Results for “${esc(q)}”`
+    : params.get('categoryId')
+      ? esc(categoryName(params.get('categoryId')))
+      : 'All products'
+  render(
+    `<h1>${heading}</h1>
+     ${result.correctedQuery ? `<p class="notice">Showing results for <strong>${esc(result.correctedQuery)}</strong>.</p>` : ''}
+     ${result.engine === 'catalog' ? '<p class="muted">Search is not wired in this build: showing the catalog listing (no text matching or facets).</p>' : ''}
+     <p class="muted" id="result-count">${result.total.toLocaleString('en')} products</p>
+     <div class="layout-search">
+       <aside class="facets" aria-label="Filters">
+         ${filtersActive ? `<p><a href="${link({ categoryId: null, inStock: null, priceMin: null, priceMax: null, tags: null })}">Clear filters</a></p>` : ''}
+         <form id="sort-form"><div class="form-row"><label for="sort-select">Sort by</label>
+           <select id="sort-select" name="sort">
+             ${['relevance', 'popular', 'price_asc', 'price_desc', 'newest', 'rating']
+               .map(
+                 (s) =>
+                   `<option value="${s}" ${params.get('sort') === s ? 'selected' : ''}>${s.replace('_', ' ')}</option>`,
+               )
+               .join('')}
+           </select></div></form>
+         ${facetList('Category', facets.category, 'categoryId', categoryName)}
+         ${priceFacet}
+         ${facetList('Availability', facets.inStock, 'inStock', (v) => (v === 'true' ? 'In stock' : 'Out of stock'))}
+         ${facetList('Tags', facets.tags?.slice(0, 12), 'tags', (v) => v)}
+       </aside>
+       <section aria-labelledby="result-count">
+         <ul class="grid" id="results">${result.hits
+           .map((hit) =>
+             productCard({
+               slug: hit.document.slug,
+               name: hit.document.name,
+               image: null,
+               price: hit.document.price,
+               rating: hit.document.rating
+                 ? { average: Math.round(hit.document.rating * 10) / 10, count: 0 }
+                 : null,
+               inStock: hit.document.inStock,
+               highlight: hit.highlights.find((h) => h.field === 'name')?.snippet,
+             }),
+           )
+           .join('')}</ul>
+         ${result.total === 0 ? '<p>No products match. Try fewer words or clear the filters.</p>' : ''}
+         <nav class="pagination" aria-label="Pages">
+           ${page > 1 ? `<a href="${pageLink(page - 1)}">Previous</a>` : ''}
+           ${pages > 1 ? `<span>Page ${page} of ${pages}</span>` : ''}
+           ${page < pages ? `<a href="${pageLink(page + 1)}">Next</a>` : ''}
+         </nav>
+       </section>
+     </div>`,
+    q ? `Search: ${q}` : 'Products',
+  )
+  document.getElementById('sort-select').addEventListener('change', (event) => {
+    location.hash = link({ sort: event.target.value })
+  })
+  // Search hits carry no image: fetch the product cards' images lazily would cost a call each,
+  // so the placeholder stands in; the product page shows the real images.
+}
+
+function availabilityText(availability) {
+  if (!availability.inStock) return '<span class="stock-out">Out of stock</span>'
+  if (availability.available === null) return '<span class="stock-in">Available</span>'
+  if (availability.allowBackorder && availability.available <= 0)
+    return '<span class="stock-in">Available on backorder</span>'
+  return availability.available <= 5
+    ? `<span class="stock-in">In stock: only ${availability.available} left</span>`
+    : `<span class="stock-in">In stock (${availability.available} available)</span>`
+}
+
+async function productPage(slug) {
+  const product = await api(`/products/${encodeURIComponent(slug)}?currency=${state.currency}`)
+  const [reviews, recommendations] = await Promise.all([
+    api(`/products/${product.id}/reviews?limit=10`),
+    api(`/products/${product.id}/recommendations?limit=4&currency=${state.currency}`),
+  ])
+  const firstInStock = product.variants.find((v) => v.availability.inStock) ?? product.variants[0]
+  const optionLabel = (v) =>
+    Object.entries(v.options)
+      .map(([k, val]) => `${k}: ${val}`)
+      .join(', ') || 'Standard'
+  const variantChoices =
+    product.variants.length > 1
+      ? `<fieldset><legend>Choose an option</legend>${product.variants
+          .map(
+            (
+              v,
+            ) => `<label><input type="radio" name="variant" value="${esc(v.sku)}" ${v === firstInStock ? 'checked' : ''}>
+               ${esc(optionLabel(v))} — ${formatMoney(v.price)} ${v.availability.inStock ? '' : '(out of stock)'}</label><br>`,
+          )
+          .join('')}</fieldset>`
+      : `<input type="hidden" name="variant" value="${esc(firstInStock.sku)}">`
+  const reviewList = reviews.items.length
+    ? reviews.items
+        .map(
+          (r) => `<li class="card"><p><strong>${'★'.repeat(r.rating)}${'☆'.repeat(5 - r.rating)}</strong>
+            <span class="visually-hidden">${r.rating} out of 5</span> ${esc(r.title)}
+            ${r.verifiedPurchase ? '<span class="status-badge">Verified purchase</span>' : ''}</p><p>${esc(r.body)}</p></li>`,
+        )
+        .join('')
+    : '<li>No reviews yet.</li>'
+  const recoList = (items) =>
+    items.length
+      ? `<ul class="grid">${items.map(summaryCard).join('')}</ul>`
+      : '<p class="muted">Nothing yet.</p>'
+  render(
+    `<nav aria-label="Breadcrumb"><p class="muted">${product.categoryPath
+      .map((c) => `<a href="#/search?categoryId=${c.id}">${esc(c.name)}</a>`)
+      .join(' › ')}</p></nav>
+     <article class="product">
+       <div class="gallery">${product.images.map((img) => imageTag(img, product.name, 'large')).join('') || imageTag(null, product.name)}</div>
+       <div>
+         <h1>${esc(product.name)}</h1>
+         <p class="muted">${product.seller ? `Sold by ${esc(product.seller.name)}` : ''}
+           ${product.rating.average ? ` · ★ ${product.rating.average} from ${product.rating.count} reviews` : ''}</p>
+         <p class="price" id="variant-price">${formatMoney(firstInStock.price)}</p>
+         <p id="variant-stock">${availabilityText(firstInStock.availability)}</p>
+         <form id="add-form">
+           ${variantChoices}
+           <div class="form-row"><label for="quantity">Quantity</label>
+             <input id="quantity" name="quantity" type="number" min="1" max="99" value="1" inputmode="numeric" style="max-width:6rem"></div>
+           <button type="submit" id="add-button">Add to cart</button>
+         </form>
+         <div id="add-result" aria-live="polite"></div>
+         <h2>Description</h2>
+         <p>${esc(product.description)}</p>
+         ${
+           Object.keys(product.attributes).length
+             ? `<dl>${Object.entries(product.attributes)
+                 .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`)
+                 .join('')}</dl>`
+             : ''
+         }
+       </div>
+     </article>
+     <section aria-labelledby="fbt-heading"><h2 id="fbt-heading">Frequently bought together</h2>${recoList(recommendations.frequentlyBoughtTogether)}</section>
+     <section aria-labelledby="similar-heading"><h2 id="similar-heading">Similar products</h2>${recoList(recommendations.similar)}</section>
+     <section aria-labelledby="reviews-heading"><h2 id="reviews-heading">Reviews</h2>
+       <ul class="grid">${reviewList}</ul>
+       <form id="review-form" class="card" style="max-width:32rem">
+         <h3>Write a review</h3>
+         <div class="form-row"><label for="review-rating">Rating</label>
+           <select id="review-rating" name="rating" required>${[5, 4, 3, 2, 1].map((n) => `<option value="${n}">${n} stars</option>`).join('')}</select></div>
+         <div class="form-row"><label for="review-title">Title</label><input id="review-title" name="title" maxlength="200"></div>
+         <div class="form-row"><label for="review-body">Review</label><textarea id="review-body" name="body" rows="3" maxlength="10000"></textarea></div>
+         <button type="submit">Post review</button>
+         <div id="review-result" aria-live="polite"></div>
+       </form>
+     </section>`,
+    product.name,
+  )
+  const form = document.getElementById('add-form')
+  const selected = () => product.variants.find((v) => v.sku === new FormData(form).get('variant'))
+  form.addEventListener('change', () => {
+    const v = selected()
+    document.getElementById('variant-price').textContent = formatMoney(v.price)
+    document.getElementById('variant-stock').innerHTML = availabilityText(v.availability)
+  })
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const out = document.getElementById('add-result')
+    const button = document.getElementById('add-button')
+    button.disabled = true
+    try {
+      const cart = await cartForWriting()
+      const quantity = Number(new FormData(form).get('quantity'))
+      setCart(
+        await api(`/carts/${cart.id}/items`, { method: 'POST', body: { sku: selected().sku, quantity } }),
+      )
+      out.innerHTML = `<p class="notice">Added to your cart. <a href="#/cart">View cart (${state.cart.totals.itemCount})</a></p>`
+      announce(`${product.name} added to cart`)
+    } catch (error) {
+      out.innerHTML = alertBox(describeError(error, new Map([[selected().sku, { name: product.name }]])))
+    } finally {
+      button.disabled = false
+    }
+  })
+  document.getElementById('review-form').addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const data = new FormData(event.target)
+    const out = document.getElementById('review-result')
+    try {
+      await api(`/products/${product.id}/reviews`, {
+        method: 'POST',
+        body: { rating: Number(data.get('rating')), title: data.get('title'), body: data.get('body') },
+      })
+      out.innerHTML = '<p class="notice">Thanks for your review!</p>'
+    } catch (error) {
+      out.innerHTML = alertBox(
+        error.code === 'conflict' ? 'You have already reviewed this product.' : describeError(error),
+      )
+    }
+  })
+}
+
+function totalsTable(totals, promoCode) {
+  return `<table aria-label="Order totals"><tbody>
+    <tr><th scope="row">Subtotal</th><td class="num">${formatMoney(totals.subtotal)}</td></tr>
+    <tr><th scope="row">Discount${promoCode ? ` (${esc(promoCode)})` : ''}</th><td class="num" id="discount-total">−${formatMoney(totals.discountTotal)}</td></tr>
+    <tr><th scope="row">Shipping</th><td class="num">${formatMoney(totals.shippingTotal)}</td></tr>
+    <tr><th scope="row">Tax</th><td class="num">${formatMoney(totals.taxTotal)}</td></tr>
+    <tr><th scope="row">Total</th><td class="num"><strong id="grand-total">${formatMoney(totals.total)}</strong></td></tr>
+  </tbody></table>`
+}
+
+async function cartPage(message = '') {
+  const cart = await loadCart()
+  if (!cart || cart.lines.length === 0) {
+    render(`<h1>Your cart</h1>${message}<p>Your cart is empty. <a href="#/">Start shopping</a>.</p>`, 'Cart')
+    return
+  }
+  render(
+    `<h1>Your cart</h1>
+     ${message}
+     <table><caption class="visually-hidden">Items in your cart</caption>
+       <thead><tr><th scope="col">Item</th><th scope="col">Price</th><th scope="col">Quantity</th><th scope="col" class="num">Total</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+       <tbody>${cart.lines
+         .map(
+           (l, i) => `<tr>
+             <td>${esc(l.name)} <span class="muted">${esc(l.sku)}</span></td>
+             <td>${formatMoney(l.unitPrice)}</td>
+             <td><label class="visually-hidden" for="qty-${i}">Quantity of ${esc(l.name)}</label>
+               <input id="qty-${i}" type="number" min="0" max="99" value="${l.quantity}" data-sku="${esc(l.sku)}" class="qty" style="max-width:5rem"></td>
+             <td class="num">${formatMoney(l.total)}</td>
+             <td><button type="button" class="secondary remove" data-sku="${esc(l.sku)}">Remove<span class="visually-hidden"> ${esc(l.name)}</span></button></td>
+           </tr>`,
+         )
+         .join('')}</tbody></table>
+     ${cart.unavailableSkus.length ? alertBox(`Some items can no longer be bought: ${cart.unavailableSkus.join(', ')}`) : ''}
+     ${cart.promotionError ? alertBox(cart.promotionError.message) : ''}
+     <form id="promo-form" class="form-row" style="max-width:24rem">
+       <label for="promo-code">Promo code</label>
+       <div style="display:flex;gap:.5rem"><input id="promo-code" name="code" value="${esc(cart.promoCode ?? '')}" autocomplete="off">
+       <button type="submit">Apply</button>${cart.promoCode ? '<button type="button" class="secondary" id="promo-remove">Remove code</button>' : ''}</div>
+     </form>
+     <div id="promo-result" aria-live="polite"></div>
+     ${totalsTable(cart.totals, cart.promoCode)}
+     <p><a class="button" href="#/checkout" id="checkout-link">Go to checkout</a></p>`,
+    'Cart',
+  )
+  for (const input of main.querySelectorAll('.qty')) {
+    input.addEventListener('change', async () => {
+      try {
+        setCart(
+          await api(`/carts/${cart.id}/items/${encodeURIComponent(input.dataset.sku)}`, {
+            method: 'PATCH',
+            body: { quantity: Number(input.value) },
+          }),
+        )
+        await cartPage()
+      } catch (error) {
+        await cartPage(alertBox(describeError(error, new Map(cart.lines.map((l) => [l.sku, l])))))
+      }
+    })
+  }
+  for (const button of main.querySelectorAll('.remove')) {
+    button.addEventListener('click', async () => {
+      setCart(
+        await api(`/carts/${cart.id}/items/${encodeURIComponent(button.dataset.sku)}`, { method: 'DELETE' }),
+      )
+      announce('Item removed')
+      await cartPage()
+    })
+  }
+  document.getElementById('promo-form').addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const code = new FormData(event.target).get('code').trim()
+    if (!code) return
+    try {
+      setCart(await api(`/carts/${cart.id}/promo`, { method: 'POST', body: { code } }))
+      await cartPage(`<p class="notice" role="status">Promo code ${esc(code.toUpperCase())} applied.</p>`)
+    } catch (error) {
+      document.getElementById('promo-result').innerHTML = alertBox(describeError(error))
+    }
+  })
+  document.getElementById('promo-remove')?.addEventListener('click', async () => {
+    setCart(await api(`/carts/${cart.id}/promo`, { method: 'DELETE' }))
+    await cartPage()
+  })
+}
+
+let stripeState = null
+async function mountStripe(container) {
+  const key = state.config.stripePublishableKey
+  if (!key) return null
+  if (!window.Stripe) {
+    await new Promise((resolve, reject) => {
+      const script = document.createElement('script')
+      script.src = 'https://js.stripe.com/v3/'
+      script.onload = resolve
+      script.onerror = () => reject(new Error('Stripe.js could not be loaded'))
+      document.head.append(script)
+    })
+  }
+  const stripe = window.Stripe(key)
+  const card = stripe.elements().create('card')
+  card.mount(container)
+  stripeState = { stripe, card }
+  return stripeState
+}
+
+async function checkoutPage() {
+  const cart = await loadCart()
+  if (!cart || cart.lines.length === 0) {
+    location.hash = '#/cart'
+    return
+  }
+  // The address book (when this build has one) fills in the default shipping address.
+  const saved = await api('/addresses').catch(() => ({ items: [] }))
+  const defaultAddress = saved.items.find((entry) => entry.isDefaultShipping)
+  const a = cart.shippingAddress ?? defaultAddress ?? {}
+  const field = (name, label, opts = '') =>
+    `<div class="form-row"><label for="ship-${name}">${label}</label><input id="ship-${name}" name="${name}" value="${esc(a[name] ?? '')}" ${opts}></div>`
+  const testCards = state.config.testPaymentMethods
+  const paymentFields = state.config.stripePublishableKey
+    ? '<div class="form-row"><span id="card-label">Card</span><div id="card-element" class="card" aria-labelledby="card-label"></div></div>'
+    : `<fieldset><legend>Test card</legend>${testCards
+        .map(
+          (m, i) =>
+            `<label><input type="radio" name="paymentMethod" value="${esc(m)}" ${i === 0 ? 'checked' : ''}> ${esc(TEST_CARD_LABELS[m] ?? m)}</label><br>`,
+        )
+        .join('')}</fieldset>`
+  render(
+    `<h1>Checkout</h1>
+     <div class="product">
+     <form id="checkout-form" novalidate>
+       <fieldset><legend>Contact</legend>
+         <div class="form-row"><label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" required value="${esc(cart.email ?? '')}"></div>
+       </fieldset>
+       <fieldset><legend>Shipping address</legend><div class="form-grid">
+         ${field('name', 'Full name', 'autocomplete="name" required')}
+         ${field('line1', 'Address', 'autocomplete="address-line1" required')}
+         ${field('line2', 'Address line 2 (optional)', 'autocomplete="address-line2"')}
+         ${field('city', 'City', 'autocomplete="address-level2" required')}
+         ${field('region', 'State or region (optional)', 'autocomplete="address-level1"')}
+         ${field('postalCode', 'Postal code', 'autocomplete="postal-code"')}
+         ${field('country', 'Country code (e.g. US, DE)', 'autocomplete="country" required maxlength="2"')}
+       </div>
+       ${defaultAddress ? '' : '<p><label><input type="checkbox" name="saveAddress" checked> Save this address to my address book</label></p>'}
+       <button type="button" class="secondary" id="quote-button">Show shipping options</button>
+       </fieldset>
+       <fieldset id="shipping-options"><legend>Shipping method</legend><p class="muted">Enter your address to see shipping options.</p></fieldset>
+       <div class="form-row"><label for="checkout-promo">Promo code</label>
+         <div style="display:flex;gap:.5rem"><input id="checkout-promo" name="promo" value="${esc(cart.promoCode ?? '')}" autocomplete="off">
+         <button type="button" class="secondary" id="checkout-promo-apply">Apply</button></div></div>
+       <fieldset><legend>Payment</legend>${paymentFields}</fieldset>
+       <div id="checkout-result" aria-live="assertive"></div>
+       <button type="submit" id="place-order">Place order</button>
+     </form>
+     <aside aria-labelledby="summary-heading"><h2 id="summary-heading">Order summary</h2>
+       <ul>${cart.lines.map((l) => `<li>${l.quantity} × ${esc(l.name)} — ${formatMoney(l.total)}</li>`).join('')}</ul>
+       <div id="checkout-totals">${totalsTable(cart.totals, cart.promoCode)}</div>
+     </aside></div>`,
+    'Checkout',
+  )
+  const form = document.getElementById('checkout-form')
+  const result = document.getElementById('checkout-result')
+  const showTotals = () => {
+    document.getElementById('checkout-totals').innerHTML = totalsTable(
+      state.cart.totals,
+      state.cart.promoCode,
+    )
+  }
+  const address = () => {
+    const data = new FormData(form)
+    const value = {}
+    for (const key of ['name', 'line1', 'line2', 'city', 'region', 'postalCode', 'country']) {
+      const v = String(data.get(key) ?? '').trim()
+      if (v) value[key] = key === 'country' || key === 'region' ? v.toUpperCase() : v
+    }
+    return value
+  }
+  const saveAddressAndQuote = async () => {
+    setCart(await api(`/carts/${cart.id}/shipping-address`, { method: 'PUT', body: address() }))
+    const quotes = await api(`/carts/${cart.id}/shipping-quotes`)
+    const box = document.getElementById('shipping-options')
+    box.innerHTML = `<legend>Shipping method</legend>${
+      quotes.items.length
+        ? quotes.items
+            .map(
+              (q, i) =>
+                `<label><input type="radio" name="shippingMethodId" value="${esc(q.methodId)}" ${
+                  (state.cart.shippingMethodId ?? quotes.items[0].methodId) === q.methodId ||
+                  (!state.cart.shippingMethodId && i === 0)
+                    ? 'checked'
+                    : ''
+                }> ${esc(q.name)} — ${formatMoney(q.price)} <span class="muted">(arrives ${esc(q.estimatedDelivery.earliest)} to ${esc(q.estimatedDelivery.latest)})</span></label><br>`,
+            )
+            .join('')
+        : '<p>No shipping to this address.</p>'
+    }`
+    for (const input of box.querySelectorAll('input')) input.addEventListener('change', chooseMethod)
+    await chooseMethod()
+  }
+  const chooseMethod = async () => {
+    const method = new FormData(form).get('shippingMethodId')
+    if (!method) return
+    setCart(
+      await api(`/carts/${cart.id}/shipping-method`, { method: 'PUT', body: { shippingMethodId: method } }),
+    )
+    showTotals()
+  }
+  document.getElementById('quote-button').addEventListener('click', async () => {
+    result.innerHTML = ''
+    try {
+      await saveAddressAndQuote()
+      announce('Shipping options updated')
+    } catch (error) {
+      result.innerHTML = alertBox(describeError(error))
+    }
+  })
+  document.getElementById('checkout-promo-apply').addEventListener('click', async () => {
+    result.innerHTML = ''
+    const code = String(new FormData(form).get('promo') ?? '').trim()
+    try {
+      setCart(
+        code
+          ? await api(`/carts/${cart.id}/promo`, { method: 'POST', body: { code } })
+          : await api(`/carts/${cart.id}/promo`, { method: 'DELETE' }),
+      )
+      showTotals()
+      result.innerHTML = `<p class="notice">${code ? `Promo code ${esc(code.toUpperCase())} applied.` : 'Promo code removed.'}</p>`
+    } catch (error) {
+      result.innerHTML = alertBox(describeError(error))
+    }
+  })
+  if (state.config.stripePublishableKey) {
+    try {
+      await mountStripe('#card-element')
+    } catch (error) {
+      result.innerHTML = alertBox(error.message)
+    }
+  }
+  // One key per purchase attempt, kept across retries of that attempt (a double click, a timeout).
+  let idempotencyKey = crypto.randomUUID()
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    result.innerHTML = ''
+    const button = document.getElementById('place-order')
+    button.disabled = true
+    try {
+      const data = new FormData(form)
+      const email = String(data.get('email') ?? '').trim()
+      setCart(await api(`/carts/${cart.id}/email`, { method: 'PUT', body: { email } }))
+      if (!data.get('shippingMethodId')) await saveAddressAndQuote()
+      else setCart(await api(`/carts/${cart.id}/shipping-address`, { method: 'PUT', body: address() }))
+      let method = data.get('paymentMethod')
+      if (stripeState) {
+        const created = await stripeState.stripe.createPaymentMethod({ type: 'card', card: stripeState.card })
+        if (created.error) throw new Error(created.error.message)
+        method = created.paymentMethod.id
+      }
+      const placed = await api('/checkout', {
+        method: 'POST',
+        headers: { 'Idempotency-Key': idempotencyKey },
+        body: { cartId: cart.id, payment: { method, returnUrl: `${location.origin}/#/orders` } },
+      })
+      if (placed.outcome === 'requires_action' && stripeState && placed.action?.clientSecret) {
+        await stripeState.stripe.handleNextAction({ clientSecret: placed.action.clientSecret })
+      }
+      if (data.get('saveAddress'))
+        await api('/addresses', { method: 'POST', body: { address: address() } }).catch(() => undefined)
+      localStorage.removeItem(cartKey())
+      setCart(null)
+      location.hash = `#/orders/${placed.order.id}?placed=1`
+    } catch (error) {
+      // A business answer is final for this key: the next attempt gets a fresh one.
+      if (error instanceof ApiError && error.status < 500) idempotencyKey = crypto.randomUUID()
+      result.innerHTML = alertBox(describeError(error, new Map(state.cart.lines.map((l) => [l.sku, l]))))
+      result.querySelector('.alert')?.focus?.()
+      await loadCart()
+    } finally {
+      button.disabled = false
+    }
+  })
+}
+
+const TEST_CARD_LABELS = {
+  pm_card_visa: 'Visa (approved)',
+  pm_card_mastercard: 'Mastercard (approved)',
+  pm_card_amex: 'American Express (approved)',
+  pm_card_chargeDeclined: 'Card declined',
+  pm_card_chargeDeclinedInsufficientFunds: 'Declined: insufficient funds',
+  pm_card_chargeDeclinedExpiredCard: 'Declined: expired card',
+  pm_card_threeDSecure2Required: '3-D Secure required (order waits for payment)',
+  pm_card_authenticationRequired: 'Authentication required (order waits for payment)',
+}
+
+const STATUS_TEXT = {
+  pending_payment: 'Awaiting payment',
+  confirmed: 'Confirmed',
+  processing: 'Being prepared',
+  partially_shipped: 'Partially shipped',
+  shipped: 'Shipped',
+  delivered: 'Delivered',
+  cancelled: 'Cancelled',
+  payment_failed: 'Payment failed',
+  refunded: 'Refunded',
+  partially_refunded: 'Partially refunded',
+  return_requested: 'Return requested',
+  returned: 'Returned',
+}
+
+async function ordersPage() {
+  const orders = await api('/orders?limit=50')
+  render(
+    `<h1>Your orders</h1>
+     ${
+       orders.items.length
+         ? `<table><caption class="visually-hidden">Your orders, newest first</caption>
+           <thead><tr><th scope="col">Order</th><th scope="col">Placed</th><th scope="col">Status</th><th scope="col" class="num">Total</th></tr></thead>
+           <tbody>${orders.items
+             .map(
+               (
+                 o,
+               ) => `<tr><td><a href="#/orders/${o.id}">#${esc(o.displayNumber)}</a></td><td>${new Date(o.createdAt).toLocaleString()}</td>
+                 <td><span class="status-badge">${esc(STATUS_TEXT[o.status] ?? o.status)}</span></td><td class="num">${formatMoney(o.totals.total)}</td></tr>`,
+             )
+             .join('')}</tbody></table>`
+         : '<p>No orders yet.</p>'
+     }`,
+    'Orders',
+  )
+}
+
+async function orderPage(id, params) {
+  const order = await api(`/orders/${encodeURIComponent(id)}`)
+  const cancellable = ['pending_payment', 'confirmed', 'processing'].includes(order.status)
+  render(
+    `<h1>Order #${esc(order.displayNumber)}</h1>
+     ${params.get('placed') ? '<p class="notice" role="status">Thank you! Your order has been placed.</p>' : ''}
+     <p>Status: <strong class="status-badge" id="order-status">${esc(STATUS_TEXT[order.status] ?? order.status)}</strong></p>
+     <table><caption class="visually-hidden">Items in this order</caption>
+       <thead><tr><th scope="col">Item</th><th scope="col" class="num">Quantity</th><th scope="col" class="num">Price</th><th scope="col" class="num">Total</th></tr></thead>
+       <tbody>${order.lines
+         .map(
+           (l) =>
+             `<tr><td>${esc(l.name)}</td><td class="num">${l.quantity}</td><td class="num">${formatMoney(l.unitPrice)}</td><td class="num">${formatMoney(l.total)}</td></tr>`,
+         )
+         .join('')}</tbody></table>
+     ${totalsTable(order.totals, order.promoCode)}
+     ${order.shippingAddress ? `<h2>Shipping to</h2><address>${esc(order.shippingAddress.name)}<br>${esc(order.shippingAddress.line1)}<br>${esc(order.shippingAddress.city)} ${esc(order.shippingAddress.postalCode ?? '')}<br>${esc(order.shippingAddress.country)}</address>` : ''}
+     ${order.shipments.length ? `<h2>Shipments</h2><ul>${order.shipments.map((s) => `<li>${esc(s.carrier)} ${esc(s.trackingNumber)}: ${esc(s.status)}</li>`).join('')}</ul>` : ''}
+     <h2>History</h2>
+     <ol>${order.history.map((h) => `<li>${new Date(h.at).toLocaleString()}: ${esc(STATUS_TEXT[h.to] ?? h.to)}</li>`).join('')}</ol>
+     ${cancellable ? '<button type="button" class="secondary" id="cancel-order">Cancel order</button>' : ''}
+     <div id="order-result" aria-live="polite"></div>
+     <p><a href="#/orders">All orders</a></p>`,
+    `Order ${order.displayNumber}`,
+  )
+  document.getElementById('cancel-order')?.addEventListener('click', async () => {
+    try {
+      await api(`/orders/${order.id}/cancel`, {
+        method: 'POST',
+        body: { reason: 'Cancelled by the customer' },
+      })
+      await orderPage(id, new URLSearchParams())
+      announce('Order cancelled')
+    } catch (error) {
+      document.getElementById('order-result').innerHTML = alertBox(describeError(error))
+    }
+  })
+}
+
+// ---------- router ----------
+
+async function route() {
+  const hash = location.hash.replace(/^#/, '') || '/'
+  const [path, queryString = ''] = hash.split('?')
+  const params = new URLSearchParams(queryString)
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent)
+  try {
+    if (parts.length === 0) await homePage()
+    else if (parts[0] === 'search') await searchPage(params)
+    else if (parts[0] === 'product' && parts[1]) await productPage(parts[1])
+    else if (parts[0] === 'cart') await cartPage()
+    else if (parts[0] === 'checkout') await checkoutPage()
+    else if (parts[0] === 'orders' && parts[1]) await orderPage(parts[1], params)
+    else if (parts[0] === 'orders') await ordersPage()
+    else render('<h1>Page not found</h1><p><a href="#/">Go to the home page</a></p>', 'Not found')
+  } catch (error) {
+    const notFound = error instanceof ApiError && error.code === 'not_found'
+    render(
+      `<h1>${notFound ? 'Not found' : 'Something went wrong'}</h1>${alertBox(describeError(error))}<p><a href="#/">Home</a></p>`,
+      'Error',
+    )
+  }
+}
+
+async function start() {
+  state.config = await api('/config')
+  const saved = localStorage.getItem('souk.currency')
+  state.currency = state.config.currencies.includes(saved) ? saved : state.config.defaultCurrency
+  const select = document.getElementById('currency-select')
+  select.innerHTML = state.config.currencies
+    .map((c) => `<option ${c === state.currency ? 'selected' : ''}>${c}</option>`)
+    .join('')
+  select.addEventListener('change', async () => {
+    state.currency = select.value
+    localStorage.setItem('souk.currency', state.currency)
+    await loadCart()
+    await route()
+  })
+  document.getElementById('search-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    const q = new FormData(event.target).get('q').trim()
+    location.hash = `#/search?${new URLSearchParams({ q })}`
+  })
+  await ensureSession()
+  await loadCart()
+  window.addEventListener('hashchange', route)
+  await route()
+}
+
+start().catch((error) => {
+  render(`<h1>The shop could not start</h1>${alertBox(describeError(error))}`)
+})

@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto'
+import { type Commerce, isCommerceError } from '@souk/core'
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type NextFunction,
+  type Request,
+  type Response,
+} from 'express'
+import { commerceErrorResponse, HttpError, httpErrorResponse } from './http-error.js'
+import { identityMiddleware } from './identity.js'
+import { addressRoutes } from './routes/address-routes.js'
+import { adminRoutes } from './routes/admin-routes.js'
+import { cartRoutes } from './routes/cart-routes.js'
+import { catalogRoutes } from './routes/catalog-routes.js'
+import { checkoutRoutes, webhookRoutes } from './routes/checkout-routes.js'
+import { orderRoutes } from './routes/order-routes.js'
+import { sellerRoutes } from './routes/seller-routes.js'
+import { sessionRoutes } from './routes/session-routes.js'
+import {
+  createStorefrontMetrics,
+  type StorefrontMetrics,
+  type StorefrontStats,
+} from './storefront-metrics.js'
+
+/** One structured log line. */
+export type LogLine = Readonly<Record<string, unknown>>
+
+export interface StorefrontOptions {
+  /** Signs session cookies and `x-customer-signature` headers. At least 16 characters. */
+  readonly sessionSecret: string
+  /** Bearer token of the staff and seller routes; null turns them off (403). */
+  readonly adminToken: string | null
+  /** Storage figures for /metrics (orders by status, stock); null leaves those gauges out. */
+  readonly stats: StorefrontStats | null
+  /** Where request logs and errors go, one JSON object per line. Default: stdout. */
+  readonly log?: (line: LogLine) => void
+  /** Largest JSON or webhook body accepted. Default `'100kb'`. */
+  readonly bodyLimit?: string
+  /** Folder of the browser storefront; null serves the API only. Default null. */
+  readonly publicDir?: string | null
+  /** Offers Stripe Elements in the browser when set. Default null. */
+  readonly stripePublishableKey?: string | null
+  /** Whether the test payment provider is the one charged (the checkout page lists test cards). Default false. */
+  readonly testPayments?: boolean
+  /** Currencies the shop sells in; the first is the default. Default `['USD', 'EUR']`. */
+  readonly currencies?: readonly string[]
+  /** Mark the session cookie `Secure` (behind HTTPS). Default false. */
+  readonly secureCookies?: boolean
+}
+
+/** What route modules share. */
+export interface RouteContext {
+  readonly commerce: Commerce
+  readonly options: StorefrontOptions
+  readonly metrics: StorefrontMetrics
+}
+
+export interface Storefront {
+  readonly app: Express
+  readonly metrics: StorefrontMetrics
+}
+
+const defaultLog = (line: LogLine) => process.stdout.write(`${JSON.stringify(line)}\n`)
+
+/**
+ * The example storefront as an Express 5 app over a wired Commerce: the REST API under /api, the
+ * payment webhook under /webhooks, /healthz, /metrics and (with `publicDir`) the browser shop.
+ * Listening, seeding and shutdown are the caller's (see server.ts), so tests mount it as it is.
+ */
+export function createApp(commerce: Commerce, options: StorefrontOptions): Storefront {
+  if (options.sessionSecret.length < 16) throw new RangeError('sessionSecret must be at least 16 characters')
+  const log = options.log ?? defaultLog
+  const metrics = createStorefrontMetrics(commerce, options.stats)
+  const context: RouteContext = { commerce, options, metrics }
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  app.set('trust proxy', 'loopback')
+
+  // One JSON line per request, written when the response is finished.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint()
+    const requestId = req.header('x-request-id')?.slice(0, 100) || randomUUID()
+    res.setHeader('x-request-id', requestId)
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      // Routers restore baseUrl on the way out, so the mount point was noted on the way in.
+      const route =
+        typeof req.route?.path === 'string' ? `${res.locals.routeBase ?? ''}${req.route.path}` : 'unmatched'
+      metrics.observeRequest(req.method, route, res.statusCode, seconds)
+      log({
+        time: new Date().toISOString(),
+        level: 'info',
+        msg: 'request',
+        requestId,
+        method: req.method,
+        path: req.originalUrl.split('?')[0],
+        route,
+        status: res.statusCode,
+        ms: Math.round(seconds * 10_000) / 10,
+        customerId: res.locals.customerId ?? null,
+        ...(res.locals.errorCode ? { errorCode: res.locals.errorCode } : {}),
+      })
+    })
+    next()
+  })
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' })
+  })
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', metrics.registry.contentType)
+    res.send(await metrics.registry.metrics())
+  })
+
+  // The webhook verifies its signature over the exact bytes received, so it takes the raw body
+  // and is mounted before the JSON parser.
+  app.use(
+    '/webhooks',
+    markBase,
+    express.raw({ type: () => true, limit: options.bodyLimit ?? '100kb' }),
+    webhookRoutes(context),
+  )
+
+  const api = express.Router()
+  api.use(markBase)
+  api.use(express.json({ limit: options.bodyLimit ?? '100kb', strict: false }))
+  api.use(identityMiddleware(options.sessionSecret))
+  api.use(sessionRoutes(context))
+  api.use(catalogRoutes(context))
+  api.use(cartRoutes(context))
+  api.use(checkoutRoutes(context))
+  api.use(orderRoutes(context))
+  api.use(addressRoutes(context))
+  api.use(sellerRoutes(context))
+  api.use('/admin', markBase, adminRoutes(context))
+  api.use((req: Request) => {
+    throw new HttpError(404, 'route_not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)
+  })
+  app.use('/api', api)
+
+  if (options.publicDir) {
+    app.use(express.static(options.publicDir, { index: 'index.html', maxAge: '5m' }))
+  }
+
+  app.use((req: Request) => {
+    throw new HttpError(404, 'route_not_found', `No route ${req.method} ${req.path}`)
+  })
+
+  const onError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+    const { status, body } = toResponse(error)
+    res.locals.errorCode = body.error.code
+    if (status >= 500) {
+      log({
+        time: new Date().toISOString(),
+        level: 'error',
+        msg: 'request failed',
+        code: body.error.code,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      })
+    }
+    if (res.headersSent) return
+    res.status(status).json(body)
+  }
+  app.use(onError)
+  return { app, metrics }
+}
+
+/** Notes where the current router is mounted, for the route label of logs and metrics. */
+function markBase(req: Request, res: Response, next: NextFunction): void {
+  res.locals.routeBase = req.baseUrl
+  next()
+}
+
+/** Body-parser failures carry a `type` and a `status`; everything else unknown is a 500. */
+interface ParserError {
+  readonly type?: string
+  readonly status?: number
+  readonly limit?: number
+}
+
+function toResponse(error: unknown) {
+  if (isCommerceError(error)) return commerceErrorResponse(error)
+  if (error instanceof HttpError) return httpErrorResponse(error)
+  const parser = (typeof error === 'object' && error !== null ? error : {}) as ParserError
+  if (parser.type === 'entity.too.large') {
+    return httpErrorResponse(
+      new HttpError(413, 'request.too_large', `The request body is larger than ${parser.limit} bytes`, {
+        limit: parser.limit,
+      }),
+    )
+  }
+  if (parser.type === 'entity.parse.failed') {
+    return httpErrorResponse(
+      new HttpError(400, 'validation.failed', 'The request body is not valid JSON', {
+        issues: [{ path: '', message: 'malformed JSON' }],
+      }),
+    )
+  }
+  if (parser.type === 'encoding.unsupported' || parser.type === 'charset.unsupported') {
+    return httpErrorResponse(
+      new HttpError(415, 'request.unsupported_media_type', 'Unsupported body encoding'),
+    )
+  }
+  return httpErrorResponse(new HttpError(500, 'internal', 'Something went wrong on our side'))
+}

@@ -1,0 +1,157 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import { type PostgresStorage, postgresStorage } from '@souk/adapters-postgres'
+import { redisCache, redisCartStore } from '@souk/adapters-redis'
+import { typesenseSearch } from '@souk/adapters-search'
+import {
+  type Cache,
+  type CartStore,
+  type Commerce,
+  type CommerceConfig,
+  commerceConfigSchema,
+  consoleLogger,
+  createCommerce,
+  createTestPaymentProvider,
+  type Logger,
+  type PaymentProvider,
+  type SearchIndex,
+  type TestPaymentProvider,
+} from '@souk/core'
+import { stripePayments } from '@souk/payments-stripe'
+import { Redis } from 'ioredis'
+import Stripe from 'stripe'
+import { Client as TypesenseClient } from 'typesense'
+import { searchOf } from '../search-of.js'
+import type { StorefrontConfig } from './storefront-config.js'
+
+/** A wired Commerce and what it runs on, for the server, the seeder and the tests. */
+export interface OpenedCommerce {
+  readonly commerce: Commerce
+  readonly storage: PostgresStorage
+  /** One line per part, e.g. `storage: PGlite (embedded) at /repo/.souk-data/pglite`. */
+  readonly description: readonly string[]
+  /** The built-in test provider when checkout charges it (no Stripe keys), else null. */
+  readonly testPayments: TestPaymentProvider | null
+  /** Closes Commerce, then every client opened here. */
+  close(): Promise<void>
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return '(unparsable URL)'
+  }
+}
+
+/** Whether this build of createCommerce accepts a config key (newer keys are feature-detected). */
+function accepts(key: string): boolean {
+  return key in commerceConfigSchema.shape
+}
+
+/**
+ * Opens storage (PGlite under `dataDir`, or Postgres at `databaseUrl`), then Redis, Typesense and
+ * Stripe when configured, and wires Commerce over them. Does not migrate or seed.
+ */
+export async function openCommerce(
+  config: StorefrontConfig,
+  logger: Logger = consoleLogger('warn'),
+): Promise<OpenedCommerce> {
+  const closers: (() => Promise<unknown>)[] = []
+  const description: string[] = []
+
+  let storage: PostgresStorage
+  if (config.databaseUrl) {
+    storage = postgresStorage({ connectionString: config.databaseUrl, poolSize: 20 })
+    description.push(`storage: PostgreSQL at ${redact(config.databaseUrl)}`)
+  } else {
+    const dir = `${config.dataDir}/pglite`
+    mkdirSync(dir, { recursive: true })
+    const pglite = await PGlite.create(dir, { extensions: { pg_trgm } })
+    closers.push(() => pglite.close())
+    storage = postgresStorage({ pglite })
+    description.push(`storage: PGlite (embedded) at ${dir}  (set DATABASE_URL for a real PostgreSQL)`)
+  }
+
+  let cache: Cache | undefined
+  let carts: CartStore | undefined
+  if (config.redisUrl) {
+    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true })
+    await redis.connect()
+    closers.unshift(() => redis.quit())
+    cache = redisCache({ redis, logger })
+    carts = redisCartStore({ redis, durable: storage.carts, logger })
+    description.push(
+      `cache: Redis at ${redact(config.redisUrl)}, carts: Redis over PostgreSQL (write-through)`,
+    )
+  } else {
+    description.push('cache: in-process LRU, carts: PostgreSQL  (set REDIS_URL for Redis)')
+  }
+
+  let search: SearchIndex | undefined
+  if (config.typesense) {
+    const url = new URL(config.typesense.url)
+    const client = new TypesenseClient({
+      nodes: [
+        {
+          host: url.hostname,
+          port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+          protocol: url.protocol.replace(':', ''),
+        },
+      ],
+      apiKey: config.typesense.apiKey,
+    })
+    search = typesenseSearch({ client })
+    description.push(
+      accepts('search')
+        ? `search: Typesense at ${config.typesense.url}`
+        : 'search: TYPESENSE_URL is set, but this build of createCommerce takes no search option yet; using PostgreSQL',
+    )
+  }
+
+  let payments: PaymentProvider[]
+  let testPayments: TestPaymentProvider | null = null
+  if (config.stripe) {
+    const stripe = new Stripe(config.stripe.secretKey)
+    payments = [stripePayments({ stripe, webhookSecret: config.stripe.webhookSecret })]
+    description.push(
+      `payments: Stripe${config.stripe.publishableKey ? ' with Stripe Elements in the browser' : ' (set STRIPE_PUBLISHABLE_KEY for Stripe Elements)'}`,
+    )
+  } else {
+    testPayments = createTestPaymentProvider()
+    payments = [testPayments]
+    description.push(
+      'payments: built-in test provider, test card pm_card_visa  (set STRIPE_SECRET_KEY + STRIPE_WEBHOOK_SECRET for Stripe)',
+    )
+  }
+
+  const commerceConfig: CommerceConfig = {
+    storage,
+    logger,
+    payments,
+    ...(cache ? { cache } : {}),
+    ...(carts ? { carts } : {}),
+    ...(search && accepts('search') ? ({ search } as object) : {}),
+  }
+  const commerce = createCommerce(commerceConfig)
+  if (!config.typesense) {
+    description.push(
+      searchOf(commerce)
+        ? 'search: PostgreSQL full-text with pg_trgm typo tolerance  (set TYPESENSE_URL for Typesense)'
+        : 'search: catalog listings only (this build of createCommerce does not wire commerce.search yet)',
+    )
+  }
+  return {
+    commerce,
+    storage,
+    description,
+    testPayments,
+    async close() {
+      await commerce.close()
+      for (const close of closers) await close().catch(() => undefined)
+    },
+  }
+}

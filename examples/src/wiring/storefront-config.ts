@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { z } from 'zod'
+
+/** The repository root: examples/src/wiring/../../.. */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+
+/** Where the embedded database lives when no DATABASE_URL is given. */
+export const DEFAULT_DATA_DIR = resolve(REPO_ROOT, '.souk-data')
+
+/** Everything the storefront reads from its environment, validated once at startup. */
+export interface StorefrontConfig {
+  readonly port: number
+  readonly host: string
+  /** Real Postgres; null: embedded PGlite under `dataDir`. */
+  readonly databaseUrl: string | null
+  readonly dataDir: string
+  readonly redisUrl: string | null
+  readonly typesense: { readonly url: string; readonly apiKey: string } | null
+  readonly stripe: {
+    readonly secretKey: string
+    readonly webhookSecret: string
+    readonly publishableKey: string | null
+  } | null
+  /** Signs the session cookie and `x-customer-signature`. Random per process when not set. */
+  readonly sessionSecret: string
+  readonly sessionSecretGenerated: boolean
+  /** Bearer token of the staff and seller routes. Random per process when not set. */
+  readonly adminToken: string
+  readonly seed: { readonly onFirstRun: boolean; readonly products: number; readonly seed: string }
+}
+
+const optional = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional()
+
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: optional,
+    SOUK_DATA_DIR: optional,
+    REDIS_URL: optional,
+    TYPESENSE_URL: optional.pipe(z.url().optional()),
+    TYPESENSE_API_KEY: optional,
+    STRIPE_SECRET_KEY: optional,
+    STRIPE_WEBHOOK_SECRET: optional,
+    STRIPE_PUBLISHABLE_KEY: optional,
+    SESSION_SECRET: optional.pipe(
+      z.string().min(16, 'SESSION_SECRET must be at least 16 characters').optional(),
+    ),
+    ADMIN_TOKEN: optional.pipe(z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional()),
+    SEED_ON_FIRST_RUN: z.enum(['true', 'false']).default('true'),
+    SEED_PRODUCTS: z.coerce.number().int().min(1).max(5_000_000).default(2000),
+    SEED: z.string().min(1).default('souk'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.TYPESENSE_URL && !env.TYPESENSE_API_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['TYPESENSE_API_KEY'], message: 'required with TYPESENSE_URL' })
+    }
+    if (Boolean(env.STRIPE_SECRET_KEY) !== Boolean(env.STRIPE_WEBHOOK_SECRET)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['STRIPE_WEBHOOK_SECRET'],
+        message: 'STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together',
+      })
+    }
+  })
+
+/** A configuration problem, reported before anything starts. */
+export class StorefrontConfigError extends Error {
+  override readonly name = 'StorefrontConfigError'
+}
+
+/** Reads the storefront's configuration from environment variables (see examples/README.md). */
+export function loadStorefrontConfig(env: NodeJS.ProcessEnv = process.env): StorefrontConfig {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new StorefrontConfigError(`Invalid storefront configuration:\n${lines.join('\n')}`)
+  }
+  const e = parsed.data
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL ?? null,
+    dataDir: resolve(e.SOUK_DATA_DIR ?? DEFAULT_DATA_DIR),
+    redisUrl: e.REDIS_URL ?? null,
+    typesense: e.TYPESENSE_URL ? { url: e.TYPESENSE_URL, apiKey: e.TYPESENSE_API_KEY! } : null,
+    stripe:
+      e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
+        ? {
+            secretKey: e.STRIPE_SECRET_KEY,
+            webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+            publishableKey: e.STRIPE_PUBLISHABLE_KEY ?? null,
+          }
+        : null,
+    sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
+    sessionSecretGenerated: e.SESSION_SECRET === undefined,
+    adminToken: e.ADMIN_TOKEN ?? randomBytes(18).toString('base64url'),
+    seed: { onFirstRun: e.SEED_ON_FIRST_RUN === 'true', products: e.SEED_PRODUCTS, seed: e.SEED },
+  }
+}
