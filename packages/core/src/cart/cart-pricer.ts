@@ -1,7 +1,9 @@
 import type { Clock } from '../clock/clock.js'
+import type { Address } from '../customers/address-schemas.js'
 import { isCommerceError } from '../errors/commerce-error.js'
+import { ValidationError } from '../errors/error-classes.js'
 import { type Money, money } from '../money/money.js'
-import type { CartRecord } from '../ports/cart-store.js'
+import type { CartLineRecord, CartRecord } from '../ports/cart-store.js'
 import type { PromotionStore } from '../ports/promotion-store.js'
 import type { TaxCalculator } from '../ports/tax-calculator.js'
 import { calculateTotals } from '../pricing/compute-totals.js'
@@ -21,16 +23,46 @@ export interface CartPricerDeps {
 }
 
 export interface PriceOptions {
-  /** Throw the promotion's error instead of pricing without it (used when a code is applied). */
+  /**
+   * Checkout's mode: unsellable lines, an unknown or inapplicable promo code and an unavailable
+   * shipping method throw instead of being left out. Default false (a cart view shows what it can).
+   */
+  readonly strict?: boolean
+  /** Only the promo code is strict (applying a code to a cart). Default false. */
   readonly strictPromotion?: boolean
 }
 
+/** A cart priced at today's prices, with what the view and checkout need. */
+export interface PricedCart {
+  readonly totals: Totals
+  /** The sellable lines, in cart order. */
+  readonly lines: readonly {
+    readonly line: CartLineRecord
+    readonly variant: SellableVariant & { readonly price: Money }
+  }[]
+  readonly unavailableSkus: readonly string[]
+  readonly promotion: Promotion | null
+  readonly promotionError: CartView['promotionError']
+}
+
+type Sellable = SellableVariant & { readonly price: Money }
+const sellable = (v: SellableVariant | undefined): v is Sellable =>
+  v !== undefined && v.status === 'active' && v.price !== null
+
+function destinationOf(address: Address) {
+  return {
+    country: address.country,
+    ...(address.region ? { region: address.region } : {}),
+    ...(address.postalCode ? { postalCode: address.postalCode } : {}),
+  }
+}
+
 /**
- * Prices a cart at today's prices: lines, the chosen shipping method's quote, the promo code and
- * tax, with the same arithmetic checkout uses, so the total a shopper sees is the total charged.
+ * Prices carts: lines at today's prices, the chosen shipping method's quote, the promo code and
+ * tax. Cart views and checkout use this one path, so the total a shopper sees is the total charged.
  */
 export function createCartPricer(deps: CartPricerDeps) {
-  return async function price(cart: CartRecord, options: PriceOptions = {}): Promise<CartView> {
+  async function price(cart: CartRecord, options: PriceOptions = {}): Promise<PricedCart> {
     const found = new Map(
       (
         await deps.variants(
@@ -39,35 +71,41 @@ export function createCartPricer(deps: CartPricerDeps) {
         )
       ).map((v) => [v.sku, v]),
     )
-    const sellable = (v: SellableVariant | undefined): v is SellableVariant & { price: Money } =>
-      v !== undefined && v.status === 'active' && v.price !== null
-    const lines = cart.lines.filter((l) => sellable(found.get(l.sku)))
+    const lines = cart.lines.flatMap((line) => {
+      const variant = found.get(line.sku)
+      return sellable(variant) ? [{ line, variant }] : []
+    })
     const unavailableSkus = cart.lines.filter((l) => !sellable(found.get(l.sku))).map((l) => l.sku)
+    if (options.strict && unavailableSkus.length > 0) {
+      throw new ValidationError(
+        `Some items can no longer be bought: ${unavailableSkus.join(', ')}`,
+        unavailableSkus.map((sku) => ({ path: `lines.${sku}`, message: 'no longer available' })),
+      )
+    }
     const subtotal = money(
-      lines.reduce((t, l) => t + found.get(l.sku)!.price!.amount * l.quantity, 0),
+      lines.reduce((t, { line, variant }) => t + variant.price.amount * line.quantity, 0),
       cart.currency,
     )
 
     let shippingRate: Money | null = null
     const address = cart.shippingAddress
+    if (cart.shippingMethodId && options.strict && !address) {
+      throw new ValidationError('A shipping address is required', [
+        { path: 'shippingAddress', message: 'required with a shipping method' },
+      ])
+    }
     if (cart.shippingMethodId && address && lines.length > 0) {
-      const quote = await deps.shipping
-        .quoteMethod({
-          methodId: cart.shippingMethodId,
-          destination: {
-            country: address.country,
-            ...(address.region ? { region: address.region } : {}),
-            ...(address.postalCode ? { postalCode: address.postalCode } : {}),
-          },
-          items: lines.map((l) => ({
-            sku: l.sku,
-            quantity: l.quantity,
-            weightGrams: found.get(l.sku)!.weightGrams,
-          })),
-          subtotal,
-        })
-        .catch(() => null)
-      shippingRate = quote?.price ?? null
+      const quoting = deps.shipping.quoteMethod({
+        methodId: cart.shippingMethodId,
+        destination: destinationOf(address),
+        items: lines.map(({ line, variant }) => ({
+          sku: line.sku,
+          quantity: line.quantity,
+          weightGrams: variant.weightGrams,
+        })),
+        subtotal,
+      })
+      shippingRate = (options.strict ? await quoting : await quoting.catch(() => null))?.price ?? null
     }
 
     let promotion: Promotion | null = null
@@ -79,13 +117,17 @@ export function createCartPricer(deps: CartPricerDeps) {
           promotionCode: cart.promoCode,
           reason: 'unknown_code',
         })
-        if (options.strictPromotion) throw error
+        if (options.strict || options.strictPromotion) throw error
         promotionError = { code: error.code, message: error.message }
       }
     }
     const base = {
       currency: cart.currency,
-      lines: lines.map((l) => ({ id: l.sku, unitPrice: found.get(l.sku)!.price!, quantity: l.quantity })),
+      lines: lines.map(({ line, variant }) => ({
+        id: line.sku,
+        unitPrice: variant.price,
+        quantity: line.quantity,
+      })),
       now: deps.clock.now(),
       customerId: cart.customerId,
       shippingRate,
@@ -95,41 +137,51 @@ export function createCartPricer(deps: CartPricerDeps) {
       pricesIncludeTax: deps.pricesIncludeTax,
       taxCalculator: deps.taxCalculator,
     }
-    let totals: Totals
     try {
       const customerRedemptions =
         promotion?.perCustomerLimit && cart.customerId
           ? await deps.promotions.countRedemptions({ promotionId: promotion.id, customerId: cart.customerId })
           : undefined
-      totals = await calculateTotals({
+      const totals = await calculateTotals({
         ...base,
         promotion,
         ...(customerRedemptions === undefined ? {} : { customerRedemptions }),
       })
+      return { totals, lines, unavailableSkus, promotion, promotionError }
     } catch (error) {
-      if (!promotion || !isCommerceError(error) || !error.code.startsWith('promotion.')) throw error
-      if (options.strictPromotion) throw error
-      promotionError = { code: error.code, message: error.message }
-      totals = await calculateTotals({ ...base, promotion: null })
+      const strictPromotion = options.strict || options.strictPromotion
+      if (strictPromotion || !promotion || !isCommerceError(error) || !error.code.startsWith('promotion.'))
+        throw error
+      const totals = await calculateTotals({ ...base, promotion: null })
+      return {
+        totals,
+        lines,
+        unavailableSkus,
+        promotion: null,
+        promotionError: { code: error.code, message: error.message },
+      }
     }
+  }
 
+  /** What callers of the cart service see. */
+  async function view(cart: CartRecord, options: PriceOptions = {}): Promise<CartView> {
+    const { totals, lines, unavailableSkus, promotionError } = await price(cart, options)
     const byId = new Map(totals.lines.map((l) => [l.id, l]))
     return {
       id: cart.id,
       customerId: cart.customerId,
       currency: cart.currency,
       email: cart.email,
-      lines: lines.map((l) => {
-        const v = found.get(l.sku)!
-        const t = byId.get(l.sku)!
+      lines: lines.map(({ line, variant }) => {
+        const t = byId.get(line.sku)!
         return {
-          sku: l.sku,
-          quantity: l.quantity,
-          productId: v.productId,
-          variantId: v.variantId,
-          sellerId: v.sellerId,
-          name: v.name,
-          weightGrams: v.weightGrams,
+          sku: line.sku,
+          quantity: line.quantity,
+          productId: variant.productId,
+          variantId: variant.variantId,
+          sellerId: variant.sellerId,
+          name: variant.name,
+          weightGrams: variant.weightGrams,
           unitPrice: t.unitPrice,
           subtotal: t.subtotal,
           discount: t.discount,
@@ -156,4 +208,8 @@ export function createCartPricer(deps: CartPricerDeps) {
       expiresAt: cart.expiresAt,
     }
   }
+
+  return { price, view }
 }
+
+export type CartPricer = ReturnType<typeof createCartPricer>

@@ -1,4 +1,4 @@
-import type { VariantLookup } from '../cart/cart-types.js'
+import type { CartPricer } from '../cart/cart-pricer.js'
 import type { Clock } from '../clock/clock.js'
 import { CommerceError, isCommerceError } from '../errors/commerce-error.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors/error-classes.js'
@@ -6,17 +6,12 @@ import type { EventBus } from '../events/event-bus.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import { planAndReserve } from '../inventory/plan-reservation.js'
 import type { Logger } from '../logger/logger.js'
-import { money } from '../money/money.js'
 import type { AllocationStrategy } from '../ports/allocation-strategy.js'
-import type { CartLineRecord, CartRecord } from '../ports/cart-store.js'
+import type { CartRecord } from '../ports/cart-store.js'
 import type { NewOrder, OrderRecord } from '../ports/order-store.js'
 import type { PaymentProvider, PaymentState } from '../ports/payment-provider.js'
 import type { Storage } from '../ports/storage.js'
-import type { TaxCalculator } from '../ports/tax-calculator.js'
-import { calculateTotals } from '../pricing/compute-totals.js'
 import type { Totals } from '../pricing/totals-types.js'
-import { PromotionError } from '../promotions/promotion-error.js'
-import type { ShippingService } from '../shipping/shipping-service.js'
 import { parseInput } from '../validation/parse-input.js'
 import {
   type PlaceOrderInput,
@@ -37,11 +32,8 @@ const TWIN_WAIT_MS = 3000
 export interface CheckoutServiceDeps {
   readonly storage: Storage
   readonly allocation: AllocationStrategy
-  readonly variants: VariantLookup
-  readonly shipping: ShippingService
-  readonly taxCalculator: TaxCalculator | null
-  /** Whether catalog prices include tax. */
-  readonly pricesIncludeTax: boolean
+  /** Prices the cart exactly as the cart service shows it, strictly. */
+  readonly pricer: CartPricer
   /** Configured providers, the first is the default. */
   readonly providers: readonly PaymentProvider[]
   readonly clock: Clock
@@ -145,76 +137,16 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     return cart
   }
 
+  /** The cart as this request buys it: request fields override the cart's, and nothing is lenient. */
   async function price(cart: CartRecord, input: ReturnType<typeof placeOrderSchema.parse>) {
-    const skus = cart.lines.map((l) => l.sku)
-    const variants = new Map((await deps.variants(skus, cart.currency)).map((v) => [v.sku, v]))
-    const unavailable = cart.lines.filter((l) => {
-      const v = variants.get(l.sku)
-      return v?.status !== 'active' || v.price === null
-    })
-    if (unavailable.length > 0) {
-      throw new ValidationError(
-        `Some items can no longer be bought: ${unavailable.map((l) => l.sku).join(', ')}`,
-        unavailable.map((l) => ({ path: `lines.${l.sku}`, message: 'no longer available' })),
-      )
+    const bought: CartRecord = {
+      ...cart,
+      customerId: input.customerId ?? cart.customerId,
+      shippingAddress: input.shippingAddress ?? cart.shippingAddress,
+      shippingMethodId: input.shippingMethodId ?? cart.shippingMethodId,
+      promoCode: input.promoCode?.toUpperCase() ?? cart.promoCode,
     }
-    const address = input.shippingAddress ?? cart.shippingAddress
-    const methodId = input.shippingMethodId ?? cart.shippingMethodId
-    const lineOf = (l: CartLineRecord) => ({ line: l, variant: variants.get(l.sku)! })
-    const priced = cart.lines.map(lineOf)
-    const subtotal = money(
-      priced.reduce((total, p) => total + p.variant.price!.amount * p.line.quantity, 0),
-      cart.currency,
-    )
-    let shippingRate = null
-    if (methodId) {
-      if (!address)
-        throw new ValidationError('A shipping address is required', [
-          { path: 'shippingAddress', message: 'required with a shipping method' },
-        ])
-      const quote = await deps.shipping.quoteMethod({
-        methodId,
-        destination: {
-          country: address.country,
-          ...(address.region ? { region: address.region } : {}),
-          ...(address.postalCode ? { postalCode: address.postalCode } : {}),
-        },
-        items: priced.map((p) => ({
-          sku: p.line.sku,
-          quantity: p.line.quantity,
-          weightGrams: p.variant.weightGrams,
-        })),
-        subtotal,
-      })
-      shippingRate = quote.price
-    }
-    const code = input.promoCode ?? cart.promoCode
-    const promotion = code ? await storage.promotions.getByCode(code.toUpperCase()) : null
-    if (code && !promotion)
-      throw new PromotionError('promotion.invalid', `Promo code ${code} does not exist`, {
-        promotionCode: code,
-        reason: 'unknown_code',
-      })
-    const customerId = input.customerId ?? cart.customerId
-    const customerRedemptions =
-      promotion?.perCustomerLimit && customerId
-        ? await storage.promotions.countRedemptions({ promotionId: promotion.id, customerId })
-        : undefined
-    const totals = await calculateTotals({
-      currency: cart.currency,
-      lines: priced.map((p) => ({ id: p.line.sku, unitPrice: p.variant.price!, quantity: p.line.quantity })),
-      promotion,
-      now: clock.now(),
-      customerId: customerId ?? null,
-      ...(customerRedemptions === undefined ? {} : { customerRedemptions }),
-      shippingRate,
-      destination: address
-        ? { country: address.country, ...(address.region ? { region: address.region } : {}) }
-        : null,
-      pricesIncludeTax: deps.pricesIncludeTax,
-      taxCalculator: deps.taxCalculator,
-    })
-    return { priced, totals, address, methodId, promotion, customerId: customerId ?? null }
+    return { bought, ...(await deps.pricer.price(bought, { strict: true })) }
   }
 
   function newOrder(
@@ -226,11 +158,11 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     reservationId: string,
     email: string,
   ): NewOrder {
-    const { totals } = priced
+    const { totals, bought } = priced
     const byId = new Map(totals.lines.map((l) => [l.id, l]))
     return {
       id: orderId,
-      customerId: priced.customerId,
+      customerId: bought.customerId,
       email,
       status: 'pending_payment',
       currency: cart.currency,
@@ -241,7 +173,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         taxTotal: totals.taxTotal,
         total: totals.total,
       },
-      lines: priced.priced.map(({ line, variant }) => {
+      lines: priced.lines.map(({ line, variant }) => {
         const t = byId.get(line.sku)!
         return {
           id: ids('oli'),
@@ -258,9 +190,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           returnedQuantity: 0,
         }
       }),
-      shippingAddress: priced.address,
+      shippingAddress: bought.shippingAddress,
       billingAddress: input.billingAddress ?? null,
-      shippingMethodId: priced.methodId,
+      shippingMethodId: bought.shippingMethodId,
       promoCode: priced.promotion?.code ?? null,
       cartId: cart.id,
       reservationId,
@@ -418,11 +350,19 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       }
       const order = await storage.orders.get(claim.resourceId)
       if (!order) throw new NotFoundError('order', claim.resourceId)
-      if (order.status !== 'pending_payment') {
-        await finalizer.reconcile(order, idempotency)
-        return replay({ kind: 'result', orderId: order.id, outcome: 'confirmed', action: null })
-      }
-      return payAndFinish(order, input, idempotency)
+      if (order.status === 'pending_payment') return payAndFinish(order, input, idempotency)
+      // The twin's process finished the order (or recovery did) but never recorded the answer.
+      const ended = order.status === 'payment_failed' || order.status === 'cancelled'
+      const response: StoredCheckoutResponse = ended
+        ? {
+            kind: 'error',
+            code: 'payment.failed',
+            message: `Order ${order.id} was not paid`,
+            details: { orderId: order.id },
+          }
+        : { kind: 'result', orderId: order.id, outcome: 'confirmed', action: null }
+      await storage.idempotency.complete({ ...idempotency, response, resourceId: order.id, at: clock.now() })
+      return replay(response)
     }
   }
 

@@ -112,9 +112,9 @@ export function createCommerce(config: CommerceConfig): Commerce {
     store: parsed.data.carts ?? storage.carts,
     inventory: storage.inventory,
     variants,
-    price: (c) => pricer(c),
+    price: (c) => pricer.view(c),
     checkPromo: async (c, code) => {
-      await pricer({ ...c, promoCode: code }, { strictPromotion: true })
+      await pricer.price({ ...c, promoCode: code }, { strictPromotion: true })
     },
     clock,
     ids,
@@ -125,10 +125,7 @@ export function createCommerce(config: CommerceConfig): Commerce {
   const checkout = createCheckoutService({
     storage,
     allocation,
-    variants,
-    shipping,
-    taxCalculator,
-    pricesIncludeTax,
+    pricer,
     providers,
     clock,
     ids,
