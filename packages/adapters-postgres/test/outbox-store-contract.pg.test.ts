@@ -5,7 +5,7 @@ import { postgresFixture, type StorageFixture } from './support.js'
 
 let fixture: StorageFixture
 beforeAll(async () => {
-  fixture = await postgresFixture('outbox_contract_pg', 60)
+  fixture = await postgresFixture('outbox_contract_pg', 40)
 })
 afterAll(() => fixture.close())
 

@@ -43,13 +43,19 @@ export function sqlInspector(db: Kysely<SoukDatabase>): InventoryInspector {
   }
 }
 
+/**
+ * Test files run side by side against one server (max_connections 100 by default), so one file's
+ * pool is capped at 40: two racing files plus the admin connections stay below the limit.
+ */
+const MAX_TEST_POOL = 40
+
 /** A migrated storage on a fresh database of the real server, with its own pool. */
 export async function postgresFixture(
   label: string,
   poolSize = 20,
 ): Promise<StorageFixture & { database: TestDatabase; pool: pg.Pool }> {
   const database = await createTestDatabase(label)
-  const pool = new pg.Pool({ connectionString: database.url, max: poolSize })
+  const pool = new pg.Pool({ connectionString: database.url, max: Math.min(poolSize, MAX_TEST_POOL) })
   // pool.end() resolves before every socket has closed; the drop below may then terminate one.
   pool.on('error', () => undefined)
   const storage = postgresStorage({ pool })
