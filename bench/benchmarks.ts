@@ -1,5 +1,19 @@
+import { cartAddItem } from './cart.js'
+import { catalogReads } from './catalog.js'
+import { checkoutThroughput } from './checkout.js'
+import { flashSale } from './flash-sale.js'
+import { httpStorefront } from './http-storefront.js'
 import { inventoryReservations } from './inventory-reservations.js'
 import type { Benchmark } from './lib/benchmark.js'
+import { searchQueries } from './search.js'
 
 /** Every benchmark `bench/run.ts` knows, in the order a full run takes them. */
-export const benchmarks: readonly Benchmark[] = [inventoryReservations]
+export const benchmarks: readonly Benchmark[] = [
+  inventoryReservations,
+  catalogReads,
+  searchQueries,
+  checkoutThroughput,
+  flashSale,
+  cartAddItem,
+  httpStorefront,
+]

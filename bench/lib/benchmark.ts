@@ -26,7 +26,7 @@ export interface CaseResult {
   readonly latencyMs: LatencySummary
   /** Transactions per second of the same shape in bare SQL; null when unknown. */
   readonly ceilingTps: number | null
-  readonly ceilingSource: 'pgbench' | 'STACK.md' | 'none'
+  readonly ceilingSource: 'pgbench' | 'redis-benchmark' | 'STACK.md' | 'none'
   /** `opsPerSecond / ceilingTps`. */
   readonly ratio: number | null
   /** 1-minute load average when the case ended: other work on the machine skews the numbers. */

@@ -2,5 +2,12 @@
 // path. The adapter still imports `@souk/core` by name; see souk-source-condition.ts.
 
 export { postgresStorage } from '../../packages/adapters-postgres/src/index.js'
-export type { Commerce } from '../../packages/core/src/index.js'
-export { createCommerce, isCommerceError } from '../../packages/core/src/index.js'
+export type { RedisClient } from '../../packages/adapters-redis/src/index.js'
+export { redisCartStore, redisFlashSales } from '../../packages/adapters-redis/src/index.js'
+export type { Cache, Commerce } from '../../packages/core/src/index.js'
+export {
+  createCommerce,
+  createMemoryCache,
+  createTestPaymentProvider,
+  isCommerceError,
+} from '../../packages/core/src/index.js'

@@ -15,7 +15,7 @@ export interface StockWorkload {
 export interface Ceiling {
   /** Null when it was neither measured nor documented. */
   readonly tps: number | null
-  readonly source: 'pgbench' | 'STACK.md' | 'none'
+  readonly source: 'pgbench' | 'redis-benchmark' | 'STACK.md' | 'none'
 }
 
 export interface StockCeilings {

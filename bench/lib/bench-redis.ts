@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { accessSync, constants } from 'node:fs'
+import { createRequire } from 'node:module'
+import { delimiter, join } from 'node:path'
+import { BenchError } from './bench-error.js'
+import type { RedisClient } from './souk-packages.js'
+import type { Ceiling } from './stock-ceilings.js'
+
+interface IoredisModule {
+  readonly Redis: new (
+    url: string,
+    options: { lazyConnect: boolean; maxRetriesPerRequest: number; enableOfflineQueue: boolean },
+  ) => RedisClient
+}
+
+// bench/ is no workspace package and the root has no `ioredis`: borrow the Redis adapter's copy,
+// as pg-client.ts borrows pg.
+const requireFromAdapter = createRequire(
+  new URL('../../packages/adapters-redis/package.json', import.meta.url),
+)
+const { Redis } = requireFromAdapter('ioredis') as IoredisModule
+
+/** REDIS_URL, else the local default. */
+export const redisUrl = () => process.env.REDIS_URL || 'redis://127.0.0.1:6379'
+
+/** A fresh key prefix per run, so the bench deletes only the keys it made. */
+export const benchKeyPrefix = () => `soukbench${randomBytes(4).toString('hex')}`
+
+/** Connects, or explains that Redis is needed. */
+export async function connectRedis(): Promise<RedisClient & { connect(): Promise<void> }> {
+  const client = new Redis(redisUrl(), {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+  })
+  const connectable = client as RedisClient & { connect(): Promise<void> }
+  try {
+    await connectable.connect()
+    await client.ping()
+  } catch (error) {
+    client.disconnect()
+    throw new BenchError(`cannot reach Redis at ${redisUrl()} (set REDIS_URL): ${String(error)}`)
+  }
+  return connectable
+}
+
+/** Deletes every key under `prefix` (SCAN, never KEYS) and returns how many. */
+export async function deleteKeys(client: RedisClient, prefix: string): Promise<number> {
+  let cursor = '0'
+  let deleted = 0
+  do {
+    const [next, keys] = (await client.call('SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000')) as [
+      string,
+      string[],
+    ]
+    cursor = next
+    if (keys.length > 0) deleted += await client.unlink(...keys)
+  } while (cursor !== '0')
+  return deleted
+}
+
+/** The redis engineer's check-and-decrement: the work one gate admission does, minus its bookkeeping. */
+export const CHECK_AND_DECREMENT_LUA =
+  "local r = tonumber(redis.call('GET', KEYS[1]) or '0') if r <= 0 then return -1 end return redis.call('DECRBY', KEYS[1], 1)"
+
+function findOnPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue
+    try {
+      accessSync(join(dir, name), constants.X_OK)
+      return join(dir, name)
+    } catch {
+      // not here
+    }
+  }
+  return null
+}
+
+/** STACK.md, "Measured ceilings": redis-benchmark, Lua check-and-decrement, 50 clients. */
+const STACK_LUA_OPS = 156_000
+
+/**
+ * `redis-benchmark -n 200000 -c 50 --csv eval "<check-and-decrement>" 1 <key>` after `SET <key> 1e9`,
+ * against the same Redis; STACK.md's figure when redis-benchmark is missing.
+ */
+export async function measureLuaCeiling(
+  client: RedisClient,
+  prefix: string,
+  signal: AbortSignal,
+): Promise<Ceiling & { readonly description: string }> {
+  const binary = findOnPath('redis-benchmark')
+  if (binary === null) {
+    return {
+      tps: STACK_LUA_OPS,
+      source: 'STACK.md',
+      description: `STACK.md's figure (redis-benchmark is not on PATH): ${STACK_LUA_OPS.toLocaleString('en-US')} ops/s`,
+    }
+  }
+  const key = `${prefix}:ceiling`
+  await client.set(key, '1000000000')
+  const url = new URL(redisUrl())
+  const args = ['-h', url.hostname, '-p', url.port || '6379']
+  if (url.password) args.push('-a', decodeURIComponent(url.password))
+  args.push('-n', '200000', '-c', '50', '--csv', 'eval', CHECK_AND_DECREMENT_LUA, '1', key)
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], signal })
+    let out = ''
+    let err = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk
+    })
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk
+    })
+    child.on('error', reject)
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new BenchError(`redis-benchmark exited with ${code}: ${err || out}`)),
+    )
+  })
+  await client.del(key)
+  // --csv: a header line, then "test","rps",...
+  // The script itself holds commas but no double quotes, so take the quoted fields.
+  const line = stdout.split('\n').find((l) => /^"eval/i.test(l))
+  const rps = Number(line?.match(/"[^"]*"/g)?.[1]?.replaceAll('"', '') ?? Number.NaN)
+  if (!Number.isFinite(rps)) throw new BenchError(`cannot read redis-benchmark's output: ${stdout.trim()}`)
+  return {
+    tps: rps,
+    source: 'redis-benchmark',
+    description: `measured live with \`redis-benchmark -n 200000 -c 50 --csv eval "<check-and-decrement>" 1 <key>\` (${binary}) after SET <key> 1e9: ${Math.round(rps).toLocaleString('en-US')} ops/s; the script: \`${CHECK_AND_DECREMENT_LUA}\``,
+  }
+}
