@@ -5,6 +5,7 @@ import {
   createTestPaymentProvider,
   isCommerceError,
   type ManualClock,
+  PaymentError,
   type PaymentProvider,
   silentLogger,
   type TestPaymentProvider,
@@ -182,6 +183,7 @@ describe('checkout on real Postgres', () => {
       }),
     )
     expect(isCommerceError(replayed, 'payment.declined')).toBe(true)
+    expect(replayed).toBeInstanceOf(PaymentError)
     const retry = await commerce.checkout.placeOrder({
       cartId,
       idempotencyKey: 'key-decline-2',

@@ -33,6 +33,27 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('shipments', () => {
+  it('captures the authorized payment when staff mark an order shipped without a parcel record', async () => {
+    await commerce.catalog.createProduct({
+      slug: 'ship-c',
+      name: 'SHIP-C',
+      status: 'active',
+      variants: [{ sku: 'SHIP-C', prices: [{ amount: 700, currency: 'USD' }] }],
+    })
+    await commerce.inventory.setStock({ sku: 'SHIP-C', onHand: 2 })
+    const cart = await commerce.cart.create({ currency: 'USD', email: 'c@example.com' })
+    await commerce.cart.addItem({ cartId: cart.id, sku: 'SHIP-C', quantity: 1 })
+    const { order } = await commerce.checkout.placeOrder({
+      cartId: cart.id,
+      idempotencyKey: 'ship-order-2',
+      payment: { method: 'pm_card_visa' },
+    })
+    expect(payments.payments().find((p) => p.orderId === order.id)?.status).toBe('authorized')
+    await commerce.orders.transition({ orderId: order.id, to: 'processing' })
+    await commerce.orders.transition({ orderId: order.id, to: 'shipped' })
+    expect(payments.payments().find((p) => p.orderId === order.id)?.status).toBe('captured')
+  })
+
   it('ships in parts, captures on the first parcel, and delivers the order when every parcel arrives', async () => {
     for (const sku of ['SHIP-A', 'SHIP-B']) {
       await commerce.catalog.createProduct({

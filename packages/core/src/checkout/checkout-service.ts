@@ -1,7 +1,7 @@
 import type { CartPricer } from '../cart/cart-pricer.js'
 import type { Clock } from '../clock/clock.js'
 import { CommerceError, isCommerceError } from '../errors/commerce-error.js'
-import { ConflictError, NotFoundError, ValidationError } from '../errors/error-classes.js'
+import { ConfigError, ConflictError, NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import { planAndReserve } from '../inventory/plan-reservation.js'
@@ -22,6 +22,7 @@ import {
 import type { PlaceOrderResult, RecoveryReport, StoredCheckoutResponse } from './checkout-types.js'
 import { createOrderFinalizer, type IdempotencyRef } from './order-finalizer.js'
 import { requestHash } from './request-hash.js'
+import { reviveError } from './revive-error.js'
 
 const SCOPE = 'checkout'
 /** How long a key is remembered. */
@@ -90,7 +91,7 @@ function isBusinessError(error: unknown): error is CommerceError {
 }
 
 function replayError(stored: Extract<StoredCheckoutResponse, { kind: 'error' }>): CommerceError {
-  return new CommerceError(stored.code as CommerceError['code'], stored.message, stored.details)
+  return reviveError(stored.code as CommerceError['code'], stored.message, stored.details)
 }
 
 export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutService {
@@ -107,9 +108,14 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   })
 
   function pickProvider(name: string | undefined): PaymentProvider {
+    if (deps.providers.length === 0) {
+      throw new ConfigError('No payment provider is configured: pass createCommerce({ payments: [...] })', [
+        { path: 'payments', message: 'required to charge for orders' },
+      ])
+    }
     const chosen = name === undefined ? deps.providers[0] : providers.get(name)
     if (!chosen) {
-      throw new ValidationError(`Unknown payment provider ${name ?? '(none configured)'}`, [
+      throw new ValidationError(`Unknown payment provider ${name}`, [
         { path: 'payment.provider', message: 'not configured' },
       ])
     }
@@ -341,7 +347,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       })
       if (claim.outcome === 'completed') return replay(claim.response as StoredCheckoutResponse)
       if (claim.outcome === 'claimed') return run(input, idempotency)
-      if (Date.now() - started < TWIN_WAIT_MS) continue
+      const settled =
+        claim.resourceId !== null &&
+        (await storage.orders.get(claim.resourceId))?.status !== 'pending_payment'
+      if (!settled && Date.now() - started < TWIN_WAIT_MS) continue
       if (claim.resourceId === null) {
         throw new ConflictError(
           'A request with this idempotency key is still being processed; retry shortly',
@@ -378,9 +387,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         throw new ValidationError('An email address is required', [
           { path: 'email', message: 'required (on the cart or here)' },
         ])
-      const provider = pickProvider(input.payment.provider)
       const priced = await price(cart, input)
-      const charged = priced.totals.total.amount > 0 ? provider : null
+      // A free order (a 100% promotion) needs no provider; anything else must have one.
+      const charged = priced.totals.total.amount > 0 ? pickProvider(input.payment.provider) : null
       const order = newOrder(cart, input, priced, charged, ids('ord'), ids('res'), email)
       created = await createPendingOrder(cart, order, priced.totals, idempotency)
       return await payAndFinish(created, input, idempotency)
@@ -484,6 +493,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           report.stillWaiting++
         }
       }
+      await storage.idempotency.purgeExpired(clock.now())
       for (;;) {
         const expired = await storage.inventory.expireReservations(clock.now(), 500)
         report.reservationsExpired += expired.length

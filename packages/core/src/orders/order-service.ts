@@ -6,6 +6,7 @@ import type { EventBus } from '../events/event-bus.js'
 import type { Logger } from '../logger/logger.js'
 import { allocateEvenly } from '../money/allocate.js'
 import { type Money, money, sum } from '../money/money.js'
+import { captureAuthorized } from '../payments/capture-authorized.js'
 import type { OrderPage, OrderRecord, OrderStatus, SellerDailyFigures } from '../ports/order-store.js'
 import type { PaymentProvider } from '../ports/payment-provider.js'
 import type { Storage } from '../ports/storage.js'
@@ -240,7 +241,13 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
 
     async transition(input) {
       const { orderId, to, note } = parseInput(transitionOrderSchema, input, 'order transition')
-      return move(await load(orderId, undefined), to, note ?? null)
+      const order = await load(orderId, undefined)
+      // Goods leaving without a shipment record still take the money, so a return can refund it.
+      if (to === 'shipped' || to === 'partially_shipped') {
+        assertTransition(order.id, order.status, to)
+        await captureAuthorized(order, { storage, providers, clock })
+      }
+      return move(order, to, note ?? null)
     },
 
     async cancel(input) {

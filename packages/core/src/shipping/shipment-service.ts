@@ -3,6 +3,7 @@ import { NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import { assertTransition } from '../orders/order-state-machine.js'
+import { captureAuthorized } from '../payments/capture-authorized.js'
 import type { OrderRecord, OrderStatus } from '../ports/order-store.js'
 import type { PaymentProvider } from '../ports/payment-provider.js'
 import type { Shipment } from '../ports/shipment-store.js'
@@ -59,27 +60,6 @@ export function createShipmentService(deps: ShipmentServiceDeps): ShipmentServic
     }
   }
 
-  /** Manual-capture payments are captured when goods leave; the key makes a retry harmless. */
-  async function captureOnce(order: OrderRecord): Promise<void> {
-    if (!order.paymentProvider) return
-    const provider = providers.get(order.paymentProvider)
-    if (!provider) return
-    for (const record of await storage.payments.listByOrder(order.id)) {
-      if (record.state.status !== 'authorized') continue
-      const captured = await provider.capture({
-        paymentId: record.state.paymentId,
-        idempotencyKey: `${order.id}:capture:${record.state.paymentId}`,
-      })
-      await storage.payments.save({
-        id: record.id,
-        orderId: order.id,
-        provider: provider.id,
-        state: captured,
-        at: clock.now(),
-      })
-    }
-  }
-
   return {
     async createShipment(input) {
       const { orderId, carrier, trackingNumber, lines } = parseInput(createShipmentSchema, input, 'shipment')
@@ -103,7 +83,7 @@ export function createShipmentService(deps: ShipmentServiceDeps): ShipmentServic
         }
         open.set(line.lineId, left - line.quantity)
       }
-      await captureOnce(order)
+      await captureAuthorized(order, { storage, providers, clock })
       const shipment = await storage.shipments.insert({
         id: ids('shp'),
         orderId,
