@@ -33,6 +33,31 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('shipments', () => {
+  it('never ships more than was ordered when two parcels race', async () => {
+    await commerce.catalog.createProduct({
+      slug: 'ship-d',
+      name: 'SHIP-D',
+      status: 'active',
+      variants: [{ sku: 'SHIP-D', prices: [{ amount: 500, currency: 'USD' }] }],
+    })
+    await commerce.inventory.setStock({ sku: 'SHIP-D', onHand: 5 })
+    const cart = await commerce.cart.create({ currency: 'USD', email: 'd@example.com' })
+    await commerce.cart.addItem({ cartId: cart.id, sku: 'SHIP-D', quantity: 3 })
+    const { order } = await commerce.checkout.placeOrder({
+      cartId: cart.id,
+      idempotencyKey: 'ship-order-3',
+      payment: { method: 'pm_card_visa' },
+    })
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) =>
+        commerce.shipping.createShipment({ orderId: order.id, carrier: 'DHL', trackingNumber: `RACE${i}` }),
+      ),
+    )
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    const shipped = await commerce.shipping.listShipments({ orderId: order.id })
+    expect(shipped.flatMap((p) => p.lines).reduce((n, l) => n + l.quantity, 0)).toBe(3)
+  })
+
   it('captures the authorized payment when staff mark an order shipped without a parcel record', async () => {
     await commerce.catalog.createProduct({
       slug: 'ship-c',

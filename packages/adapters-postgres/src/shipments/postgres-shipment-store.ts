@@ -1,4 +1,10 @@
-import { NotFoundError, type Shipment, type ShipmentStatus, type ShipmentStore } from '@souk/core'
+import {
+  NotFoundError,
+  type Shipment,
+  type ShipmentStatus,
+  type ShipmentStore,
+  ValidationError,
+} from '@souk/core'
 import type { Kysely, Selectable } from 'kysely'
 import type { SoukDatabase } from '../database.js'
 import { withMappedErrors } from '../map-postgres-error.js'
@@ -57,6 +63,38 @@ export function createPostgresShipmentStore(db: Kysely<SoukDatabase>): ShipmentS
     insert: (shipment) =>
       withMappedErrors(async () => {
         await transact(db, async (trx) => {
+          // Lock the order so two parcels of it are checked one after the other: the quantities
+          // already shipped are re-read under the lock, and the new parcel must fit in what is left.
+          await trx
+            .selectFrom('orders')
+            .select('id')
+            .where('id', '=', shipment.orderId)
+            .forUpdate()
+            .executeTakeFirst()
+          const lines = await trx
+            .selectFrom('order_lines')
+            .select(['id', 'quantity'])
+            .where('order_id', '=', shipment.orderId)
+            .execute()
+          const shipped = await trx
+            .selectFrom('shipment_lines as l')
+            .innerJoin('shipments as s', 's.id', 'l.shipment_id')
+            .select(['l.order_line_id', (eb) => eb.fn.sum<string>('l.quantity').as('quantity')])
+            .where('s.order_id', '=', shipment.orderId)
+            .groupBy('l.order_line_id')
+            .execute()
+          const done = new Map(shipped.map((r) => [r.order_line_id, Number(r.quantity)]))
+          for (const line of shipment.lines) {
+            const ordered = lines.find((l) => l.id === line.orderLineId)?.quantity ?? 0
+            if ((done.get(line.orderLineId) ?? 0) + line.quantity > ordered) {
+              throw new ValidationError('Shipment quantity exceeds what is left to ship', [
+                {
+                  path: `lines.${line.orderLineId}`,
+                  message: `at most ${ordered - (done.get(line.orderLineId) ?? 0)}`,
+                },
+              ])
+            }
+          }
           await trx
             .insertInto('shipments')
             .values({

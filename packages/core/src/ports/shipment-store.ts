@@ -22,6 +22,7 @@ export interface Shipment {
 
 /** Shipments of orders, with their lines and tracking events. */
 export interface ShipmentStore {
+  /** Stores a parcel atomically; throws `ValidationError` when a line would ship more than was ordered. */
   insert(shipment: Omit<Shipment, 'tracking' | 'deliveredAt'>): Promise<Shipment>
   get(id: string): Promise<Shipment | null>
   /** Oldest first. */
