@@ -32,22 +32,28 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   )
 }
 
+/** A confirmed order of `quantity` units of a new product. */
+async function paidOrder(sku: string, quantity: number) {
+  await commerce.catalog.createProduct({
+    slug: sku.toLowerCase(),
+    name: sku,
+    status: 'active',
+    variants: [{ sku, prices: [{ amount: 500, currency: 'USD' }] }],
+  })
+  await commerce.inventory.setStock({ sku, onHand: quantity + 2 })
+  const cart = await commerce.cart.create({ currency: 'USD', email: 'ship@example.com' })
+  await commerce.cart.addItem({ cartId: cart.id, sku, quantity })
+  const { order } = await commerce.checkout.placeOrder({
+    cartId: cart.id,
+    idempotencyKey: `order-${sku}`,
+    payment: { method: 'pm_card_visa' },
+  })
+  return order
+}
+
 describe('shipments', () => {
   it('never ships more than was ordered when two parcels race', async () => {
-    await commerce.catalog.createProduct({
-      slug: 'ship-d',
-      name: 'SHIP-D',
-      status: 'active',
-      variants: [{ sku: 'SHIP-D', prices: [{ amount: 500, currency: 'USD' }] }],
-    })
-    await commerce.inventory.setStock({ sku: 'SHIP-D', onHand: 5 })
-    const cart = await commerce.cart.create({ currency: 'USD', email: 'd@example.com' })
-    await commerce.cart.addItem({ cartId: cart.id, sku: 'SHIP-D', quantity: 3 })
-    const { order } = await commerce.checkout.placeOrder({
-      cartId: cart.id,
-      idempotencyKey: 'ship-order-3',
-      payment: { method: 'pm_card_visa' },
-    })
+    const order = await paidOrder('SHIP-D', 3)
     const results = await Promise.allSettled(
       Array.from({ length: 6 }, (_, i) =>
         commerce.shipping.createShipment({ orderId: order.id, carrier: 'DHL', trackingNumber: `RACE${i}` }),
@@ -59,20 +65,7 @@ describe('shipments', () => {
   })
 
   it('captures the authorized payment when staff mark an order shipped without a parcel record', async () => {
-    await commerce.catalog.createProduct({
-      slug: 'ship-c',
-      name: 'SHIP-C',
-      status: 'active',
-      variants: [{ sku: 'SHIP-C', prices: [{ amount: 700, currency: 'USD' }] }],
-    })
-    await commerce.inventory.setStock({ sku: 'SHIP-C', onHand: 2 })
-    const cart = await commerce.cart.create({ currency: 'USD', email: 'c@example.com' })
-    await commerce.cart.addItem({ cartId: cart.id, sku: 'SHIP-C', quantity: 1 })
-    const { order } = await commerce.checkout.placeOrder({
-      cartId: cart.id,
-      idempotencyKey: 'ship-order-2',
-      payment: { method: 'pm_card_visa' },
-    })
+    const order = await paidOrder('SHIP-C', 1)
     expect(payments.payments().find((p) => p.orderId === order.id)?.status).toBe('authorized')
     await commerce.orders.transition({ orderId: order.id, to: 'processing' })
     await commerce.orders.transition({ orderId: order.id, to: 'shipped' })
