@@ -226,15 +226,7 @@ describe('checkout on real Postgres', () => {
 
   it('a crash between authorize and confirm is finished by recover(): no orphan, no charge without an order', async () => {
     const sku = await product(3)
-    const crashing = createCommerce({
-      storage: fixture.storage,
-      clock,
-      logger: silentLogger,
-      payments: [payments],
-    })
-    // The seam stands in for the process dying right after the provider said yes.
-    const hooked = Object.assign(crashing, {})
-    const cartId = await cartWith([{ sku, quantity: 2 }], hooked)
+    const cartId = await cartWith([{ sku, quantity: 2 }])
     const crashed = createCommerceWithCrash()
     const error = await errorOf(
       crashed.checkout.placeOrder({
@@ -274,20 +266,9 @@ describe('checkout on real Postgres', () => {
 
   it('an order whose payment never went through is failed by recover() and its stock released', async () => {
     const sku = await product(2)
-    const unreachable: PaymentProvider = {
-      ...payments,
-      id: payments.id,
-      findByOrderLagMs: 0,
-      authorize: async () => {
-        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
-      },
-      findByOrder: payments.findByOrder,
-      status: payments.status,
-      void: payments.void,
-      capture: payments.capture,
-      refund: payments.refund,
-      parseWebhook: payments.parseWebhook,
-    }
+    const unreachable = withAuthorize(async () => {
+      throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
+    })
     const flaky = createCommerce({
       storage: fixture.storage,
       clock,
@@ -369,27 +350,32 @@ describe('checkout on real Postgres', () => {
   })
 })
 
+/** The shared test provider with another `authorize`: a lost connection, or a crash after it. */
+function withAuthorize(authorize: PaymentProvider['authorize']): PaymentProvider {
+  const { id, findByOrderLagMs, findByOrder, status, capture, refund, parseWebhook } = payments
+  return {
+    id,
+    findByOrderLagMs,
+    authorize,
+    findByOrder,
+    status,
+    void: payments.void,
+    capture,
+    refund,
+    parseWebhook,
+  }
+}
+
 function createCommerceWithCrash(): Commerce {
   return createCommerce({
     storage: fixture.storage,
     clock,
     logger: silentLogger,
     payments: [
-      {
-        ...payments,
-        id: payments.id,
-        findByOrderLagMs: 0,
-        async authorize(input) {
-          await payments.authorize(input)
-          throw new Error('simulated crash after authorize')
-        },
-        findByOrder: payments.findByOrder,
-        status: payments.status,
-        void: payments.void,
-        capture: payments.capture,
-        refund: payments.refund,
-        parseWebhook: payments.parseWebhook,
-      },
+      withAuthorize(async (input) => {
+        await payments.authorize(input)
+        throw new Error('simulated crash after authorize')
+      }),
     ],
   })
 }

@@ -45,8 +45,6 @@ export interface CheckoutServiceDeps {
   readonly reservationTtlMs: number
   /** Called after checkout changed a cart in storage, so a layered cart store can catch up. */
   readonly cartChanged?: (cartId: string) => Promise<unknown>
-  /** Test seam: runs right after the provider authorized, to simulate a crash there. */
-  readonly afterAuthorize?: (order: OrderRecord, state: PaymentState) => Promise<void> | void
 }
 
 /** `commerce.checkout`: turns a cart into an order, exactly once per idempotency key. */
@@ -287,7 +285,6 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       // recovery finds out from the provider.
       throw error
     }
-    await deps.afterAuthorize?.(order, state)
     if (state.status === 'requires_action' || state.status === 'pending') {
       await storage.transaction(async (stores) => {
         await stores.payments.save({
