@@ -1,6 +1,5 @@
-import { loadavg } from 'node:os'
 import type { Benchmark, BenchmarkContext, CaseResult, CheckResult } from './lib/benchmark.js'
-import { summarizeLatencies } from './lib/percentile.js'
+import { caseResult } from './lib/case-result.js'
 import { withPgClient } from './lib/pg-client.js'
 import { type Commerce, createCommerce, isCommerceError, postgresStorage } from './lib/souk-packages.js'
 import { createStockCeilings, type StockCeilings, type StockWorkload } from './lib/stock-ceilings.js'
@@ -95,19 +94,7 @@ async function runCase(
   })
   progress.clear()
 
-  const opsPerSecond = run.ops / run.seconds
-  return {
-    name,
-    callers,
-    ops: run.ops,
-    seconds: run.seconds,
-    opsPerSecond,
-    latencyMs: summarizeLatencies(run.latenciesMs),
-    ceilingTps: ceiling.tps,
-    ceilingSource: ceiling.source,
-    ratio: ceiling.tps === null ? null : opsPerSecond / ceiling.tps,
-    loadAverage: loadavg()[0] ?? Number.NaN,
-  }
+  return caseResult(name, callers, run, ceiling)
 }
 
 /** Every level's counters against the reservations that explain them, read straight from SQL. */

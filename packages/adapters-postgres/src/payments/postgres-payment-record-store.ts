@@ -107,6 +107,7 @@ export function createPostgresPaymentRecordStore(db: Kysely<SoukDatabase>): Paym
             provider_refund_id: providerRefundId,
             created_at: at,
           })
+          .onConflict((oc) => oc.column('id').doNothing())
           .execute()
       }),
 

@@ -164,16 +164,14 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
         state: refund,
         at: clock.now(),
       })
-      await storage.payments
-        .recordRefund({
-          id: `${refund.refundId}`,
-          paymentRecordId: record.id,
-          amount: take,
-          reason: key,
-          providerRefundId: refund.refundId,
-          at: clock.now(),
-        })
-        .catch(() => undefined)
+      await storage.payments.recordRefund({
+        id: refund.refundId,
+        paymentRecordId: record.id,
+        amount: take,
+        reason: key,
+        providerRefundId: refund.refundId,
+        at: clock.now(),
+      })
       remaining -= take
       returned = money(returned.amount + take, order.currency)
     }

@@ -29,6 +29,7 @@ export interface PaymentRecordStore {
   findByProviderId(provider: string, paymentId: string): Promise<PaymentRecord | null>
   /** Oldest first. */
   listByOrder(orderId: string): Promise<PaymentRecord[]>
+  /** Records a refund once; recording the same refund id again changes nothing (a retried refund). */
   recordRefund(input: {
     id: string
     paymentRecordId: string

@@ -85,6 +85,33 @@ export function paymentRecordStoreSuite(
       assert.equal(record?.state.refundedAmount.amount, 100 * concurrency)
     })
 
+    it('records a retried refund once', async () => {
+      const { store, createOrder } = await makeHarness()
+      const orderId = ids('ord')
+      await createOrder(orderId)
+      const { record } = await store.save({
+        id: ids('pay'),
+        orderId,
+        provider: 'test',
+        state: state({ orderId, status: 'captured', capturedAmount: money(5000, 'EUR') }),
+        at: new Date(),
+      })
+      const refund = {
+        id: ids('re'),
+        paymentRecordId: record.id,
+        amount: 700,
+        reason: 'return',
+        providerRefundId: 're_1',
+        at: new Date(),
+      }
+      await store.recordRefund(refund)
+      await store.recordRefund(refund)
+      await assert.rejects(
+        store.recordRefund({ ...refund, id: ids('re'), paymentRecordId: 'pay_missing' }),
+        (e: unknown) => e instanceof Error,
+      )
+    })
+
     it('sees each webhook event id once', async () => {
       const { store } = await makeHarness()
       const eventId = ids('evt')
