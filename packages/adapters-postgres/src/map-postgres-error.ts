@@ -5,9 +5,62 @@ interface DriverError {
   message?: string
   constraint?: string
   table?: string
+  /** Node's AggregateError when every address of a host refused (happy eyeballs). */
+  errors?: unknown[]
 }
 
-const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'])
+const UNAVAILABLE_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+])
+
+/**
+ * SQLSTATEs that mean the server went away or would not take the session: class 08 (connection
+ * exception), 57P01-57P03 (admin/crash shutdown, cannot connect now), 57P05 (idle session timeout)
+ * and 53300 (too many connections). A retry on a fresh connection can succeed.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57P05', '53300'])
+
+/**
+ * node-postgres and pg-pool report a lost or refused connection with a bare `Error` and no code:
+ * its message is the only signal. Matched by prefix ('Connection terminated' also covers '...
+ * unexpectedly' and '... due to connection timeout'); these are stable across pg 8.x.
+ */
+const CONNECTION_LOSS_MESSAGES = [
+  'Connection terminated',
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+  'timeout exceeded when trying to connect',
+]
+
+function isSqlState(code: string): boolean {
+  return /^[0-9A-Z]{5}$/.test(code)
+}
+
+/**
+ * True when `error` says the connection to the server is gone or could not be made (as opposed to
+ * the server rejecting a statement): the pool must not hand that client out again, and the caller
+ * may retry. Exported for the pool guard.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const e = error as DriverError
+  const code = typeof e.code === 'string' ? e.code : ''
+  if (code !== '') {
+    if (UNAVAILABLE_NODE_CODES.has(code)) return true
+    if (isSqlState(code)) return code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code)
+  }
+  if (Array.isArray(e.errors) && e.errors.some(isConnectionLoss)) return true
+  if (!(error instanceof Error) || code !== '') return false
+  return CONNECTION_LOSS_MESSAGES.some((m) => error.message.startsWith(m))
+}
 
 /**
  * Maps a node-postgres or PGlite error to a Souk error at the adapter edge. Domain rules the store
@@ -16,11 +69,22 @@ const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT
 export function mapPostgresError(error: unknown): unknown {
   if (error instanceof CommerceError) return error
   const e = (typeof error === 'object' && error !== null ? error : {}) as DriverError
+  // A lost connection is retryable whatever shape it came in (SQLSTATE, Node code, bare message).
+  // The message keeps the driver's words for logs; details carry no driver text beyond the
+  // SQLSTATE, so an API that shows details leaks no host or socket.
+  if (isConnectionLoss(error)) {
+    const sqlState = typeof e.code === 'string' && isSqlState(e.code) ? e.code : undefined
+    return new StorageError(
+      'storage.unavailable',
+      `Database unavailable: ${e.message || e.code || 'connection lost'}`,
+      sqlState ? { sqlState } : {},
+      { cause: error },
+    )
+  }
   const code = e.code ?? ''
-  // Only driver errors carry a SQLSTATE or a Node network code; anything else (a host's own error
-  // thrown inside a transaction, a bug) passes through untouched.
-  if (typeof e.code !== 'string' || !(/^[0-9A-Z]{5}$/.test(code) || UNAVAILABLE_NODE_CODES.has(code)))
-    return error
+  // Only driver errors carry a SQLSTATE; anything else (a host's own error thrown inside a
+  // transaction, a bug) passes through untouched.
+  if (typeof e.code !== 'string' || !isSqlState(code)) return error
   const details = { sqlState: code, constraint: e.constraint, table: e.table }
   if (code === '23505')
     return new ConflictError(`Duplicate value (${e.constraint ?? 'unique constraint'})`, details, {
@@ -44,17 +108,6 @@ export function mapPostgresError(error: unknown): unknown {
         cause: error,
       },
     )
-  }
-  if (
-    code.startsWith('08') ||
-    code === '57P01' ||
-    code === '57P02' ||
-    code === '57P03' ||
-    UNAVAILABLE_NODE_CODES.has(code)
-  ) {
-    return new StorageError('storage.unavailable', `Database unavailable: ${e.message ?? code}`, details, {
-      cause: error,
-    })
   }
   return new StorageError('storage.failed', `Database error: ${e.message ?? String(error)}`, details, {
     cause: error,

@@ -1,4 +1,11 @@
 /** Souk's own test harness: real Postgres and Redis, found the way SPEC.md says. Private. */
 export { type FoundServer, findPostgres, redact } from './find-postgres.js'
 export { findRedis } from './find-redis.js'
+export { freePort } from './free-port.js'
+export {
+  type PrivatePostgres,
+  type PrivatePostgresOptions,
+  startPrivatePostgres,
+} from './private-postgres.js'
+export { type PrivateRedis, type PrivateRedisOptions, startPrivateRedis } from './private-redis.js'
 export { createTestDatabase, type TestDatabase } from './test-database.js'
