@@ -79,8 +79,20 @@ function render(html, title) {
 
 function imageTag(image, alt, size = 'card') {
   const src = image?.url ?? '/placeholder.svg'
-  return `<img src="${esc(src)}" alt="${esc(image?.alt || alt)}" loading="lazy" width="320" height="320" class="${size}" onerror="this.onerror=null;this.src='/placeholder.svg'">`
+  return `<img src="${esc(src)}" alt="${esc(image?.alt || alt)}" loading="lazy" width="320" height="320" class="${size}">`
 }
+
+// A broken product image falls back to the local placeholder. Listened for here rather than with
+// an inline onerror attribute, which the Content-Security-Policy forbids; error events do not
+// bubble, so the listener captures.
+document.addEventListener(
+  'error',
+  (event) => {
+    const img = event.target
+    if (img instanceof HTMLImageElement && !img.src.endsWith('/placeholder.svg')) img.src = '/placeholder.svg'
+  },
+  true,
+)
 
 /** A friendly sentence for an API error; stock errors name the product. */
 function describeError(error, linesBySku = new Map()) {
@@ -376,7 +388,7 @@ async function productPage(slug) {
          <form id="add-form">
            ${variantChoices}
            <div class="form-row"><label for="quantity">Quantity</label>
-             <input id="quantity" name="quantity" type="number" min="1" max="99" value="1" inputmode="numeric" style="max-width:6rem"></div>
+             <input id="quantity" name="quantity" type="number" min="1" max="99" value="1" inputmode="numeric" class="w-6"></div>
            <button type="submit" id="add-button">Add to cart</button>
          </form>
          <div id="add-result" aria-live="polite"></div>
@@ -395,7 +407,7 @@ async function productPage(slug) {
      <section aria-labelledby="similar-heading"><h2 id="similar-heading">Similar products</h2>${recoList(recommendations.similar)}</section>
      <section aria-labelledby="reviews-heading"><h2 id="reviews-heading">Reviews</h2>
        <ul class="grid">${reviewList}</ul>
-       <form id="review-form" class="card" style="max-width:32rem">
+       <form id="review-form" class="card max-w-32">
          <h3>Write a review</h3>
          <div class="form-row"><label for="review-rating">Rating</label>
            <select id="review-rating" name="rating" required>${[5, 4, 3, 2, 1].map((n) => `<option value="${n}">${n} stars</option>`).join('')}</select></div>
@@ -478,7 +490,7 @@ async function cartPage(message = '') {
              <td>${esc(l.name)} <span class="muted">${esc(l.sku)}</span></td>
              <td>${formatMoney(l.unitPrice)}</td>
              <td><label class="visually-hidden" for="qty-${i}">Quantity of ${esc(l.name)}</label>
-               <input id="qty-${i}" type="number" min="0" max="99" value="${l.quantity}" data-sku="${esc(l.sku)}" class="qty" style="max-width:5rem"></td>
+               <input id="qty-${i}" type="number" min="0" max="99" value="${l.quantity}" data-sku="${esc(l.sku)}" class="qty w-5"></td>
              <td class="num">${formatMoney(l.total)}</td>
              <td><button type="button" class="secondary remove" data-sku="${esc(l.sku)}">Remove<span class="visually-hidden"> ${esc(l.name)}</span></button></td>
            </tr>`,
@@ -486,9 +498,9 @@ async function cartPage(message = '') {
          .join('')}</tbody></table>
      ${cart.unavailableSkus.length ? alertBox(`Some items can no longer be bought: ${cart.unavailableSkus.join(', ')}`) : ''}
      ${cart.promotionError ? alertBox(cart.promotionError.message) : ''}
-     <form id="promo-form" class="form-row" style="max-width:24rem">
+     <form id="promo-form" class="form-row max-w-24">
        <label for="promo-code">Promo code</label>
-       <div style="display:flex;gap:.5rem"><input id="promo-code" name="code" value="${esc(cart.promoCode ?? '')}" autocomplete="off">
+       <div class="inline-row"><input id="promo-code" name="code" value="${esc(cart.promoCode ?? '')}" autocomplete="off">
        <button type="submit">Apply</button>${cart.promoCode ? '<button type="button" class="secondary" id="promo-remove">Remove code</button>' : ''}</div>
      </form>
      <div id="promo-result" aria-live="polite"></div>
@@ -599,7 +611,7 @@ async function checkoutPage() {
        </fieldset>
        <fieldset id="shipping-options"><legend>Shipping method</legend><p class="muted">Enter your address to see shipping options.</p></fieldset>
        <div class="form-row"><label for="checkout-promo">Promo code</label>
-         <div style="display:flex;gap:.5rem"><input id="checkout-promo" name="promo" value="${esc(cart.promoCode ?? '')}" autocomplete="off">
+         <div class="inline-row"><input id="checkout-promo" name="promo" value="${esc(cart.promoCode ?? '')}" autocomplete="off">
          <button type="button" class="secondary" id="checkout-promo-apply">Apply</button></div></div>
        <fieldset><legend>Payment</legend>${paymentFields}</fieldset>
        <div id="checkout-result" aria-live="assertive"></div>

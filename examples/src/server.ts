@@ -3,17 +3,19 @@
  * environment, opens storage and the optional services, migrates, seeds the demo catalog on first
  * run, serves the API and the browser shop, and shuts down gracefully.
  */
+import { createServer } from 'node:http'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { consoleLogger } from '@souk/core'
 import { sql } from 'kysely'
 import { createApp } from './app/create-app.js'
 import { startBackgroundJobs } from './background-jobs.js'
-import { installGracefulShutdown } from './graceful-shutdown.js'
+import { installGracefulShutdown, trackRequests } from './graceful-shutdown.js'
 import { seedDemo } from './seed/seed-demo.js'
 import { progressPrinter } from './seed-progress.js'
 import { openCommerce } from './wiring/open-commerce.js'
 import { postgresStats } from './wiring/postgres-stats.js'
+import { readinessChecks } from './wiring/readiness.js'
 import { loadStorefrontConfig, StorefrontConfigError } from './wiring/storefront-config.js'
 
 const PUBLIC_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'public')
@@ -45,9 +47,16 @@ async function main(): Promise<void> {
     publicDir: PUBLIC_DIR,
     stripePublishableKey: config.stripe?.publishableKey ?? null,
     testPayments: opened.testPayments !== null,
+    ready: readinessChecks(opened),
+    secureCookies: config.secureCookies,
+    security: { ...config.security, rateLimitRedis: opened.redis },
   })
   const jobs = startBackgroundJobs(commerce, logger)
-  const server = app.listen(config.port, config.host)
+  // The tracker sits in front of the app: it counts requests for the drain and answers 503 once
+  // shutdown began (see graceful-shutdown.ts).
+  const requests = trackRequests()
+  const server = createServer((req, res) => requests.handle(req, res, () => app(req, res)))
+  server.listen(config.port, config.host)
   await new Promise<void>((resolveListen, reject) => {
     server.once('listening', resolveListen)
     server.once('error', reject)
@@ -61,18 +70,24 @@ async function main(): Promise<void> {
     `Souk storefront on http://localhost:${port}  (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
   )
   for (const line of opened.description) print(`  ${line}`)
-  print(`  API: http://localhost:${port}/api  health: /healthz  metrics: /metrics`)
+  print(`  API: http://localhost:${port}/api  health: /healthz /readyz  metrics: /metrics`)
   print(
     `  staff/seller routes: Authorization: Bearer ${config.adminToken}${process.env.ADMIN_TOKEN ? '' : '  (random; set ADMIN_TOKEN)'}`,
+  )
+  const sellers = Object.keys(config.security.sellerTokens ?? {}).length
+  print(
+    `  sellers: ${sellers ? `${sellers} seller token(s) from SELLER_TOKENS` : 'staff token only (set SELLER_TOKENS)'}; metrics: ${config.security.metricsToken ? 'METRICS_TOKEN' : 'the staff token'}; CORS: ${config.security.corsOrigins?.length ? config.security.corsOrigins.join(', ') : 'same-origin only (set CORS_ORIGINS)'}`,
   )
   if (config.sessionSecretGenerated)
     print('  sessions: random SESSION_SECRET, so sign-ins end on restart (set SESSION_SECRET)')
   print('  Ctrl-C stops it gracefully')
 
-  installGracefulShutdown(server, [
-    { name: 'background jobs', run: () => jobs.stop() },
-    { name: 'commerce', run: () => opened.close() },
-  ])
+  installGracefulShutdown({
+    server,
+    requests,
+    stopFirst: [{ name: 'background jobs', run: () => jobs.stop() }],
+    closeAfter: [{ name: 'commerce', run: () => opened.close() }],
+  })
 }
 
 main().catch((error: unknown) => {

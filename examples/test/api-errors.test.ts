@@ -2,8 +2,9 @@ import { postgresStorage } from '@souk/adapters-postgres'
 import { type CommerceErrorCode, createCommerce, silentLogger } from '@souk/core'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../src/app/create-app.js'
+import { createApp, type LogLine } from '../src/app/create-app.js'
 import { STATUS_BY_CODE } from '../src/app/error-status.js'
+import { readinessChecks } from '../src/wiring/readiness.js'
 import {
   ADMIN_TOKEN,
   Client,
@@ -14,7 +15,7 @@ import {
 } from './support.js'
 
 interface ErrorBody {
-  error: { code: string; message: string; details: Record<string, unknown> }
+  error: { code: string; message: string; details: Record<string, unknown>; requestId: string }
 }
 
 let shop: RunningStorefront
@@ -35,15 +36,21 @@ afterAll(async () => {
   await shop?.close()
 })
 
-function expectError(response: { status: number; body: unknown }, status: number, code: string) {
+function expectError(
+  response: { status: number; headers?: Headers; body: unknown },
+  status: number,
+  code: string,
+) {
   expect({ status: response.status, code: (response.body as ErrorBody).error?.code }).toEqual({
     status,
     code,
   })
   const { error } = response.body as ErrorBody
-  expect(Object.keys(error).sort()).toEqual(['code', 'details', 'message'])
+  expect(Object.keys(error).sort()).toEqual(['code', 'details', 'message', 'requestId'])
   expect(typeof error.message).toBe('string')
   expect(typeof error.details).toBe('object')
+  // The body's request id is the response header's, which is the log line's.
+  if (response.headers) expect(error.requestId).toBe(response.headers.get('x-request-id'))
 }
 
 async function signedInWithCart(): Promise<{ client: Client; cartId: string }> {
@@ -252,19 +259,38 @@ describe('error bodies and status mapping', () => {
 
   it('answers 503 storage.unavailable when the database is down', async () => {
     const storage = postgresStorage({ connectionString: 'postgres://postgres@127.0.0.1:1/none', poolSize: 1 })
+    const logs: LogLine[] = []
     const commerce = createCommerce({ storage, logger: silentLogger })
     const { app } = createApp(commerce, {
       sessionSecret: SESSION_SECRET,
       adminToken: null,
       stats: null,
-      log: () => undefined,
+      log: (line) => logs.push(line),
+      ready: readinessChecks({ storage, redis: null }),
     })
     const server = app.listen(0, '127.0.0.1')
     await new Promise((r) => server.once('listening', r))
     try {
       const port = (server.address() as { port: number }).port
       const client = new Client(`http://127.0.0.1:${port}`)
-      expectError(await client.get('/api/categories'), 503, 'storage.unavailable')
+      const down = await client.get<ErrorBody>('/api/categories')
+      expectError(down, 503, 'storage.unavailable')
+      // A generic message and a request id; the driver's words (host, port, ECONNREFUSED) only in the log.
+      expect(down.headers.get('retry-after')).toBe('5')
+      expect(JSON.stringify(down.body)).not.toMatch(/127\.0\.0\.1|ECONN|sqlState|connect/)
+      const logged = logs.find((l) => l.level === 'error' && l.requestId === down.body.error.requestId)
+      expect(String(logged?.error)).toMatch(/ECONNREFUSED|127\.0\.0\.1/)
+
+      const ready = await client.get<ErrorBody>('/readyz')
+      expectError(ready, 503, 'service.not_ready')
+      expect(ready.body.error.details).toEqual({ checks: { database: false } })
+      expect((await client.get('/healthz')).status).toBe(200)
+      // Redis down while the database answers: only the dependency's name, never the error.
+      const redisDown = readinessChecks({
+        storage: shop.opened.storage,
+        redis: { ping: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6380')) },
+      })
+      expect(await redisDown()).toEqual({ database: true, redis: false })
       expectError(
         await client.get('/api/sellers/sel_x/orders', { authorization: 'Bearer x' }),
         403,

@@ -211,7 +211,8 @@ describe('a purchase over HTTP', () => {
   })
 
   it('exports orders by status, cart additions, checkout durations and stock on /metrics', async () => {
-    const client = new Client(shop.baseUrl)
+    // /metrics is behind a bearer token: METRICS_TOKEN, else the admin token.
+    const client = new Client(shop.baseUrl, { authorization: `Bearer ${ADMIN_TOKEN}` })
     const metrics = await client.get<string>('/metrics')
     expect(metrics.status).toBe(200)
     expect(metrics.headers.get('content-type')).toContain('text/plain')

@@ -76,6 +76,11 @@ describe('the server process (what pnpm start runs)', () => {
 
     const health = await fetch(`http://127.0.0.1:${port}/healthz`)
     expect(await health.json()).toEqual({ status: 'ok' })
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
+    expect({ status: ready.status, body: await ready.json() }).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { database: true } },
+    })
     const products = (await (await fetch(`http://127.0.0.1:${port}/api/products?limit=3`)).json()) as {
       total: number
     }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { searchOf } from '../src/search-of.js'
 import { type RunningStorefront, startStorefront } from './support.js'
 
@@ -80,12 +80,22 @@ afterAll(async () => {
   await shop?.close()
 })
 
+const cspViolations: string[] = []
+
+afterEach(() => {
+  expect(cspViolations.splice(0)).toEqual([])
+})
+
 async function newShopper(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } })
   contexts.push(context)
   // The demo's product images live on a public placeholder service; the test stays offline.
   await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort())
   const page = await context.newPage()
+  // The shop must run under its own Content-Security-Policy (no inline script, handler or style).
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
+  })
   await page.goto(shop.baseUrl)
   await page.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor()
   return page

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { silentLogger } from '@souk/core'
 import { createTestDatabase, type TestDatabase } from '@souk/test-harness'
+import type { Express } from 'express'
 import { createApp, type LogLine } from '../src/app/create-app.js'
 import { signCustomerId } from '../src/app/identity.js'
 import { type SeedReport, seedDemo } from '../src/seed/seed-demo.js'
@@ -17,6 +18,8 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789'
 
 export interface RunningStorefront {
   readonly baseUrl: string
+  /** The Express app being served (its router stack lists every route). */
+  readonly app: Express
   readonly opened: OpenedCommerce
   readonly database: TestDatabase
   readonly seed: SeedReport
@@ -55,6 +58,7 @@ export async function startStorefront(
   const { port } = server.address() as AddressInfo
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    app,
     opened,
     database,
     seed,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { type Commerce, isCommerceError } from '@souk/core'
+import type { Commerce } from '@souk/core'
 import express, {
   type ErrorRequestHandler,
   type Express,
@@ -7,21 +7,29 @@ import express, {
   type Request,
   type Response,
 } from 'express'
-import { commerceErrorResponse, HttpError, httpErrorResponse } from './http-error.js'
+import { errorResponse } from './error-response.js'
+import { HttpError } from './http-error.js'
 import { identityMiddleware } from './identity.js'
 import { addressRoutes } from './routes/address-routes.js'
 import { adminRoutes } from './routes/admin-routes.js'
 import { cartRoutes } from './routes/cart-routes.js'
 import { catalogRoutes } from './routes/catalog-routes.js'
 import { checkoutRoutes, webhookRoutes } from './routes/checkout-routes.js'
+import { healthRoutes } from './routes/health-routes.js'
 import { orderRoutes } from './routes/order-routes.js'
 import { sellerRoutes } from './routes/seller-routes.js'
 import { sessionRoutes } from './routes/session-routes.js'
+import {
+  createStorefrontSecurity,
+  type SecurityOptions,
+  type StorefrontSecurity,
+} from './security/storefront-security.js'
 import {
   createStorefrontMetrics,
   type StorefrontMetrics,
   type StorefrontStats,
 } from './storefront-metrics.js'
+import { rejectUnstorableText } from './unstorable-text.js'
 
 /** One structured log line. */
 export type LogLine = Readonly<Record<string, unknown>>
@@ -29,7 +37,10 @@ export type LogLine = Readonly<Record<string, unknown>>
 export interface StorefrontOptions {
   /** Signs session cookies and `x-customer-signature` headers. At least 16 characters. */
   readonly sessionSecret: string
-  /** Bearer token of the staff and seller routes; null turns them off (403). */
+  /**
+   * Bearer token of the staff routes, every seller's dashboard and (without a metrics token)
+   * /metrics; null turns staff routes off (403). Sellers' own tokens: `security.sellerTokens`.
+   */
   readonly adminToken: string | null
   /** Storage figures for /metrics (orders by status, stock); null leaves those gauges out. */
   readonly stats: StorefrontStats | null
@@ -45,8 +56,18 @@ export interface StorefrontOptions {
   readonly testPayments?: boolean
   /** Currencies the shop sells in; the first is the default. Default `['USD', 'EUR']`. */
   readonly currencies?: readonly string[]
-  /** Mark the session cookie `Secure` (behind HTTPS). Default false. */
+  /**
+   * The shop is served over HTTPS (TLS may end at a proxy): the session cookie is `Secure` and
+   * HSTS is sent. Requests that arrive over HTTPS (`req.secure`) get both anyway. Default false.
+   */
   readonly secureCookies?: boolean
+  /** CORS, seller tokens, the metrics token, rate limits, trusted proxies. Default: see SecurityOptions. */
+  readonly security?: SecurityOptions
+  /**
+   * Readiness checks for /readyz, one boolean per dependency (e.g. `{ database: true, redis: false }`);
+   * it should not throw. Default: none, so /readyz answers 200 whenever the process is up.
+   */
+  readonly ready?: () => Promise<Readonly<Record<string, boolean>>>
 }
 
 /** What route modules share. */
@@ -54,6 +75,7 @@ export interface RouteContext {
   readonly commerce: Commerce
   readonly options: StorefrontOptions
   readonly metrics: StorefrontMetrics
+  readonly security: StorefrontSecurity
 }
 
 export interface Storefront {
@@ -72,16 +94,24 @@ export function createApp(commerce: Commerce, options: StorefrontOptions): Store
   if (options.sessionSecret.length < 16) throw new RangeError('sessionSecret must be at least 16 characters')
   const log = options.log ?? defaultLog
   const metrics = createStorefrontMetrics(commerce, options.stats)
-  const context: RouteContext = { commerce, options, metrics }
+  const security = createStorefrontSecurity({
+    security: options.security ?? {},
+    adminToken: options.adminToken,
+    secureCookies: options.secureCookies ?? false,
+    stripe: Boolean(options.stripePublishableKey),
+    log,
+  })
+  const context: RouteContext = { commerce, options, metrics, security }
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
-  app.set('trust proxy', 'loopback')
+  app.set('trust proxy', options.security?.trustProxy ?? 'loopback')
 
   // One JSON line per request, written when the response is finished.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint()
-    const requestId = req.header('x-request-id')?.slice(0, 100) || randomUUID()
+    const requestId = requestIdOf(req)
+    res.locals.requestId = requestId
     res.setHeader('x-request-id', requestId)
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
@@ -105,11 +135,10 @@ export function createApp(commerce: Commerce, options: StorefrontOptions): Store
     })
     next()
   })
+  app.use(security.headers)
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' })
-  })
-  app.get('/metrics', async (_req, res) => {
+  app.use(healthRoutes(options))
+  app.get('/metrics', security.credentials.requireMetricsReader, async (_req, res) => {
     res.setHeader('content-type', metrics.registry.contentType)
     res.send(await metrics.registry.metrics())
   })
@@ -125,8 +154,11 @@ export function createApp(commerce: Commerce, options: StorefrontOptions): Store
 
   const api = express.Router()
   api.use(markBase)
+  api.use(security.cors)
+  api.use(security.jsonOnly)
   api.use(express.json({ limit: options.bodyLimit ?? '100kb', strict: false }))
   api.use(identityMiddleware(options.sessionSecret))
+  api.use(rejectUnstorableText)
   api.use(sessionRoutes(context))
   api.use(catalogRoutes(context))
   api.use(cartRoutes(context))
@@ -148,20 +180,25 @@ export function createApp(commerce: Commerce, options: StorefrontOptions): Store
     throw new HttpError(404, 'route_not_found', `No route ${req.method} ${req.path}`)
   })
 
-  const onError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-    const { status, body } = toResponse(error)
+  const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+    const requestId = String(res.locals.requestId ?? requestIdOf(req))
+    const { status, body, headers, logLevel } = errorResponse(error, requestId)
     res.locals.errorCode = body.error.code
-    if (status >= 500) {
+    if (logLevel) {
       log({
         time: new Date().toISOString(),
-        level: 'error',
+        level: logLevel,
         msg: 'request failed',
+        requestId,
+        method: req.method,
+        path: req.originalUrl.split('?')[0],
+        status,
         code: body.error.code,
-        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        error: describeError(error),
       })
     }
     if (res.headersSent) return
-    res.status(status).json(body)
+    res.status(status).set(headers).json(body)
   }
   app.use(onError)
   return { app, metrics }
@@ -173,35 +210,19 @@ function markBase(req: Request, res: Response, next: NextFunction): void {
   next()
 }
 
-/** Body-parser failures carry a `type` and a `status`; everything else unknown is a 500. */
-interface ParserError {
-  readonly type?: string
-  readonly status?: number
-  readonly limit?: number
+/** The caller's `X-Request-Id` when it is a plain token, else a fresh one. */
+function requestIdOf(req: Request): string {
+  const given = req.header('x-request-id')
+  return given && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID()
 }
 
-function toResponse(error: unknown) {
-  if (isCommerceError(error)) return commerceErrorResponse(error)
-  if (error instanceof HttpError) return httpErrorResponse(error)
-  const parser = (typeof error === 'object' && error !== null ? error : {}) as ParserError
-  if (parser.type === 'entity.too.large') {
-    return httpErrorResponse(
-      new HttpError(413, 'request.too_large', `The request body is larger than ${parser.limit} bytes`, {
-        limit: parser.limit,
-      }),
-    )
+/** The stack and every cause (driver errors hang under CommerceErrors), for the log only. */
+function describeError(error: unknown): string {
+  const parts: string[] = []
+  let current: unknown = error
+  for (let depth = 0; current !== undefined && depth < 4; depth++) {
+    parts.push(current instanceof Error ? (current.stack ?? current.message) : String(current))
+    current = current instanceof Error ? current.cause : undefined
   }
-  if (parser.type === 'entity.parse.failed') {
-    return httpErrorResponse(
-      new HttpError(400, 'validation.failed', 'The request body is not valid JSON', {
-        issues: [{ path: '', message: 'malformed JSON' }],
-      }),
-    )
-  }
-  if (parser.type === 'encoding.unsupported' || parser.type === 'charset.unsupported') {
-    return httpErrorResponse(
-      new HttpError(415, 'request.unsupported_media_type', 'Unsupported body encoding'),
-    )
-  }
-  return httpErrorResponse(new HttpError(500, 'internal', 'Something went wrong on our side'))
+  return parts.join('\ncaused by: ')
 }

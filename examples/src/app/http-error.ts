@@ -1,21 +1,25 @@
-import type { CommerceError } from '@souk/core'
-import { statusForCode } from './error-status.js'
-
 /** Codes the HTTP layer itself answers with, beside core's CommerceError codes. */
 export type HttpErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'route_not_found'
+  | 'request.malformed'
   | 'request.too_large'
   | 'request.unsupported_media_type'
+  | 'service.draining'
+  | 'service.not_ready'
   | 'internal'
 
-/** The one error body every endpoint answers with. */
+/**
+ * The one error body every endpoint answers with. `requestId` is also the `X-Request-Id` response
+ * header and the `requestId` of the log line that holds the full error.
+ */
 export interface ErrorBody {
   readonly error: {
     readonly code: string
     readonly message: string
     readonly details: Readonly<Record<string, unknown>>
+    readonly requestId: string
   }
 }
 
@@ -32,14 +36,12 @@ export class HttpError extends Error {
   }
 }
 
-/** Body and status for a CommerceError; its `toJSON` never carries the cause or a stack. */
-export function commerceErrorResponse(error: CommerceError): { status: number; body: ErrorBody } {
-  return { status: statusForCode(error.code), body: { error: error.toJSON() } }
-}
-
-export function httpErrorResponse(error: HttpError): { status: number; body: ErrorBody } {
-  return {
-    status: error.status,
-    body: { error: { code: error.code, message: error.message, details: error.details } },
-  }
+/** The one error body, for the few places that answer without throwing (draining, readiness). */
+export function errorBody(
+  code: string,
+  message: string,
+  requestId: string,
+  details: Readonly<Record<string, unknown>> = {},
+): ErrorBody {
+  return { error: { code, message, details, requestId } }
 }

@@ -33,6 +33,8 @@ export interface OpenedCommerce {
   readonly description: readonly string[]
   /** The built-in test provider when checkout charges it (no Stripe keys), else null. */
   readonly testPayments: TestPaymentProvider | null
+  /** The Redis client when REDIS_URL is set (shared rate-limit counters use it), else null. */
+  readonly redis: Redis | null
   /** Closes Commerce, then every client opened here. */
   close(): Promise<void>
 }
@@ -78,10 +80,25 @@ export async function openCommerce(
 
   let cache: Cache | undefined
   let carts: CartStore | undefined
+  let redis: Redis | null = null
   if (config.redisUrl) {
-    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true })
+    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true })
+    // ioredis reconnects by itself; without a listener every failed attempt while Redis is down
+    // is printed as an "Unhandled error event". One line per outage is enough.
+    let down = false
+    redis.on('error', (error: Error) => {
+      if (!down)
+        logger.warn('redis unreachable; calls fall back or fail as storage.unavailable', {
+          error: error.message,
+        })
+      down = true
+    })
+    redis.on('ready', () => {
+      down = false
+    })
     await redis.connect()
-    closers.unshift(() => redis.quit())
+    const client = redis
+    closers.unshift(() => client.quit())
     cache = redisCache({ redis, logger })
     carts = redisCartStore({ redis, durable: storage.carts, logger })
     description.push(
@@ -149,6 +166,7 @@ export async function openCommerce(
     storage,
     description,
     testPayments,
+    redis,
     async close() {
       await commerce.close()
       for (const close of closers) await close().catch(() => undefined)

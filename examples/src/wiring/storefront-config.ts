@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
+import { readSecurityConfig, type SecurityConfig } from '../app/security/security-config.js'
 
 /** The repository root: examples/src/wiring/../../.. */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
@@ -28,6 +29,10 @@ export interface StorefrontConfig {
   readonly sessionSecretGenerated: boolean
   /** Bearer token of the staff and seller routes. Random per process when not set. */
   readonly adminToken: string
+  /** Served over HTTPS (SECURE_COOKIES, else PUBLIC_URL is https): Secure session cookie, HSTS. */
+  readonly secureCookies: boolean
+  /** CORS, seller tokens, metrics token, rate limits, trusted proxies (docs/production.md). */
+  readonly security: SecurityConfig['security']
   readonly seed: { readonly onFirstRun: boolean; readonly products: number; readonly seed: string }
 }
 
@@ -53,6 +58,17 @@ const envSchema = z
       z.string().min(16, 'SESSION_SECRET must be at least 16 characters').optional(),
     ),
     ADMIN_TOKEN: optional.pipe(z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional()),
+    PUBLIC_URL: optional.pipe(z.url().optional()),
+    SECURE_COOKIES: optional,
+    TRUST_PROXY: optional,
+    CORS_ORIGINS: optional,
+    SELLER_TOKENS: optional,
+    METRICS_TOKEN: optional,
+    RATE_LIMITS: optional,
+    RATE_LIMIT_SESSION: optional,
+    RATE_LIMIT_CART: optional,
+    RATE_LIMIT_CHECKOUT: optional,
+    RATE_LIMIT_REVIEWS: optional,
     SEED_ON_FIRST_RUN: z.enum(['true', 'false']).default('true'),
     SEED_PRODUCTS: z.coerce.number().int().min(1).max(5_000_000).default(2000),
     SEED: z.string().min(1).default('souk'),
@@ -83,6 +99,13 @@ export function loadStorefrontConfig(env: NodeJS.ProcessEnv = process.env): Stor
     throw new StorefrontConfigError(`Invalid storefront configuration:\n${lines.join('\n')}`)
   }
   const e = parsed.data
+  const adminToken = e.ADMIN_TOKEN ?? randomBytes(18).toString('base64url')
+  const { config: secured, problems } = readSecurityConfig(e, adminToken)
+  if (problems.length > 0) {
+    throw new StorefrontConfigError(
+      `Invalid storefront configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    )
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -100,7 +123,9 @@ export function loadStorefrontConfig(env: NodeJS.ProcessEnv = process.env): Stor
         : null,
     sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     sessionSecretGenerated: e.SESSION_SECRET === undefined,
-    adminToken: e.ADMIN_TOKEN ?? randomBytes(18).toString('base64url'),
+    adminToken,
+    secureCookies: secured.secureCookies,
+    security: secured.security,
     seed: { onFirstRun: e.SEED_ON_FIRST_RUN === 'true', products: e.SEED_PRODUCTS, seed: e.SEED },
   }
 }

@@ -93,14 +93,9 @@ export function mapPostgresError(error: unknown): unknown {
   if (code === '40P01' || code === '40001' || code === '55P03') {
     return new ConflictError('Concurrent update, retry the call', details, { cause: error })
   }
-  if (
-    code === '23503' ||
-    code === '23502' ||
-    code === '23514' ||
-    code === '22003' ||
-    code === '22P02' ||
-    code === '22001'
-  ) {
+  // Class 22 is "data exception": a value the database cannot store (NUL bytes, bad encoding,
+  // out-of-range numbers, malformed JSON). Like a broken constraint, it is bad input, not an outage.
+  if (code.startsWith('22') || code === '23503' || code === '23502' || code === '23514') {
     return new ValidationError(
       `Rejected by the database: ${e.message ?? code}`,
       [{ path: e.constraint ?? '', message: e.message ?? code }],

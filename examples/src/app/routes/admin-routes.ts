@@ -16,13 +16,12 @@ import { searchOf } from '../../search-of.js'
 import type { RouteContext } from '../create-app.js'
 import { HttpError } from '../http-error.js'
 import { bodyObject, validated } from '../request-input.js'
-import { requireAdmin } from './admin-auth.js'
 
 /** Staff operations under /api/admin: catalog, stock, promotions, shipping, fulfilment, maintenance. */
-export function adminRoutes({ commerce, options }: RouteContext): Router {
+export function adminRoutes({ commerce, security }: RouteContext): Router {
   const router = Router()
   const { catalog, inventory, promotions, shipping, orders, checkout } = commerce
-  router.use(requireAdmin(options.adminToken))
+  router.use(security.credentials.requireStaff)
 
   router.post('/sellers', async (req, res) => {
     res.status(201).json(await catalog.createSeller(validated(createSellerSchema, bodyObject(req), 'seller')))

@@ -20,8 +20,10 @@ import { bodyObject, queryText, validated } from '../request-input.js'
  * Carts and shipping quotes. The signed-in customer (if any) is passed on every call: core answers
  * `not_found` for another customer's cart, so cart ids cannot be probed.
  */
-export function cartRoutes({ commerce }: RouteContext): Router {
+export function cartRoutes({ commerce, security }: RouteContext): Router {
   const router = Router()
+  // Reads pass; every write under /carts counts against the cart-write limits.
+  router.use('/carts', security.limits.cartWrites)
   const { cart, shipping } = commerce
   const ref = (cartId: string, customerId: string | undefined) => ({ cartId, customerId })
 

@@ -13,12 +13,13 @@ import { searchOf } from '../../search-of.js'
 import type { RouteContext } from '../create-app.js'
 import { requireCustomer } from '../identity.js'
 import { bodyObject, queryBoolean, queryList, queryNumber, queryText, validated } from '../request-input.js'
+import { requireBuyer } from '../security/verified-buyer.js'
 
 const money = (amount: number | string | undefined, currency: string | undefined) =>
   amount === undefined ? undefined : { amount, currency }
 
 /** Categories, products, reviews, recommendations and search. */
-export function catalogRoutes({ commerce }: RouteContext): Router {
+export function catalogRoutes({ commerce, security }: RouteContext): Router {
   const router = Router()
   const { catalog } = commerce
 
@@ -63,13 +64,15 @@ export function catalogRoutes({ commerce }: RouteContext): Router {
     res.json(await catalog.listReviews(req.params.productId, page))
   })
 
-  router.post('/products/:productId/reviews', async (req, res) => {
+  // Buyers only: a review from someone who did not buy the product would count in its rating.
+  router.post('/products/:productId/reviews', security.limits.reviews, async (req, res) => {
     const customerId = requireCustomer(res)
     const input = validated(
       addReviewSchema,
       { ...bodyObject(req), productId: req.params.productId, customerId },
       'review',
     )
+    await requireBuyer(commerce, customerId, input.productId)
     const review = await catalog.addReview(input)
     res.status(201).json(review)
   })

@@ -6,10 +6,10 @@ import { customerOf } from '../identity.js'
 import { bodyObject, validated } from '../request-input.js'
 
 /** `POST /api/checkout`: places the order of a cart, once per `Idempotency-Key`. */
-export function checkoutRoutes({ commerce, metrics }: RouteContext): Router {
+export function checkoutRoutes({ commerce, metrics, security }: RouteContext): Router {
   const router = Router()
 
-  router.post('/checkout', async (req, res) => {
+  router.post('/checkout', security.limits.checkout, async (req, res) => {
     const key = req.header('idempotency-key')
     if (key === undefined) {
       throw new HttpError(

@@ -2,9 +2,10 @@ import { TEST_PAYMENT_METHODS } from '@souk/core'
 import { Router } from 'express'
 import type { RouteContext } from '../create-app.js'
 import { clearSessionCookie, customerOf, newCustomerId, setSessionCookie } from '../identity.js'
+import { servedOverHttps } from '../security/served-over-https.js'
 
 /** The storefront's settings for the browser, and the demo's stand-in for signing in. */
-export function sessionRoutes({ commerce, options }: RouteContext): Router {
+export function sessionRoutes({ commerce, options, security }: RouteContext): Router {
   const router = Router()
   const currencies = options.currencies ?? ['USD', 'EUR']
 
@@ -24,10 +25,13 @@ export function sessionRoutes({ commerce, options }: RouteContext): Router {
 
   // A guest becomes a "customer" with a random id: enough for carts and order history in a demo.
   // A real shop signs customers in with its own authentication and sets the id here.
-  router.post('/session', (_req, res) => {
+  router.post('/session', security.limits.session, (req, res) => {
     const existing = customerOf(res)
     const customerId = existing ?? newCustomerId()
-    if (!existing) setSessionCookie(res, options.sessionSecret, customerId, options.secureCookies ?? false)
+    if (!existing) {
+      const secure = servedOverHttps(req, options.secureCookies ?? false)
+      setSessionCookie(res, options.sessionSecret, customerId, secure)
+    }
     res.status(existing ? 200 : 201).json({ customerId })
   })
 
