@@ -74,7 +74,8 @@ async function runCase(
     workload.shape === 'hot' ? () => sku : () => spreadSku(1 + Math.floor(Math.random() * SPREAD_SKUS))
 
   const run = await withCommerce(databaseUrl, callers + SPARE_CONNECTIONS, async ({ inventory }) => {
-    if (workload.shape === 'hot') await inventory.setStock({ sku, onHand: PLENTY })
+    // Reservations alone are measured: no catalog product behind the SKU.
+    if (workload.shape === 'hot') await inventory.setStock({ sku, onHand: PLENTY, allowUnknownSku: true })
     return runTimed({
       callers,
       seconds: settings.seconds,
@@ -134,7 +135,7 @@ async function checkOversell(context: BenchmarkContext): Promise<CheckResult> {
   let refused = 0
   const startedAt = performance.now()
   await withCommerce(databaseUrl, OVERSELL_CALLERS + SPARE_CONNECTIONS, async ({ inventory }) => {
-    await inventory.setStock({ sku, onHand: OVERSELL_STOCK })
+    await inventory.setStock({ sku, onHand: OVERSELL_STOCK, allowUnknownSku: true })
     const caller = async () => {
       for (;;) {
         try {

@@ -15,6 +15,7 @@ let commerce: Commerce
 let clock: ManualClock
 let events: CommerceEvent[]
 let n = 0
+// Stock mechanics on SKUs no catalog product has: stock calls pass `allowUnknownSku: true`.
 const sku = (name: string) => `${name}-${++n}`
 
 beforeAll(async () => {
@@ -76,7 +77,7 @@ describe('inventory service: bad input changes nothing', () => {
   ]
 
   it.each(badReservations)('reserve rejects %s with validation.failed', async (_, input) => {
-    await commerce.inventory.setStock({ sku: 'A', onHand: 10 })
+    await commerce.inventory.setStock({ sku: 'A', onHand: 10, allowUnknownSku: true })
     const before = await reservationCount()
     const error = await expectCode(commerce.inventory.reserve(input as never), 'validation.failed')
     expect(Array.isArray(error.details.issues)).toBe(true)
@@ -113,11 +114,48 @@ describe('inventory service: bad input changes nothing', () => {
     await expectCode(commerce.inventory.adjust({ sku: 'A', delta: 1, reason: ' ' }), 'validation.failed')
   })
 
+  it('keeps stock only for SKUs the catalog knows, unless a call allows an unknown SKU', async () => {
+    const typo = sku('TYPO')
+    const error = await expectCode(commerce.inventory.setStock({ sku: typo, onHand: 5 }), 'not_found')
+    expect(error.details).toEqual({ entity: 'sku', id: typo })
+    await expectCode(commerce.inventory.adjust({ sku: typo, delta: 5, reason: 'delivery' }), 'not_found')
+    const stored = await fixture.storage.db
+      .selectFrom('inventory_items')
+      .select('sku')
+      .where('sku', '=', typo)
+      .execute()
+    expect(stored).toEqual([])
+    expect(events).toEqual([])
+
+    const known = sku('KNOWN')
+    await commerce.catalog.createProduct({
+      slug: known.toLowerCase(),
+      name: 'Known tee',
+      variants: [{ sku: known, prices: [{ amount: 1500, currency: 'EUR' }] }],
+    })
+    expect((await commerce.inventory.setStock({ sku: known, onHand: 5 })).onHand).toBe(5)
+    expect((await commerce.inventory.adjust({ sku: known, delta: 2, reason: 'delivery' })).onHand).toBe(7)
+
+    // Stock that arrives before its product: the caller says so.
+    const early = sku('EARLY')
+    expect((await commerce.inventory.setStock({ sku: early, onHand: 3, allowUnknownSku: true })).onHand).toBe(
+      3,
+    )
+    await expectCode(commerce.inventory.adjust({ sku: early, delta: 1, reason: 'count' }), 'not_found')
+    expect(
+      (await commerce.inventory.adjust({ sku: early, delta: 1, reason: 'count', allowUnknownSku: true }))
+        .onHand,
+    ).toBe(4)
+  })
+
   it('unknown SKUs and reservation ids are not_found; malformed ids are validation errors', async () => {
     await expectCode(commerce.inventory.reserve({ lines: [{ sku: 'NOPE', quantity: 1 }] }), 'not_found')
     await expectCode(commerce.inventory.getLevels('NOPE'), 'not_found')
     await expectCode(commerce.inventory.available('NOPE'), 'not_found')
-    await expectCode(commerce.inventory.adjust({ sku: 'NOPE', delta: 1, reason: 'count' }), 'not_found')
+    await expectCode(
+      commerce.inventory.adjust({ sku: 'NOPE', delta: 1, reason: 'count', allowUnknownSku: true }),
+      'not_found',
+    )
     await expectCode(commerce.inventory.commit('res_01JAAAAAAAAAAAAAAAAAAAAAAA'), 'not_found')
     await expectCode(commerce.inventory.release('res_01JAAAAAAAAAAAAAAAAAAAAAAA'), 'not_found')
     await expectCode(commerce.inventory.commit("res_1' or '1'='1"), 'validation.failed')
@@ -129,7 +167,7 @@ describe('inventory service: bad input changes nothing', () => {
 describe('inventory service: reservations', () => {
   it('sums lines of one SKU before checking, so a cart cannot oversell it', async () => {
     const a = sku('twice')
-    await commerce.inventory.setStock({ sku: a, onHand: 5 })
+    await commerce.inventory.setStock({ sku: a, onHand: 5, allowUnknownSku: true })
     const error = await expectCode(
       commerce.inventory.reserve({
         lines: [
@@ -147,8 +185,8 @@ describe('inventory service: reservations', () => {
   it('reserves, commits once and reports each step as an event', async () => {
     const a = sku('flow')
     const b = sku('flow')
-    await commerce.inventory.setStock({ sku: a, onHand: 4 })
-    await commerce.inventory.setStock({ sku: b, onHand: 4 })
+    await commerce.inventory.setStock({ sku: a, onHand: 4, allowUnknownSku: true })
+    await commerce.inventory.setStock({ sku: b, onHand: 4, allowUnknownSku: true })
     events = []
     const r = await commerce.inventory.reserve({
       lines: [
@@ -175,7 +213,7 @@ describe('inventory service: reservations', () => {
 
   it('expires holds past their expiry on the injected clock and refuses to commit them', async () => {
     const a = sku('expiry')
-    await commerce.inventory.setStock({ sku: a, onHand: 3 })
+    await commerce.inventory.setStock({ sku: a, onHand: 3, allowUnknownSku: true })
     const r = await commerce.inventory.reserve({ lines: [{ sku: a, quantity: 3 }], ttlMs: 60_000 })
     expect(await commerce.inventory.available(a)).toBe(0)
     clock.advance(61_000)
@@ -196,10 +234,10 @@ describe('inventory service: reservations', () => {
     const far = `far-${n}`
     await commerce.inventory.upsertLocation({ id: near, name: 'Near', priority: 1 })
     await commerce.inventory.upsertLocation({ id: far, name: 'Far', priority: 2 })
-    await commerce.inventory.setStock({ sku: a, locationId: near, onHand: 5 })
-    await commerce.inventory.setStock({ sku: b, locationId: near, onHand: 1 })
-    await commerce.inventory.setStock({ sku: a, locationId: far, onHand: 5 })
-    await commerce.inventory.setStock({ sku: b, locationId: far, onHand: 5 })
+    await commerce.inventory.setStock({ sku: a, locationId: near, onHand: 5, allowUnknownSku: true })
+    await commerce.inventory.setStock({ sku: b, locationId: near, onHand: 1, allowUnknownSku: true })
+    await commerce.inventory.setStock({ sku: a, locationId: far, onHand: 5, allowUnknownSku: true })
+    await commerce.inventory.setStock({ sku: b, locationId: far, onHand: 5, allowUnknownSku: true })
 
     const whole = await commerce.inventory.reserve({
       lines: [
@@ -227,7 +265,7 @@ describe('inventory service: reservations', () => {
     const back = sku('back')
     const digital = sku('digital')
     await commerce.inventory.configureItem({ sku: back, allowBackorder: true })
-    await commerce.inventory.setStock({ sku: back, onHand: 1 })
+    await commerce.inventory.setStock({ sku: back, onHand: 1, allowUnknownSku: true })
     await commerce.inventory.configureItem({ sku: digital, tracked: false })
     const r = await commerce.inventory.reserve({
       lines: [
@@ -244,7 +282,7 @@ describe('inventory service: reservations', () => {
 describe('inventory service: custom allocation strategies', () => {
   it('refuses a plan that does not hold every unit, so a buggy strategy cannot oversell', async () => {
     const a = sku('strategy')
-    await commerce.inventory.setStock({ sku: a, onHand: 2 })
+    await commerce.inventory.setStock({ sku: a, onHand: 2, allowUnknownSku: true })
     const sloppy = createCommerce({
       storage: fixture.storage,
       clock,
@@ -274,7 +312,7 @@ describe('inventory service: stock events', () => {
   it('fires low_stock once when available crosses the threshold', async () => {
     const a = sku('low')
     await commerce.inventory.configureItem({ sku: a, lowStockThreshold: 3 })
-    await commerce.inventory.setStock({ sku: a, onHand: 6 })
+    await commerce.inventory.setStock({ sku: a, onHand: 6, allowUnknownSku: true })
     await commerce.inventory.reserve({ lines: [{ sku: a, quantity: 2 }] }) // 4 left: above
     await commerce.inventory.reserve({ lines: [{ sku: a, quantity: 2 }] }) // 2 left: crosses
     await commerce.inventory.reserve({ lines: [{ sku: a, quantity: 1 }] }) // 1 left: already low
@@ -287,14 +325,14 @@ describe('inventory service: stock events', () => {
   it('counts the first stock of a new SKU as back in stock', async () => {
     const a = sku('first')
     await commerce.inventory.subscribeBackInStock({ sku: a, subscriber: 'cus_early' })
-    await commerce.inventory.setStock({ sku: a, onHand: 2 })
+    await commerce.inventory.setStock({ sku: a, onHand: 2, allowUnknownSku: true })
     expect(events.map((e) => e.type)).toEqual(['inventory.adjusted', 'inventory.back_in_stock'])
     expect(events[1]).toMatchObject({ sku: a, available: 2, subscribers: ['cus_early'] })
   })
 
   it('fires back_in_stock with the subscribers when stock returns', async () => {
     const a = sku('back-in')
-    await commerce.inventory.setStock({ sku: a, onHand: 1 })
+    await commerce.inventory.setStock({ sku: a, onHand: 1, allowUnknownSku: true })
     const r = await commerce.inventory.reserve({ lines: [{ sku: a, quantity: 1 }] })
     events = []
     await commerce.inventory.subscribeBackInStock({ sku: a, subscriber: 'cus_1' })
@@ -313,20 +351,23 @@ describe('inventory service: stock events', () => {
       },
     ])
 
-    await commerce.inventory.adjust({ sku: a, delta: -1, reason: 'damaged' })
+    await commerce.inventory.adjust({ sku: a, delta: -1, reason: 'damaged', allowUnknownSku: true })
     events = []
-    await commerce.inventory.adjust({ sku: a, delta: 5, reason: 'delivery' })
+    await commerce.inventory.adjust({ sku: a, delta: 5, reason: 'delivery', allowUnknownSku: true })
     expect(events.map((e) => e.type)).toEqual(['inventory.adjusted', 'inventory.back_in_stock'])
     expect(events[0]).toMatchObject({ delta: 5, onHand: 5, reason: 'delivery' })
   })
 
   it('refuses to set or adjust on hand below what is reserved', async () => {
     const a = sku('floor')
-    await commerce.inventory.setStock({ sku: a, onHand: 5 })
+    await commerce.inventory.setStock({ sku: a, onHand: 5, allowUnknownSku: true })
     await commerce.inventory.reserve({ lines: [{ sku: a, quantity: 4 }] })
-    await expectCode(commerce.inventory.setStock({ sku: a, onHand: 3 }), 'inventory.insufficient_stock')
     await expectCode(
-      commerce.inventory.adjust({ sku: a, delta: -2, reason: 'count' }),
+      commerce.inventory.setStock({ sku: a, onHand: 3, allowUnknownSku: true }),
+      'inventory.insufficient_stock',
+    )
+    await expectCode(
+      commerce.inventory.adjust({ sku: a, delta: -2, reason: 'count', allowUnknownSku: true }),
       'inventory.insufficient_stock',
     )
     expect(await commerce.inventory.getLevels(a)).toEqual([

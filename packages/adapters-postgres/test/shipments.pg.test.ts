@@ -153,4 +153,119 @@ describe('shipments', () => {
       ),
     ).toBe('not_found')
   })
+
+  it('records late tracking events by occurredAt without moving the shipment back', async () => {
+    const order = await paidOrder('SHIP-E', 1)
+    const parcel = await commerce.shipping.createShipment({
+      orderId: order.id,
+      carrier: 'DHL',
+      trackingNumber: 'LATE1',
+    })
+    const at = (hour: number) => new Date(Date.UTC(2026, 6, 2, hour))
+    const track = (status: 'in_transit' | 'delivered' | 'exception', hour: number, description = '') =>
+      commerce.shipping.addTrackingEvent({ shipmentId: parcel.id, status, description, occurredAt: at(hour) })
+
+    expect((await track('in_transit', 10, 'hub')).status).toBe('in_transit')
+    // Older than the newest event: kept in the history, the status stays.
+    const late = await track('exception', 9, 'late scan')
+    expect(late.status).toBe('in_transit')
+    expect(late.tracking.map((e) => [e.status, e.occurredAt])).toEqual([
+      ['exception', at(9)],
+      ['in_transit', at(10)],
+    ])
+    // Newer: it moves.
+    expect((await track('exception', 11, 'address unclear')).status).toBe('exception')
+    const delivered = await track('delivered', 12)
+    expect(delivered.status).toBe('delivered')
+    expect(delivered.deliveredAt).toEqual(at(12))
+    expect((await commerce.orders.get({ orderId: order.id })).status).toBe('delivered')
+
+    // A delivered shipment stays delivered, whether the next scan is older or newer.
+    expect((await track('in_transit', 8)).status).toBe('delivered')
+    expect((await track('exception', 13)).status).toBe('delivered')
+    // A second delivery scan does not move deliveredAt.
+    const after = await track('delivered', 14)
+    expect([after.status, after.deliveredAt]).toEqual(['delivered', at(12)])
+    expect(after.tracking).toHaveLength(7)
+    expect((await commerce.orders.get({ orderId: order.id })).status).toBe('delivered')
+  })
+
+  it('delivers on a delivered event even when it is older than the newest scan', async () => {
+    const order = await paidOrder('SHIP-F', 1)
+    const parcel = await commerce.shipping.createShipment({
+      orderId: order.id,
+      carrier: 'UPS',
+      trackingNumber: 'LATE2',
+    })
+    await commerce.shipping.addTrackingEvent({
+      shipmentId: parcel.id,
+      status: 'in_transit',
+      occurredAt: '2026-07-03T12:00:00Z',
+    })
+    const delivered = await commerce.shipping.addTrackingEvent({
+      shipmentId: parcel.id,
+      status: 'delivered',
+      occurredAt: '2026-07-03T11:00:00+00:00',
+    })
+    expect([delivered.status, delivered.deliveredAt]).toEqual(['delivered', new Date('2026-07-03T11:00:00Z')])
+  })
+
+  it('ends at the status of the newest event when events of one shipment race', async () => {
+    const order = await paidOrder('SHIP-G', 1)
+    const parcel = await commerce.shipping.createShipment({
+      orderId: order.id,
+      carrier: 'DPD',
+      trackingNumber: 'RACE-T',
+    })
+    // Shuffled times; the newest (minute 19) is an exception.
+    const minutes = [7, 19, 3, 12, 0, 15, 9, 4, 18, 1, 11, 16, 2, 5, 14, 8, 17, 6, 13, 10]
+    await Promise.all(
+      minutes.map((minute) =>
+        commerce.shipping.addTrackingEvent({
+          shipmentId: parcel.id,
+          status: minute % 2 === 0 ? 'in_transit' : 'exception',
+          occurredAt: new Date(Date.UTC(2026, 6, 4, 9, minute)),
+        }),
+      ),
+    )
+    const [stored] = await commerce.shipping.listShipments({ orderId: order.id })
+    expect(stored?.tracking).toHaveLength(minutes.length)
+    expect(stored?.status).toBe('exception')
+  })
+
+  it('refuses control characters and lenient dates in shipments and tracking, changing nothing', async () => {
+    const order = await paidOrder('SHIP-H', 2)
+    for (const bad of [
+      { carrier: 'DHL\u0000', trackingNumber: 'NUL1' },
+      { carrier: 'DHL', trackingNumber: 'NUL\u0000' },
+      { carrier: 'D\ud800HL', trackingNumber: 'SURR' },
+      { carrier: 'DHL\u0085', trackingNumber: 'NEL' },
+    ]) {
+      expect(await codeOf(commerce.shipping.createShipment({ orderId: order.id, ...bad }))).toBe(
+        'validation.failed',
+      )
+    }
+    expect(await commerce.shipping.listShipments({ orderId: order.id })).toEqual([])
+    expect((await commerce.orders.get({ orderId: order.id })).status).toBe('confirmed')
+
+    const parcel = await commerce.shipping.createShipment({
+      orderId: order.id,
+      carrier: ' DHL ',
+      trackingNumber: 'OK1',
+    })
+    expect(parcel.carrier).toBe('DHL')
+    for (const bad of [
+      { description: 'left\u0000hub' },
+      { location: 'Leip\u0007zig' },
+      { occurredAt: true },
+      { occurredAt: 0 },
+      { occurredAt: '2026-07-01' },
+      { occurredAt: 'not a date' },
+    ]) {
+      const input = { shipmentId: parcel.id, status: 'in_transit', ...bad }
+      expect(await codeOf(commerce.shipping.addTrackingEvent(input as never))).toBe('validation.failed')
+    }
+    const [stored] = await commerce.shipping.listShipments({ orderId: order.id })
+    expect([stored?.status, stored?.tracking]).toEqual(['shipped', []])
+  })
 })

@@ -8,6 +8,7 @@ import { type RedisFixture, redisFixture } from './support.js'
 
 // The gate in front of the real database: Redis decides who may try, Postgres decides who gets
 // stock. SPEC.md's hot-SKU sale: stock 100, 1,000 buyers, 64 at a time.
+// The drops' SKUs have no catalog product, so stock calls pass `allowUnknownSku: true`.
 const STOCK = 100
 const BUYERS = 1_000
 const CONCURRENCY = 64
@@ -106,7 +107,7 @@ async function database_state(sku: string) {
 
 describe('flash sale gate in front of Postgres', () => {
   it('1,000 buyers, 64 at a time, for 100 units: exactly 100 admitted, exactly 100 reservations', async () => {
-    await commerce.inventory.setStock({ sku: 'DROP-A', onHand: STOCK })
+    await commerce.inventory.setStock({ sku: 'DROP-A', onHand: STOCK, allowUnknownSku: true })
     await sales.createSale({
       saleId: 'drop-a',
       sku: 'DROP-A',
@@ -132,7 +133,7 @@ describe('flash sale gate in front of Postgres', () => {
   })
 
   it('Redis losing the sale mid-sale costs extra losers at the database, never an oversell', async () => {
-    await commerce.inventory.setStock({ sku: 'DROP-B', onHand: STOCK })
+    await commerce.inventory.setStock({ sku: 'DROP-B', onHand: STOCK, allowUnknownSku: true })
     const sale = {
       saleId: 'drop-b',
       sku: 'DROP-B',

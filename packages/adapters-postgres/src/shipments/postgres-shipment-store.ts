@@ -1,5 +1,6 @@
 import {
   NotFoundError,
+  nextShipmentStatus,
   type Shipment,
   type ShipmentStatus,
   type ShipmentStore,
@@ -150,15 +151,34 @@ export function createPostgresShipmentStore(db: Kysely<SoukDatabase>): ShipmentS
     addTrackingEvent: (shipmentId, event) =>
       withMappedErrors(async () => {
         await transact(db, async (trx) => {
-          const updated = await trx
-            .updateTable('shipments')
-            .set({
-              status: event.status,
-              ...(event.status === 'delivered' ? { delivered_at: event.occurredAt } : {}),
-            })
+          // The row lock orders concurrent events of one shipment; the newest event is read after
+          // it, so a late, older event never sees a stale "newest" and moves the status back.
+          const shipment = await trx
+            .selectFrom('shipments')
+            .select(['status', 'delivered_at'])
             .where('id', '=', shipmentId)
+            .forUpdate()
             .executeTakeFirst()
-          if (updated.numUpdatedRows === 0n) throw new NotFoundError('shipment', shipmentId)
+          if (!shipment) throw new NotFoundError('shipment', shipmentId)
+          const newest = await trx
+            .selectFrom('tracking_events')
+            .select((eb) => eb.fn.max('occurred_at').as('occurred_at'))
+            .where('shipment_id', '=', shipmentId)
+            .executeTakeFirst()
+          const current = shipment.status as ShipmentStatus
+          const status = nextShipmentStatus(current, newest?.occurred_at ?? null, event)
+          if (status !== current) {
+            await trx
+              .updateTable('shipments')
+              .set({
+                status,
+                ...(status === 'delivered' && shipment.delivered_at === null
+                  ? { delivered_at: event.occurredAt }
+                  : {}),
+              })
+              .where('id', '=', shipmentId)
+              .execute()
+          }
           await trx
             .insertInto('tracking_events')
             .values({

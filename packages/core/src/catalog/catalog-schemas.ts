@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { entityIdSchema, MAX_LINE_QUANTITY, skuSchema } from '../inventory/inventory-schemas.js'
 import { currencyCodeSchema } from '../money/currencies.js'
+import { text } from '../validation/text-schema.js'
 
 /** Largest price of one variant, in minor units. */
 export const MAX_PRICE_AMOUNT = 1_000_000_000_000_000
@@ -19,25 +20,9 @@ export const DEFAULT_PAGE_SIZE = 20
 /** Most SKUs one `getVariantsBySku` call may ask for. */
 export const MAX_SKUS_PER_LOOKUP = 500
 
-// Postgres text cannot hold NUL, and control characters in names only ever come from broken input.
-const CONTROL = /\p{Cc}/u
-const hasControl = (text: string) => CONTROL.test(text)
-// Prose may keep tabs and line breaks.
-const hasControlButWhitespace = (text: string) => CONTROL.test(text.replace(/[\t\n\r]/g, ''))
-
-const line = (what: string, max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, `${what} must not be empty`)
-    .max(max, `${what} must be at most ${max} characters`)
-    .refine((text) => !hasControl(text), `${what} must not contain control characters`)
-
-const prose = (what: string, max: number) =>
-  z
-    .string()
-    .max(max, `${what} must be at most ${max} characters`)
-    .refine((text) => !hasControlButWhitespace(text), `${what} must not contain control characters`)
+// Names are required single lines; prose keeps line breaks, tabs and its own white space.
+const line = (what: string, max: number) => text({ min: 1, max, label: what })
+const prose = (what: string, max: number) => text({ max, multiline: true, label: what })
 
 /** Lower-case words joined by single hyphens, e.g. `blue-cotton-tee`. Unique per product/category/seller. */
 export const slugSchema = z
@@ -243,7 +228,7 @@ export const addReviewSchema = z.strictObject({
   productId: entityIdSchema,
   customerId: reviewerIdSchema,
   rating: z.number().int('rating must be a whole number').min(1).max(5),
-  title: prose('title', 200).trim().default(''),
+  title: text({ max: 200, label: 'title' }).default(''),
   body: prose('body', 10_000).default(''),
 })
 export type AddReviewInput = z.input<typeof addReviewSchema>

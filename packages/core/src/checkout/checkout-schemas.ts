@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { addressSchema, customerIdSchema } from '../customers/address-schemas.js'
 import { entityIdSchema } from '../inventory/inventory-schemas.js'
+import { emailSchema } from '../validation/email-schema.js'
+import { text } from '../validation/text-schema.js'
 
 export const idempotencyKeySchema = z
   .string()
@@ -16,26 +18,22 @@ export const placeOrderSchema = z.strictObject({
   idempotencyKey: idempotencyKeySchema,
   payment: z.strictObject({
     /** Which configured provider to charge. Default: the first configured. */
-    provider: z.string().min(1).max(50).optional(),
+    provider: text({ min: 1, max: 50, label: 'provider' }).optional(),
     /** Provider payment method token, e.g. `pm_card_visa`. */
-    method: z.string().min(1).max(255).optional(),
+    method: text({ min: 1, max: 255, label: 'method' }).optional(),
     /** Where a redirect-based action (3-D Secure) returns to. */
     returnUrl: z.url().max(2000).optional(),
   }),
   /** Defaults to the cart's email. One of them is required. */
-  email: z.email().max(254).optional(),
+  email: emailSchema.optional(),
   /** Defaults to the cart's address. */
   shippingAddress: addressSchema.optional(),
   billingAddress: addressSchema.optional(),
   /** Defaults to the cart's method. */
   shippingMethodId: entityIdSchema.optional(),
   /** Defaults to the cart's code. */
-  promoCode: z
-    .string()
-    .trim()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9_-]+$/)
+  promoCode: text({ min: 1, max: 64, label: 'promoCode' })
+    .regex(/^[A-Za-z0-9_-]+$/, 'promo codes hold letters, digits, _ and - only')
     .optional(),
 })
 export type PlaceOrderInput = z.input<typeof placeOrderSchema>

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { instantSchema } from '../validation/instant-schema.js'
+import { text } from '../validation/text-schema.js'
 
 /** Largest quantity one reservation line (after summing per SKU) may ask for. */
 export const MAX_LINE_QUANTITY = 1_000_000
@@ -33,10 +35,19 @@ export const quantitySchema = z
   .positive('quantity must be positive')
   .max(MAX_LINE_QUANTITY, `quantity must be at most ${MAX_LINE_QUANTITY}`)
 
+/**
+ * Stock is kept only for SKUs a catalog product has, so a typo in a feed fails (`not_found`)
+ * instead of creating stock nobody can buy. `true` skips that check for one call: stock that
+ * arrives before its product is created, or SKUs whose catalog lives outside Souk. Default false.
+ */
+const allowUnknownSkuSchema = z.boolean().default(false)
+
 export const setStockSchema = z.strictObject({
   sku: skuSchema,
   locationId: locationIdSchema.optional(),
   onHand: z.number().int().min(0).max(MAX_ON_HAND),
+  /** Keep stock for a SKU no catalog product has. Default false: such a SKU is `not_found`. */
+  allowUnknownSku: allowUnknownSkuSchema,
 })
 export type SetStockInput = z.input<typeof setStockSchema>
 
@@ -49,7 +60,9 @@ export const adjustStockSchema = z.strictObject({
     .min(-MAX_ON_HAND)
     .max(MAX_ON_HAND)
     .refine((d) => d !== 0, 'delta must not be zero'),
-  reason: z.string().trim().min(1).max(200),
+  reason: text({ min: 1, max: 200, label: 'reason' }),
+  /** Keep stock for a SKU no catalog product has. Default false: such a SKU is `not_found`. */
+  allowUnknownSku: allowUnknownSkuSchema,
 })
 export type AdjustStockInput = z.input<typeof adjustStockSchema>
 
@@ -63,7 +76,7 @@ export type ConfigureItemInput = z.input<typeof configureItemSchema>
 
 export const locationSchema = z.strictObject({
   id: locationIdSchema,
-  name: z.string().trim().min(1).max(200),
+  name: text({ min: 1, max: 200, label: 'name' }),
   /** Lower is preferred. Default 100 for a new location; an update without it keeps the current one. */
   priority: z.number().int().min(0).max(1_000_000).optional(),
 })
@@ -77,8 +90,9 @@ export const reserveSchema = z
       .max(MAX_RESERVATION_LINES),
     ttlMs: z.number().int().min(1000).max(MAX_RESERVATION_TTL_MS).optional(),
     /** A Date or an ISO-8601 string with an offset. */
-    expiresAt: z.union([z.date(), z.iso.datetime({ offset: true }).transform((s) => new Date(s))]).optional(),
-    reference: z.string().min(1).max(200).optional(),
+    expiresAt: instantSchema.optional(),
+    // Not trimmed: a reference and a subscriber are identities the host looks things up by.
+    reference: text({ min: 1, max: 200, trim: false, label: 'reference' }).optional(),
   })
   .refine((input) => input.ttlMs === undefined || input.expiresAt === undefined, {
     message: 'give ttlMs or expiresAt, not both',
@@ -89,6 +103,6 @@ export type ReserveInput = z.input<typeof reserveSchema>
 export const stockSubscriptionSchema = z.strictObject({
   sku: skuSchema,
   /** Customer id or any host-side address of whom to tell. */
-  subscriber: z.string().min(1).max(200),
+  subscriber: text({ min: 1, max: 200, trim: false, label: 'subscriber' }),
 })
 export type StockSubscriptionInput = z.input<typeof stockSubscriptionSchema>

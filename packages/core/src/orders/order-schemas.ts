@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { customerIdSchema } from '../customers/address-schemas.js'
 import { entityIdSchema } from '../inventory/inventory-schemas.js'
+import { instantSchema } from '../validation/instant-schema.js'
+import { text } from '../validation/text-schema.js'
 
 const limit = z.number().int().min(1).max(100).default(20)
 const cursor = z.string().min(1).max(500).nullable().default(null)
@@ -21,8 +23,9 @@ export type ListSellerOrdersInput = z.input<typeof listSellerOrdersSchema>
 export const sellerAnalyticsSchema = z
   .strictObject({
     sellerId: entityIdSchema,
-    from: z.coerce.date(),
-    to: z.coerce.date(),
+    /** A Date or an ISO-8601 date-time with an offset. */
+    from: instantSchema,
+    to: instantSchema,
     top: z.number().int().min(1).max(100).default(10),
   })
   .refine((v) => v.from < v.to, { message: 'from must be before to', path: ['to'] })
@@ -35,7 +38,7 @@ export type SellerAnalyticsInput = z.input<typeof sellerAnalyticsSchema>
 export const transitionOrderSchema = z.strictObject({
   orderId: entityIdSchema,
   to: z.enum(['processing', 'shipped', 'delivered', 'partially_shipped']),
-  note: z.string().max(500).optional(),
+  note: text({ max: 500, multiline: true, label: 'note' }).optional(),
 })
 export type TransitionOrderInput = z.input<typeof transitionOrderSchema>
 
@@ -43,7 +46,7 @@ export const cancelOrderSchema = z.strictObject({
   orderId: entityIdSchema,
   /** The customer cancelling their own order; omit for staff. */
   customerId: customerIdSchema.optional(),
-  reason: z.string().max(500).optional(),
+  reason: text({ max: 500, multiline: true, label: 'reason' }).optional(),
 })
 export type CancelOrderInput = z.input<typeof cancelOrderSchema>
 
@@ -54,7 +57,7 @@ export const requestReturnSchema = z.strictObject({
     .array(z.strictObject({ lineId: entityIdSchema, quantity: z.number().int().positive().max(10_000) }))
     .min(1)
     .max(100),
-  reason: z.string().max(500).optional(),
+  reason: text({ max: 500, multiline: true, label: 'reason' }).optional(),
 })
 export type RequestReturnInput = z.input<typeof requestReturnSchema>
 

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { currencyCodeSchema } from '../money/currencies.js'
+import { text } from '../validation/text-schema.js'
 
 /** Longest idempotency key a provider accepts (Stripe's limit). */
 export const MAX_PAYMENT_IDEMPOTENCY_KEY_LENGTH = 255
@@ -18,13 +19,13 @@ const token = (what: string) =>
 export const paymentIdSchema = token('payment id')
 export const paymentOrderIdSchema = token('order id')
 
-export const paymentIdempotencyKeySchema = z
-  .string()
-  .min(1, 'idempotency key must not be empty')
-  .max(
-    MAX_PAYMENT_IDEMPOTENCY_KEY_LENGTH,
-    `idempotency key must be at most ${MAX_PAYMENT_IDEMPOTENCY_KEY_LENGTH} characters`,
-  )
+// Not trimmed: the key is the provider's identity for the request.
+export const paymentIdempotencyKeySchema = text({
+  min: 1,
+  max: MAX_PAYMENT_IDEMPOTENCY_KEY_LENGTH,
+  trim: false,
+  label: 'idempotency key',
+})
 
 /** A positive, safe-integer amount of money: what can be authorized, captured or refunded. */
 export const paymentAmountSchema = z.strictObject({
@@ -40,8 +41,8 @@ export const authorizeInputSchema = z.strictObject({
   amount: paymentAmountSchema,
   orderId: paymentOrderIdSchema,
   idempotencyKey: paymentIdempotencyKeySchema,
-  paymentMethod: z.string().min(1).max(255).optional(),
-  customerId: z.string().min(1).max(255).optional(),
+  paymentMethod: text({ min: 1, max: 255, label: 'paymentMethod' }).optional(),
+  customerId: text({ min: 1, max: 255, label: 'customerId' }).optional(),
   capture: z.enum(['manual', 'automatic']).optional(),
   returnUrl: z.url().max(2048).optional(),
 })
@@ -61,7 +62,7 @@ export const refundInputSchema = z.strictObject({
   paymentId: paymentIdSchema,
   amount: paymentAmountSchema,
   idempotencyKey: paymentIdempotencyKeySchema,
-  reason: z.string().min(1).max(500).optional(),
+  reason: text({ min: 1, max: 500, multiline: true, label: 'reason' }).optional(),
 })
 
 export const webhookInputSchema = z.strictObject({

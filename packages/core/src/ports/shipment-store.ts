@@ -29,6 +29,10 @@ export interface ShipmentStore {
   listByOrder(orderId: string): Promise<Shipment[]>
   /** Units already shipped per order line. */
   shippedQuantities(orderId: string): Promise<Map<string, number>>
-  /** Appends a tracking event and moves the shipment to its status (`delivered` sets deliveredAt). */
+  /**
+   * Appends a tracking event and, under a lock on the shipment, moves it as `nextShipmentStatus`
+   * says: an event older than the newest recorded never moves it back, and a delivered shipment
+   * stays delivered. The first `delivered` sets deliveredAt to its `occurredAt`.
+   */
   addTrackingEvent(shipmentId: string, event: TrackingEvent): Promise<Shipment>
 }

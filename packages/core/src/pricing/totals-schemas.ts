@@ -5,6 +5,7 @@ import { currencyCodeSchema } from '../money/currencies.js'
 import type { TaxRequest, TaxResult } from '../ports/tax-calculator.js'
 import { promotionSchema } from '../promotions/promotion-schemas.js'
 import { shippingDestinationSchema } from '../shipping/shipping-schemas.js'
+import { text } from '../validation/text-schema.js'
 import { nonNegativeMoneySchema, percentSchema } from './amount-schemas.js'
 
 /** Most lines one totals computation takes. */
@@ -19,10 +20,10 @@ export const totalsInputSchema = z
     lines: z
       .array(
         z.strictObject({
-          id: z.string().min(1).max(200),
+          id: text({ min: 1, max: 200, trim: false, label: 'line id' }),
           unitPrice: nonNegativeMoneySchema,
           quantity: z.number().int().min(1).max(MAX_LINE_QUANTITY),
-          taxCode: z.string().min(1).max(64).optional(),
+          taxCode: text({ min: 1, max: 64, trim: false, label: 'taxCode' }).optional(),
         }),
       )
       .max(MAX_TOTALS_LINES),

@@ -7,6 +7,8 @@ import {
   nonNegativeMoneySchema,
   positiveMoneySchema,
 } from '../pricing/amount-schemas.js'
+import { instantSchema } from '../validation/instant-schema.js'
+import { text } from '../validation/text-schema.js'
 
 /** Largest usage limit (Postgres `integer`). */
 export const MAX_PROMOTION_USES = 2_147_483_647
@@ -17,18 +19,9 @@ export const DEFAULT_PROMOTION_PAGE = 50
 export const MAX_PROMOTION_PAGE = 200
 
 /** A promo code: letters, digits, `_` and `-`, up to 64, upper-cased on the way in. */
-export const promotionCodeSchema = z
-  .string()
-  .trim()
+export const promotionCodeSchema = text({ min: 1, max: 64, label: 'code' })
   .toUpperCase()
-  .min(1, 'code must not be empty')
-  .max(64, 'code must be at most 64 characters')
   .regex(/^[A-Z0-9][A-Z0-9_-]*$/, 'code may hold letters, digits, _ and - only')
-
-/** A moment as a Date or an ISO-8601 string with an offset (`2025-06-01T00:00:00Z`). */
-const instantSchema = z
-  .union([z.date(), z.iso.datetime({ offset: true })])
-  .transform((value) => (typeof value === 'string' ? new Date(value) : value))
 
 const useLimitSchema = z.number().int().min(1).max(MAX_PROMOTION_USES)
 
@@ -89,7 +82,7 @@ export const promotionSchema = z.discriminatedUnion('kind', [
   z.object({ ...readBase, kind: z.literal('free_shipping') }),
 ])
 
-const lineIdSchema = z.string().min(1).max(200)
+const lineIdSchema = text({ min: 1, max: 200, trim: false, label: 'line id' })
 
 /** What a promotion is evaluated against (see `evaluatePromotion`). */
 export const promotionContextSchema = z

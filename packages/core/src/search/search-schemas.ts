@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { entityIdSchema } from '../inventory/inventory-schemas.js'
 import { currencyCodeSchema } from '../money/currencies.js'
 import type { SearchDocument, SearchFacet, SearchQuery, SearchSort } from '../ports/search-index.js'
+import { text } from '../validation/text-schema.js'
 
 /** Longest search text, in characters. */
 export const MAX_QUERY_LENGTH = 200
@@ -17,7 +18,6 @@ export const MAX_FILTER_TAGS = 10
 export const SEARCH_SORTS = ['relevance', 'popular', 'price_asc', 'price_desc', 'newest', 'rating'] as const
 export const SEARCH_FACETS = ['category', 'price', 'inStock', 'tags'] as const
 
-const noControl = /^[^\p{Cc}]*$/u
 const amount = z.number().int('must be whole minor units').min(0).max(Number.MAX_SAFE_INTEGER)
 
 const filtersSchema = z
@@ -28,7 +28,7 @@ const filtersSchema = z
     inStock: z.boolean().optional(),
     sellerId: entityIdSchema.optional(),
     tags: z
-      .array(z.string().trim().min(1).max(50).regex(noControl, 'tag must not contain control characters'))
+      .array(text({ min: 1, max: 50, label: 'tag' }))
       .min(1)
       .max(MAX_FILTER_TAGS)
       .transform((tags) => [...new Set(tags)])
@@ -45,7 +45,7 @@ const filtersSchema = z
  */
 export const searchQuerySchema = z
   .strictObject({
-    q: z.string().trim().max(MAX_QUERY_LENGTH, `q must be at most ${MAX_QUERY_LENGTH} characters`).optional(),
+    q: text({ max: MAX_QUERY_LENGTH, label: 'q' }).optional(),
     filters: filtersSchema.optional(),
     facets: z
       .array(z.enum(SEARCH_FACETS))

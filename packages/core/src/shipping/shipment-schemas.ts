@@ -1,11 +1,13 @@
 import { z } from 'zod'
 import { customerIdSchema } from '../customers/address-schemas.js'
 import { entityIdSchema } from '../inventory/inventory-schemas.js'
+import { instantSchema } from '../validation/instant-schema.js'
+import { text } from '../validation/text-schema.js'
 
 export const createShipmentSchema = z.strictObject({
   orderId: entityIdSchema,
-  carrier: z.string().trim().min(1).max(100),
-  trackingNumber: z.string().trim().min(1).max(100),
+  carrier: text({ min: 1, max: 100, label: 'carrier' }),
+  trackingNumber: text({ min: 1, max: 100, label: 'tracking number' }),
   /** Lines and quantities in this parcel. Default: everything not shipped yet. */
   lines: z
     .array(z.strictObject({ lineId: entityIdSchema, quantity: z.number().int().positive().max(10_000) }))
@@ -18,10 +20,10 @@ export type CreateShipmentInput = z.input<typeof createShipmentSchema>
 export const trackingEventSchema = z.strictObject({
   shipmentId: entityIdSchema,
   status: z.enum(['in_transit', 'delivered', 'exception']),
-  description: z.string().trim().max(500).default(''),
-  location: z.string().trim().max(200).optional(),
-  /** Default: now. */
-  occurredAt: z.coerce.date().optional(),
+  description: text({ max: 500, label: 'description' }).default(''),
+  location: text({ max: 200, label: 'location' }).optional(),
+  /** A Date or an ISO-8601 date-time with an offset. Default: now. */
+  occurredAt: instantSchema.optional(),
 })
 export type TrackingEventInput = z.input<typeof trackingEventSchema>
 

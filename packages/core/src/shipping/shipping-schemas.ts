@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { entityIdSchema, quantitySchema, skuSchema } from '../inventory/inventory-schemas.js'
 import { nonNegativeMoneySchema } from '../pricing/amount-schemas.js'
+import { text } from '../validation/text-schema.js'
 
 /** Most countries one zone may list. */
 export const MAX_ZONE_COUNTRIES = 300
@@ -36,7 +37,7 @@ export const regionCodeSchema = z
 export const shippingDestinationSchema = z.object({
   country: countryCodeSchema,
   region: regionCodeSchema.optional(),
-  postalCode: z.string().trim().min(1).max(20).optional(),
+  postalCode: text({ min: 1, max: 20, label: 'postal code' }).optional(),
 })
 export type ShippingDestinationInput = z.input<typeof shippingDestinationSchema>
 
@@ -48,7 +49,7 @@ const zoneRegionSchema = z
 
 export const createShippingZoneSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: text({ min: 1, max: 200, label: 'name' }),
     countries: z
       .array(z.union([z.literal('*'), countryCodeSchema]))
       .min(1, 'a zone needs at least one country')
@@ -83,9 +84,9 @@ const estimatedDaysSchema = z
 
 const methodBase = {
   zoneId: entityIdSchema,
-  name: z.string().trim().min(1).max(200),
+  name: text({ min: 1, max: 200, label: 'name' }),
   /** Default null. */
-  carrier: z.string().trim().min(1).max(100).nullable().default(null),
+  carrier: text({ min: 1, max: 100, label: 'carrier' }).nullable().default(null),
   estimatedDays: estimatedDaysSchema,
   /** Default true. */
   active: z.boolean().default(true),
@@ -165,5 +166,7 @@ export const shippingQuoteSchema = z.strictObject({
 })
 export type ShippingQuoteInput = z.input<typeof shippingQuoteSchema>
 
-export const shippingMethodQuoteSchema = shippingQuoteSchema.extend({ methodId: z.string().min(1).max(200) })
+export const shippingMethodQuoteSchema = shippingQuoteSchema.extend({
+  methodId: text({ min: 1, max: 200, label: 'methodId' }),
+})
 export type ShippingMethodQuoteInput = z.input<typeof shippingMethodQuoteSchema>

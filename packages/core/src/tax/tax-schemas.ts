@@ -6,6 +6,7 @@ import {
   regionCodeSchema,
   shippingDestinationSchema,
 } from '../shipping/shipping-schemas.js'
+import { text } from '../validation/text-schema.js'
 
 /** Most lines one tax request may hold. */
 export const MAX_TAX_LINES = 1000
@@ -50,9 +51,9 @@ export const taxRequestSchema = z
     lines: z
       .array(
         z.strictObject({
-          id: z.string().min(1).max(200),
+          id: text({ min: 1, max: 200, trim: false, label: 'line id' }),
           amount: nonNegativeMoneySchema,
-          taxCode: z.string().min(1).max(64).optional(),
+          taxCode: text({ min: 1, max: 64, trim: false, label: 'taxCode' }).optional(),
         }),
       )
       .max(MAX_TAX_LINES),
