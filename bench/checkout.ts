@@ -10,6 +10,7 @@ import {
   createTestPaymentProvider,
   postgresStorage,
 } from './lib/souk-packages.js'
+import { startWalMeter } from './lib/wal-meter.js'
 
 const CALLERS = 16
 /** Lines per cart: STACK.md's checkout shape has three. */
@@ -99,6 +100,7 @@ export const checkoutThroughput: Benchmark = {
     let placed = 0
     let run: Awaited<ReturnType<typeof runPool>>
     let prepSeconds: number
+    let walPerOrder = Number.NaN
     try {
       // Cart i belongs to caller i % CALLERS and holds that caller's own three SKUs.
       const prepStarted = performance.now()
@@ -139,6 +141,7 @@ export const checkoutThroughput: Benchmark = {
       // Interleave so each of the CALLERS workers takes carts of its own caller in turn.
       const byWorker = Array.from({ length: CALLERS }, (_, w) => measured.filter((m) => m.caller === w))
       const order = Array.from({ length: perCaller }, (_, i) => byWorker.map((list) => list[i]!)).flat()
+      const wal = await startWalMeter(databaseUrl)
       run = await runPool(
         order,
         CALLERS,
@@ -146,6 +149,7 @@ export const checkoutThroughput: Benchmark = {
         (done) =>
           progress.update(`checkout · placeOrder ×${CALLERS} · ${count(done)}/${count(order.length)}`),
       )
+      walPerOrder = (await wal.stop()) / Math.max(1, run.ops)
       progress.clear()
     } finally {
       await commerce.close()
@@ -166,6 +170,10 @@ export const checkoutThroughput: Benchmark = {
       ceiling,
     )
     context.log(describeCase(result))
+    const kb = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 1024).toFixed(1)} KB`)
+    context.log(
+      `WAL per order: ${kb(walPerOrder)} (pgbench checkout-shaped transaction: ${kb(ceiling.walBytesPerTransaction)})`,
+    )
     const checks = await checkInvariants(databaseUrl, placed)
     return {
       cases: [result],
@@ -174,6 +182,7 @@ export const checkoutThroughput: Benchmark = {
         `${CALLERS} callers each check out ${perCaller} prepared carts of their own (after ${WARMUP_ORDERS_PER_CALLER} untimed warm-up orders each): every cart holds one unit each of 3 SKUs only that caller buys, with ${count(PLENTY)} in stock; \`commerce.checkout.placeOrder({ cartId, idempotencyKey, payment: {} })\` with \`createTestPaymentProvider({ latencyMs: 0 })\`, no shipping method, no tax, no promotion; node-postgres pool of ${CALLERS + SPARE_CONNECTIONS}.`,
         `Only placeOrder is timed: ${count(total)} carts were prepared beforehand through commerce.cart (create + 3 addItem) in ${prepSeconds.toFixed(1)} s. ops/s = orders placed / wall time of the measured part (${count(run.ops)} orders in ${run.seconds.toFixed(1)} s).`,
         `Ceiling: ${ceiling.description}; measured right after the Souk case. SPEC.md target: ≥ 50% of it.`,
+        `WAL per order: ${kb(walPerOrder)}, server-wide pg_current_wal_lsn() difference over the measured part / orders placed (the units-sold applier runs meanwhile and is included); the pgbench checkout-shaped transaction writes ${kb(ceiling.walBytesPerTransaction)} each, measured the same way.`,
         'Invariants are read from SQL after the run.',
       ],
     }

@@ -529,7 +529,7 @@ export const httpStorefront: Benchmark = {
         },
       ]
 
-      const heap = await nodeMemory(server.url)
+      const heap = await nodeMemory(server.url, adminToken)
       const table = httpTable(rows)
       const rssTarget = maxRssMb < 300
       context.log(`\n${table}\n`)
@@ -570,8 +570,9 @@ export const httpStorefront: Benchmark = {
 }
 
 /** V8 heap and external memory from prom-client's default metrics, e.g. `heap 80/120 MB used/total`. */
-async function nodeMemory(url: string): Promise<string> {
-  const text = await fetch(`${url}/metrics`).then(
+async function nodeMemory(url: string, adminToken: string): Promise<string> {
+  // /metrics is behind the admin token unless METRICS_TOKEN is set (docs/production.md).
+  const text = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } }).then(
     (res) => res.text(),
     () => '',
   )

@@ -2,6 +2,7 @@ import { withPgClient } from './pg-client.js'
 import { runPgbench } from './pgbench.js'
 import type { ProgressLine } from './progress-line.js'
 import type { Ceiling } from './stock-ceilings.js'
+import { startWalMeter } from './wal-meter.js'
 
 /** STACK.md, "Measured ceilings": the checkout-shaped transaction, 16 clients. */
 const STACK_CHECKOUT_TPS = 3_760
@@ -43,13 +44,14 @@ export interface CheckoutCeilingOptions {
 /** The checkout-shaped ceiling, measured live with pgbench in the bench database when it can be. */
 export async function measureCheckoutCeiling(
   options: CheckoutCeilingOptions,
-): Promise<Ceiling & { readonly description: string }> {
+): Promise<Ceiling & { readonly description: string; readonly walBytesPerTransaction: number | null }> {
   const { pgbench, url, clients, progress, signal } = options
   if (pgbench === null) {
     return {
       tps: STACK_CHECKOUT_TPS,
       source: 'STACK.md',
       description: `STACK.md's figure (pgbench is not on PATH): ${STACK_CHECKOUT_TPS.toLocaleString('en-US')} tps with 16 clients`,
+      walBytesPerTransaction: null,
     }
   }
   await withPgClient(url, (client) =>
@@ -70,6 +72,7 @@ export async function measureCheckoutCeiling(
       `ceiling · pgbench checkout-shaped ×${clients} · ${((performance.now() - startedAt) / 1000).toFixed(1)}/${seconds} s`,
     )
   }, 250)
+  const wal = await startWalMeter(url)
   try {
     const result = await runPgbench({
       binary: pgbench,
@@ -79,9 +82,11 @@ export async function measureCheckoutCeiling(
       seconds,
       signal,
     })
+    const walBytes = await wal.stop()
     return {
       tps: result.tps,
       source: 'pgbench',
+      walBytesPerTransaction: walBytes / Math.max(1, result.tps * result.seconds),
       description:
         `measured live with \`pgbench -n -M prepared -T ${seconds} -c ${clients}\` (${pgbench}): one transaction of ` +
         `3 conditional stock updates (random of ${STOCK_ROWS.toLocaleString('en-US')} rows), 1 order insert, 3 line inserts, ` +

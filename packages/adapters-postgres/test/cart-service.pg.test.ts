@@ -1,4 +1,5 @@
 import {
+  type CartStore,
   type Commerce,
   type CommerceEvent,
   createCommerce,
@@ -239,6 +240,62 @@ describe('cart service on real Postgres', () => {
     const raised = seen.filter((e) => e.type === 'cart.abandoned' && e.cartId === cart.id)
     expect(raised).toHaveLength(1)
     expect(raised[0]).toMatchObject({ email: 'idle@example.com', itemCount: 1 })
+  })
+
+  it('keeps every rule of addItem and updateItem with and without the store reading for edits', async () => {
+    // The same carts without readForEdit: the service reads the cart, the catalog and stock apart.
+    const plain: CartStore = { ...fixture.storage.carts, readForEdit: undefined }
+    const fallback = createCommerce({
+      storage: fixture.storage,
+      carts: plain,
+      clock,
+      logger: silentLogger,
+      unitsSold: false,
+    })
+    const scarce = await product(3)
+    const backorder = await product(0)
+    await commerce.inventory.configureItem({ sku: backorder, allowBackorder: true })
+    const untracked = await product(0)
+    await commerce.inventory.configureItem({ sku: untracked, tracked: false })
+    const noItem = uniq('SKU')
+    await commerce.catalog.createProduct({
+      slug: noItem.toLowerCase(),
+      name: noItem,
+      status: 'active',
+      variants: [{ sku: noItem, prices: [{ amount: 1000, currency: 'USD' }] }],
+    })
+    for (const c of [commerce, fallback]) {
+      const cart = await c.cart.create({ currency: 'USD' })
+      const add = (sku: string, quantity: number) =>
+        codeOf(c.cart.addItem({ cartId: cart.id, sku, quantity }))
+      expect(await add(scarce, 4)).toBe('inventory.insufficient_stock')
+      expect(await add(scarce, 3)).toBe('resolved')
+      expect(await add(backorder, 5)).toBe('resolved')
+      expect(await add(untracked, 10_000)).toBe('resolved')
+      expect(await add(untracked, 1)).toBe('validation.failed') // MAX_CART_LINE_QUANTITY
+      expect(await add(noItem, 1)).toBe('not_found') // no inventory item
+      expect(await codeOf(c.cart.updateItem({ cartId: cart.id, sku: scarce, quantity: 4 }))).toBe(
+        'inventory.insufficient_stock',
+      )
+      const euros = await c.cart.create({ currency: 'EUR' })
+      expect(await codeOf(c.cart.addItem({ cartId: euros.id, sku: scarce, quantity: 1 }))).toBe(
+        'validation.failed',
+      )
+      const view = await c.cart.get({ cartId: cart.id })
+      expect(view.lines.map((l) => [l.sku, l.quantity])).toEqual([
+        [scarce, 3],
+        [backorder, 5],
+        [untracked, 10_000],
+      ])
+      expect(view.totals.subtotal.amount).toBe(1000 * 10_008)
+      // Checkout closed it (written past the store, as checkout's transaction does).
+      await fixture.storage.db
+        .updateTable('carts')
+        .set({ order_id: 'ord_test' })
+        .where('id', '=', cart.id)
+        .execute()
+      expect(await add(scarce, 1)).toBe('cart.checked_out')
+    }
   })
 
   it('expires idle carts after the TTL', async () => {

@@ -135,6 +135,57 @@ describe('commerce.cart on redisCartStore', () => {
     expect(await redis.hget(carts.keyOf(guest.id), 'd')).toBeNull()
   })
 
+  it('adds to a cart with one durable read, one durable save and one Redis command', async () => {
+    const sku = await product(10)
+    const calls: string[] = []
+    const commands: string[] = []
+    /** `store` with each method call recorded as `<name>.<method>`. */
+    const recorded = <T extends object>(name: string, store: T): T =>
+      new Proxy(store, {
+        get(target, key) {
+          const value: unknown = Reflect.get(target, key)
+          if (typeof value !== 'function') return value
+          return (...args: unknown[]) => {
+            calls.push(`${name}.${String(key)}`)
+            return value.apply(target, args)
+          }
+        },
+      })
+    const client = fixture.client()
+    const send = client.sendCommand.bind(client)
+    client.sendCommand = (command, stream) => {
+      commands.push(command.name)
+      return send(command, stream)
+    }
+    const measured = createCommerce({
+      storage: {
+        ...storage,
+        catalog: recorded('catalog', storage.catalog),
+        inventory: recorded('inventory', storage.inventory),
+      },
+      carts: redisCartStore({
+        redis: client,
+        durable: recorded('carts', storage.carts),
+        prefix: fixture.prefix(),
+        clock,
+        logger: silentLogger,
+      }),
+      clock,
+      logger: silentLogger,
+      unitsSold: false,
+    })
+    const created = await measured.cart.create({ currency: 'USD' })
+    await measured.cart.addItem({ cartId: created.id, sku, quantity: 1 }) // loads the script
+    calls.length = 0
+    commands.length = 0
+    const view = await measured.cart.addItem({ cartId: created.id, sku, quantity: 2 })
+    expect(view.lines.map((l) => [l.sku, l.quantity])).toEqual([[sku, 3]])
+    // The durable store's read brings the prices and stock along; nothing else asks the catalog.
+    expect(calls).toEqual(['carts.readForEdit', 'carts.save'])
+    expect(commands).toEqual(['evalsha'])
+    expect((await measured.cart.get({ cartId: created.id })).version).toBe(view.version)
+  })
+
   it('expires carts by the commerce clock, in Redis as in Postgres', async () => {
     const sku = await product(10)
     const created = await commerce.cart.create({ currency: 'USD' })

@@ -1,6 +1,6 @@
 import { redisCartStore } from '@souk/adapters-redis'
-import { silentLogger } from '@souk/core'
-import { cartStoreSuite } from '@souk/core/testing'
+import { createCommerce, silentLogger } from '@souk/core'
+import { type CartSkuSeed, cartStoreSuite, seedSkuThrough } from '@souk/core/testing'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { type CartDatabase, cartDatabase, unreachableClient } from './cart-support.js'
@@ -12,8 +12,13 @@ let database: CartDatabase
 let fixture: RedisFixture
 let redis: Redis
 let down: Redis
+let seedSku: (seed: CartSkuSeed) => Promise<void>
 beforeAll(async () => {
   database = await cartDatabase('redis_cart_contract')
+  // readForEdit reads the catalog and stock of the durable database: seeded through its services.
+  seedSku = seedSkuThrough(
+    createCommerce({ storage: database.storage, logger: silentLogger, unitsSold: false }),
+  )
   fixture = redisFixture()
   redis = fixture.client()
   down = unreachableClient()
@@ -25,23 +30,29 @@ afterAll(async () => {
 })
 
 describe('redisCartStore over Postgres', () => {
-  cartStoreSuite({ describe, it }, async () =>
-    redisCartStore({
-      redis,
-      durable: database.storage.carts,
-      prefix: fixture.prefix(),
-      logger: silentLogger,
-    }),
+  cartStoreSuite(
+    { describe, it },
+    async () =>
+      redisCartStore({
+        redis,
+        durable: database.storage.carts,
+        prefix: fixture.prefix(),
+        logger: silentLogger,
+      }),
+    { seedSku: (seed) => seedSku(seed) },
   )
 })
 
 describe('redisCartStore over Postgres with Redis down', () => {
-  cartStoreSuite({ describe, it }, async () =>
-    redisCartStore({
-      redis: down,
-      durable: database.storage.carts,
-      prefix: fixture.prefix(),
-      logger: silentLogger,
-    }),
+  cartStoreSuite(
+    { describe, it },
+    async () =>
+      redisCartStore({
+        redis: down,
+        durable: database.storage.carts,
+        prefix: fixture.prefix(),
+        logger: silentLogger,
+      }),
+    { seedSku: (seed) => seedSku(seed) },
   )
 })

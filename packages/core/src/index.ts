@@ -40,6 +40,22 @@ export type {
   VariantPricing,
 } from './catalog/catalog-types.js'
 export { PURCHASED_ORDER_STATUSES } from './catalog/catalog-types.js'
+export {
+  MAX_UNITS_SOLD_LINES,
+  UNITS_SOLD_TOPIC,
+  type UnitsSoldPayload,
+  unitsSoldMessage,
+  unitsSoldPayloadSchema,
+} from './catalog/units-sold.js'
+export {
+  createUnitsSoldApplier,
+  DEFAULT_UNITS_SOLD_BATCH_SIZE,
+  DEFAULT_UNITS_SOLD_LEASE_MS,
+  type UnitsSoldApplier,
+  type UnitsSoldApplierDeps,
+  type UnitsSoldPollerOptions,
+  type UnitsSoldSyncOptions,
+} from './catalog/units-sold-applier.js'
 export * from './checkout/checkout-schemas.js'
 export type * from './checkout/checkout-types.js'
 export type { Clock, ManualClock } from './clock/clock.js'
@@ -150,6 +166,7 @@ export type { AllocationRequest, AllocationStrategy } from './ports/allocation-s
 export type { Cache } from './ports/cache.js'
 export type * from './ports/cart-store.js'
 export type * from './ports/catalog-store.js'
+export type * from './ports/checkout-store.js'
 export type * from './ports/idempotency-store.js'
 export type * from './ports/inventory-store.js'
 export type * from './ports/order-store.js'
@@ -231,6 +248,7 @@ export type { SearchService, SearchServiceDeps } from './search/search-service.j
 export { createSearchService } from './search/search-service.js'
 export { addBusinessDays } from './shipping/business-days.js'
 export { parcelWeightGrams, priceShippingMethod } from './shipping/price-shipping-method.js'
+export { nextShipmentStatus } from './shipping/shipment-status.js'
 export { ShippingProviderError, ShippingUnavailableError } from './shipping/shipping-errors.js'
 export type {
   CreateShippingMethodInput,
@@ -268,4 +286,8 @@ export type { RegionTaxCalculator, ResolvedTaxRule } from './tax/region-tax-calc
 export { createRegionTaxCalculator } from './tax/region-tax-calculator.js'
 export type { RegionTaxConfig, TaxRateRule } from './tax/tax-schemas.js'
 export { regionTaxConfigSchema, taxRateRuleSchema, taxRequestSchema } from './tax/tax-schemas.js'
+export { emailSchema } from './validation/email-schema.js'
+export { instantSchema } from './validation/instant-schema.js'
 export { parseInput, toValidationIssues } from './validation/parse-input.js'
+export type { TextOptions } from './validation/text-schema.js'
+export { DEFAULT_MULTILINE_TEXT_MAX, DEFAULT_TEXT_MAX, text, textProblem } from './validation/text-schema.js'

@@ -2,11 +2,16 @@ import {
   type Address,
   type CartLineRecord,
   type CartRecord,
+  type CartSkuStock,
   type CartStore,
   ConflictError,
+  type CurrencyCode,
   NotFoundError,
 } from '@souk/core'
-import type { Kysely, Selectable } from 'kysely'
+import { type Compilable, type Kysely, type Selectable, sql } from 'kysely'
+import type { CatalogTables } from '../catalog/catalog-tables.js'
+import { toVariantPricing, type VariantPricingRow } from '../catalog/row-mappers.js'
+import type { HotPath } from '../checkout/hot-path.js'
 import type { SoukDatabase } from '../database.js'
 import { parseJson } from '../inventory/row-mappers.js'
 import { withMappedErrors } from '../map-postgres-error.js'
@@ -18,7 +23,8 @@ interface StoredLine {
   addedAt: string
 }
 
-function toCart(row: Selectable<CartsTable>): CartRecord {
+/** A cart row (as stored, or as `to_jsonb` of one with its times as strings) as a CartRecord. */
+export function toCart(row: Selectable<CartsTable>): CartRecord {
   const lines = parseJson<StoredLine[]>(row.lines).map(
     (l): CartLineRecord => ({ sku: l.sku, quantity: l.quantity, addedAt: new Date(l.addedAt) }),
   )
@@ -56,13 +62,88 @@ function columns(cart: CartRecord) {
   }
 }
 
-/** Carts on Postgres: one row per cart, saved with a single compare-and-set UPDATE. */
-export function createPostgresCartStore(db: Kysely<SoukDatabase>): CartStore {
+/** The tables `readForEdit` joins; of `products` only the columns it reads. */
+interface EditReadTables extends SoukDatabase, CatalogTables {
+  products: { id: string; slug: string; name: string; status: string; seller_id: string | null }
+}
+
+/**
+ * Carts on Postgres: one row per cart, saved with a single compare-and-set UPDATE.
+ * @param hot when given (the store outside transactions, over a node-postgres pool), the reads and
+ *   the save of every edit go out as named statements, planned once per connection.
+ */
+export function createPostgresCartStore(db: Kysely<SoukDatabase>, hot?: HotPath): CartStore {
+  const editDb = db as unknown as Kysely<EditReadTables>
+
+  /** The first row of a query: as a named statement on the hot path, else through Kysely. */
+  async function first<Row>(
+    name: string,
+    query: Compilable<Row> & { executeTakeFirst(): Promise<Row | undefined> },
+  ) {
+    if (!hot) return query.executeTakeFirst()
+    const compiled = query.compile()
+    const [row] = await hot<Row>(name, compiled.sql, compiled.parameters)
+    return row
+  }
+
   return {
     get: (id) =>
       withMappedErrors(async () => {
-        const row = await db.selectFrom('carts').selectAll().where('id', '=', id).executeTakeFirst()
+        const row = await first('souk_cart_get', db.selectFrom('carts').selectAll().where('id', '=', id))
         return row ? toCart(row) : null
+      }),
+
+    // One statement: the cart row, the pricing of its lines' SKUs and of `sku` in the cart's
+    // currency, and the stock of `sku`. Every table goes through the builder (only expressions
+    // are raw SQL) so that `withSchema` qualifies it. The SKUs are one array, so `product_variants`
+    // is read through its unique index on sku (`sku = ANY(...)` is an index condition).
+    readForEdit: (id, sku) =>
+      withMappedErrors(async () => {
+        const row = await first(
+          'souk_cart_read_for_edit',
+          editDb
+            .selectFrom('carts as c')
+            .selectAll('c')
+            .select((eb) => [
+              eb
+                .selectFrom('product_variants as v')
+                .innerJoin('products as p', 'p.id', 'v.product_id')
+                .leftJoin('variant_prices as vp', (join) =>
+                  join.onRef('vp.variant_id', '=', 'v.id').onRef('vp.currency', '=', 'c.currency'),
+                )
+                .select(
+                  sql<VariantPricingRow[]>`coalesce(jsonb_agg(jsonb_build_object(
+                  'sku', v.sku, 'variant_id', v.id, 'product_id', v.product_id, 'slug', p.slug,
+                  'name', p.name, 'options', v.options, 'status', p.status, 'amount', vp.amount,
+                  'weight_grams', v.weight_grams, 'seller_id', p.seller_id)), '[]'::jsonb)`.as('variants'),
+                )
+                .where(
+                  sql<boolean>`v.sku = any(array(select l ->> 'sku' from jsonb_array_elements(c.lines) l) || ${sku ?? null}::text)`,
+                )
+                .as('variants'),
+              eb
+                .selectFrom('inventory_items as i')
+                .leftJoin('stock_levels as s', 's.sku', 'i.sku')
+                .select(
+                  sql<CartSkuStock>`jsonb_build_object('tracked', i.tracked, 'allowBackorder', i.allow_backorder,
+                  'available', coalesce(sum(greatest(0, s.on_hand - s.reserved)), 0))`.as('stock'),
+                )
+                .where('i.sku', '=', sku ?? null)
+                .groupBy('i.sku')
+                .as('stock'),
+            ])
+            .where('c.id', '=', id),
+        )
+        if (!row) return null
+        const cart = toCart(row)
+        const stock = row.stock === null ? null : parseJson<CartSkuStock>(row.stock)
+        return {
+          cart,
+          variants: parseJson<VariantPricingRow[]>(row.variants).map((v) =>
+            toVariantPricing(v, cart.currency as CurrencyCode),
+          ),
+          stock: stock && { ...stock, available: Number(stock.available) },
+        }
       }),
 
     insert: (cart) =>
@@ -75,13 +156,15 @@ export function createPostgresCartStore(db: Kysely<SoukDatabase>): CartStore {
 
     save: (cart, expectedVersion) =>
       withMappedErrors(async () => {
-        const row = await db
-          .updateTable('carts')
-          .set({ ...columns(cart), version: expectedVersion + 1 })
-          .where('id', '=', cart.id)
-          .where('version', '=', expectedVersion)
-          .returningAll()
-          .executeTakeFirst()
+        const row = await first(
+          'souk_cart_save',
+          db
+            .updateTable('carts')
+            .set({ ...columns(cart), version: expectedVersion + 1 })
+            .where('id', '=', cart.id)
+            .where('version', '=', expectedVersion)
+            .returningAll(),
+        )
         if (row) return toCart(row)
         const exists = await db
           .selectFrom('carts')

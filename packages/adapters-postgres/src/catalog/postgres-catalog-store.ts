@@ -415,12 +415,16 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
             from unnest(${byProduct.map((l) => l.productId)}::text[], ${byProduct.map((l) => l.quantity)}::bigint[])
               as d(product_id, quantity)
           ),
-          totals as (select product_id, sum(quantity) as quantity from sold group by product_id),
+          totals as (
+            select product_id, sum(quantity) as quantity from sold group by product_id having sum(quantity) <> 0
+          ),
           locked as (
             select p.id from ${t('products')} p join totals on totals.product_id = p.id order by p.id for update of p
           )
           , updated as (
-            update ${t('products')} p set units_sold = p.units_sold + totals.quantity
+            -- Reversals (negative quantities) floor at 0: a return of a sale counted before units
+            -- sold were tracked, or reset by an import, must not leave a negative popularity.
+            update ${t('products')} p set units_sold = greatest(p.units_sold + totals.quantity, 0)
             from totals, locked
             where p.id = totals.product_id and locked.id = p.id
             returning p.id

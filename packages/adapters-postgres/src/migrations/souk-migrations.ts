@@ -6,6 +6,7 @@ import { searchMigration } from './004-search.js'
 import { pricingMigration } from './005-pricing.js'
 import { checkoutMigration } from './006-checkout.js'
 import { fasterReservationsMigration } from './007-faster-reservations.js'
+import { checkoutStatementsMigration } from './008-checkout-statements.js'
 
 /** Souk's migrations, in order. Names are permanent: never rename or reorder one that shipped. */
 export function soukMigrations(schema: string): Record<string, Migration> {
@@ -17,5 +18,6 @@ export function soukMigrations(schema: string): Record<string, Migration> {
     '005-pricing': pricingMigration(schema),
     '006-checkout': checkoutMigration(schema),
     '007-faster-reservations': fasterReservationsMigration(schema),
+    '008-checkout-statements': checkoutStatementsMigration(schema),
   }
 }

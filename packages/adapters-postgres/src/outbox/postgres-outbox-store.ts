@@ -83,10 +83,14 @@ export function createPostgresOutboxStore<DB>(db: Kysely<DB>, schema: string): O
     ack: (ids, now) =>
       withMappedErrors(async () => {
         const valid = ids.filter(isRowId)
-        if (valid.length === 0) return
-        await sql`
+        if (valid.length === 0) return 0
+        // In a transaction racing another ack of the same rows, the second waits for the first to
+        // commit, re-checks processed_at and counts nothing: its caller learns it came second.
+        const { rows } = await sql<{ id: string }>`
           UPDATE ${outbox} SET processed_at = ${now}, locked_until = NULL
-          WHERE id = ANY(${valid}::bigint[]) AND processed_at IS NULL`.execute(db)
+          WHERE id = ANY(${valid}::bigint[]) AND processed_at IS NULL
+          RETURNING id::text AS id`.execute(db)
+        return rows.length
       }),
 
     fail: (ids, error, retryAt) =>
@@ -97,6 +101,17 @@ export function createPostgresOutboxStore<DB>(db: Kysely<DB>, schema: string): O
           UPDATE ${outbox}
           SET last_error = left(${error}, 2000), available_at = ${retryAt}, locked_until = NULL
           WHERE id = ANY(${valid}::bigint[]) AND processed_at IS NULL`.execute(db)
+      }),
+
+    purge: ({ before, logTopics, limit }) =>
+      withMappedErrors(async () => {
+        const result = await sql`
+          DELETE FROM ${outbox} WHERE id IN (
+            SELECT id FROM ${outbox}
+            WHERE processed_at < ${before}
+               OR (topic = ANY(${[...logTopics]}::text[]) AND created_at < ${before})
+            LIMIT ${limit})`.execute(db)
+        return Number(result.numAffectedRows ?? 0)
       }),
   }
 }

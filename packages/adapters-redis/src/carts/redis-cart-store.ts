@@ -56,6 +56,10 @@ export interface RedisCartStoreOptions {
  * - `insert`, `save`, `delete` write the durable store first (it does the version
  *   compare-and-set), then Redis. Redis entries are versioned and a write never replaces a newer
  *   version, so racing write-throughs cannot move Redis backwards; `delete` leaves a tombstone.
+ * - `readForEdit` (what the cart service reads before an edit, when the durable store has it) goes
+ *   to the durable store: it reads the catalog and stock with the cart in one statement anyway, so
+ *   an edit costs the durable store's read and compare-and-set, the same statements as without
+ *   Redis, plus one Redis round trip for the write-through.
  * - `get` reads Redis. Without a usable copy (none, fenced, or expired by `clock`) it reads the
  *   durable store and copies the cart in (only a fence for a checked-out cart, one with an
  *   `orderId`: checkout writes those past this store), under a lease: the copy is written only if nothing
@@ -324,6 +328,12 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
     return (await reload(cartId, '')) ?? null
   }
 
+  // An edit reads the durable store, not Redis: it needs the catalog and stock anyway, which the
+  // durable store reads with the cart in the same statement, and a cart read there is never stale.
+  // So an edit costs the durable store's read and compare-and-set plus one Redis write: serving
+  // the cart from Redis as well would add a Redis round trip and save no database statement.
+  const readForEdit = durable.readForEdit?.bind(durable)
+
   return {
     prefix,
     keyOf,
@@ -394,6 +404,8 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
       if (cacheable(id))
         await settle(id, TOMBSTONE_VERSION, await writeFence(id, TOMBSTONE_VERSION, 'delete'))
     },
+
+    ...(readForEdit ? { readForEdit } : {}),
 
     findOpenForCustomer: (customerId) => durable.findOpenForCustomer(customerId),
     listAbandoned: (idleSince, limit) => durable.listAbandoned(idleSince, limit),

@@ -30,6 +30,11 @@ export interface PriceOptions {
   readonly strict?: boolean
   /** Only the promo code is strict (applying a code to a cart). Default false. */
   readonly strictPromotion?: boolean
+  /**
+   * Variants already read in the cart's currency (e.g. with the cart, by `CartStore.readForEdit`);
+   * only the cart's SKUs missing from them are looked up. Default: every SKU is looked up.
+   */
+  readonly variants?: readonly SellableVariant[]
 }
 
 /** A cart priced at today's prices, with what the view and checkout need. */
@@ -63,14 +68,11 @@ function destinationOf(address: Address) {
  */
 export function createCartPricer(deps: CartPricerDeps) {
   async function price(cart: CartRecord, options: PriceOptions = {}): Promise<PricedCart> {
-    const found = new Map(
-      (
-        await deps.variants(
-          cart.lines.map((l) => l.sku),
-          cart.currency,
-        )
-      ).map((v) => [v.sku, v]),
-    )
+    const found = new Map((options.variants ?? []).map((v) => [v.sku, v]))
+    const missing = cart.lines.map((l) => l.sku).filter((sku) => !found.has(sku))
+    if (missing.length > 0) {
+      for (const v of await deps.variants(missing, cart.currency)) found.set(v.sku, v)
+    }
     const lines = cart.lines.flatMap((line) => {
       const variant = found.get(line.sku)
       return sellable(variant) ? [{ line, variant }] : []

@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { addressSchema, customerIdSchema } from '../customers/address-schemas.js'
 import { entityIdSchema, skuSchema } from '../inventory/inventory-schemas.js'
 import { currencyCodeSchema } from '../money/currencies.js'
+import { emailSchema } from '../validation/email-schema.js'
+import { text } from '../validation/text-schema.js'
 
 /** Most distinct SKUs one cart may hold. */
 export const MAX_CART_LINES = 100
@@ -19,7 +21,7 @@ const cartRef = {
 export const createCartSchema = z.strictObject({
   customerId: customerIdSchema.optional(),
   currency: currencyCodeSchema,
-  email: z.email().max(254).optional(),
+  email: emailSchema.optional(),
 })
 export type CreateCartInput = z.input<typeof createCartSchema>
 
@@ -53,17 +55,15 @@ export const setShippingMethodSchema = z.strictObject({
 })
 export type SetShippingMethodInput = z.input<typeof setShippingMethodSchema>
 
-export const setEmailSchema = z.strictObject({ ...cartRef, email: z.email().max(254) })
+export const setEmailSchema = z.strictObject({ ...cartRef, email: emailSchema })
 export type SetEmailInput = z.input<typeof setEmailSchema>
 
 export const applyPromoSchema = z.strictObject({
   ...cartRef,
-  code: z
-    .string()
-    .trim()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9_-]+$/, 'promo codes hold letters, digits, _ and - only'),
+  code: text({ min: 1, max: 64, label: 'code' }).regex(
+    /^[A-Za-z0-9_-]+$/,
+    'promo codes hold letters, digits, _ and - only',
+  ),
 })
 export type ApplyPromoInput = z.input<typeof applyPromoSchema>
 

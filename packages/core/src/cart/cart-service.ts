@@ -8,7 +8,7 @@ import {
 } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { IdGenerator } from '../ids/id-generator.js'
-import type { CartRecord, CartStore } from '../ports/cart-store.js'
+import type { CartRecord, CartSkuStock, CartStore } from '../ports/cart-store.js'
 import type { InventoryStore } from '../ports/inventory-store.js'
 import { parseInput } from '../validation/parse-input.js'
 import {
@@ -38,13 +38,25 @@ import {
   type UpdateItemInput,
   updateItemSchema,
 } from './cart-schemas.js'
-import type { CartView, VariantLookup } from './cart-types.js'
+import type { CartView, SellableVariant, VariantLookup } from './cart-types.js'
+import { toSellableVariant } from './catalog-variant-lookup.js'
 
 /** Attempts at a compare-and-set save before a busy cart is reported as a conflict. */
 const MAX_SAVE_ATTEMPTS = 25
 
-/** Turns a stored cart into what callers see: current prices and totals. */
-export type CartPricer = (cart: CartRecord) => Promise<CartView>
+/** What an edit of one SKU needs besides the cart, when the store read it with the cart. */
+interface EditFacts {
+  /** The cart's lines' and the edited SKU's variants in the cart's currency; unknown SKUs absent. */
+  readonly variants: readonly SellableVariant[]
+  /** The edited SKU's stock; null when it has none (or no SKU is edited). */
+  readonly stock: CartSkuStock | null
+}
+
+/**
+ * Turns a stored cart into what callers see: current prices and totals. `variants` were read with
+ * the cart in its currency; SKUs missing from them are looked up.
+ */
+export type CartPricer = (cart: CartRecord, variants?: readonly SellableVariant[]) => Promise<CartView>
 
 /** Checks a promo code can apply to the cart now; throws a typed promotion error otherwise. */
 export type PromoCheck = (cart: CartRecord, code: string) => Promise<void>
@@ -95,8 +107,7 @@ export function createCartService(deps: CartServiceDeps): CartService {
   const { store, inventory, variants, price, clock, ids, events } = deps
   const ttl = deps.ttlMs ?? DEFAULT_CART_TTL_MS
 
-  async function load(cartId: string, customerId: string | undefined): Promise<CartRecord> {
-    const cart = await store.get(cartId)
+  function visible(cartId: string, customerId: string | undefined, cart: CartRecord | null): CartRecord {
     // Another customer's cart answers exactly like a missing one, so ids cannot be probed.
     if (
       !cart ||
@@ -108,14 +119,40 @@ export function createCartService(deps: CartServiceDeps): CartService {
     return cart
   }
 
-  /** Read, change, compare-and-set; on a concurrent write read again and re-apply the change. */
+  async function load(cartId: string, customerId: string | undefined): Promise<CartRecord> {
+    return visible(cartId, customerId, await store.get(cartId))
+  }
+
+  /**
+   * The cart, and with it what the edit of `sku` needs when the store reads it in the same round
+   * trip (`readForEdit`): the variants of the cart's lines and of `sku`, and the stock of `sku`.
+   * Null facts mean the service asks the catalog and inventory itself (the store cannot).
+   */
+  async function read(
+    cartId: string,
+    customerId: string | undefined,
+    sku: string | undefined,
+  ): Promise<{ cart: CartRecord; facts: EditFacts | null }> {
+    if (!store.readForEdit) return { cart: await load(cartId, customerId), facts: null }
+    const snapshot = await store.readForEdit(cartId, sku)
+    if (!snapshot) throw new NotFoundError('cart', cartId)
+    const facts = { variants: snapshot.variants.map(toSellableVariant), stock: snapshot.stock }
+    return { cart: visible(cartId, customerId, snapshot.cart), facts }
+  }
+
+  /**
+   * Read, change, compare-and-set; on a concurrent write read again and re-apply the change.
+   * `sku` is the SKU the change is about: its variant and stock come with the read when the store
+   * can, so a plain edit costs one read and one write.
+   */
   async function mutate(
     cartId: string,
     customerId: string | undefined,
-    change: (cart: CartRecord) => Promise<CartRecord> | CartRecord,
+    change: (cart: CartRecord, facts: EditFacts | null) => Promise<CartRecord> | CartRecord,
+    sku?: string,
   ): Promise<CartView> {
     for (let attempt = 1; ; attempt++) {
-      const cart = await load(cartId, customerId)
+      const { cart, facts } = await read(cartId, customerId, sku)
       if (cart.orderId !== null) {
         throw new ConflictError(
           `Cart ${cartId} was checked out as order ${cart.orderId}`,
@@ -124,9 +161,13 @@ export function createCartService(deps: CartServiceDeps): CartService {
         )
       }
       const now = clock.now()
-      const next = { ...(await change(cart)), updatedAt: now, expiresAt: new Date(now.getTime() + ttl) }
+      const next = {
+        ...(await change(cart, facts)),
+        updatedAt: now,
+        expiresAt: new Date(now.getTime() + ttl),
+      }
       try {
-        return await price(await store.save(next, cart.version))
+        return await price(await store.save(next, cart.version), facts?.variants)
       } catch (error) {
         if (!isCommerceError(error, 'conflict') || attempt >= MAX_SAVE_ATTEMPTS) throw error
         if (attempt > 3) await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 2))
@@ -134,8 +175,8 @@ export function createCartService(deps: CartServiceDeps): CartService {
     }
   }
 
-  async function assertSellable(sku: string, currency: string): Promise<void> {
-    const [variant] = await variants([sku], currency)
+  async function assertSellable(sku: string, currency: string, facts: EditFacts | null): Promise<void> {
+    const variant = facts ? facts.variants.find((v) => v.sku === sku) : (await variants([sku], currency))[0]
     if (variant?.status !== 'active') throw new NotFoundError('sku', sku)
     if (variant.price === null) {
       throw new ValidationError(`SKU ${sku} has no price in ${currency}`, [
@@ -144,13 +185,21 @@ export function createCartService(deps: CartServiceDeps): CartService {
     }
   }
 
-  async function assertInStock(sku: string, quantity: number): Promise<void> {
+  async function stockOf(sku: string): Promise<CartSkuStock | null> {
     const snapshot = await inventory.getAllocationSnapshot([sku])
     const item = snapshot.items[0]
-    if (!item) throw new NotFoundError('sku', sku)
-    if (!item.tracked || item.allowBackorder) return
+    if (!item) return null
     const available = snapshot.levels.reduce((total, level) => total + Math.max(0, level.available), 0)
-    if (available < quantity) throw new InsufficientStockError([{ sku, requested: quantity, available }])
+    return { tracked: item.tracked, allowBackorder: item.allowBackorder, available }
+  }
+
+  async function assertInStock(sku: string, quantity: number, facts: EditFacts | null): Promise<void> {
+    const stock = facts ? facts.stock : await stockOf(sku)
+    if (!stock) throw new NotFoundError('sku', sku)
+    if (!stock.tracked || stock.allowBackorder) return
+    if (stock.available < quantity) {
+      throw new InsufficientStockError([{ sku, requested: quantity, available: stock.available }])
+    }
   }
 
   function withQuantity(cart: CartRecord, sku: string, quantity: number): CartRecord {
@@ -196,17 +245,22 @@ export function createCartService(deps: CartServiceDeps): CartService {
     async addItem(input) {
       const { cartId, customerId, sku, quantity } = parseInput(addItemSchema, input, 'cart item')
       let added = 0
-      const view = await mutate(cartId, customerId, async (cart) => {
-        const total = (cart.lines.find((l) => l.sku === sku)?.quantity ?? 0) + quantity
-        if (total > MAX_CART_LINE_QUANTITY) {
-          throw new ValidationError(`At most ${MAX_CART_LINE_QUANTITY} of one item`, [
-            { path: 'quantity', message: 'too many' },
-          ])
-        }
-        await Promise.all([assertSellable(sku, cart.currency), assertInStock(sku, total)])
-        added = quantity
-        return withQuantity(cart, sku, total)
-      })
+      const view = await mutate(
+        cartId,
+        customerId,
+        async (cart, facts) => {
+          const total = (cart.lines.find((l) => l.sku === sku)?.quantity ?? 0) + quantity
+          if (total > MAX_CART_LINE_QUANTITY) {
+            throw new ValidationError(`At most ${MAX_CART_LINE_QUANTITY} of one item`, [
+              { path: 'quantity', message: 'too many' },
+            ])
+          }
+          await Promise.all([assertSellable(sku, cart.currency, facts), assertInStock(sku, total, facts)])
+          added = quantity
+          return withQuantity(cart, sku, total)
+        },
+        sku,
+      )
       events.emit({
         type: 'cart.item_added',
         cartId,
@@ -220,13 +274,18 @@ export function createCartService(deps: CartServiceDeps): CartService {
 
     async updateItem(input) {
       const { cartId, customerId, sku, quantity } = parseInput(updateItemSchema, input, 'cart item')
-      return mutate(cartId, customerId, async (cart) => {
-        if (quantity > 0) {
-          if (!cart.lines.some((l) => l.sku === sku)) await assertSellable(sku, cart.currency)
-          await assertInStock(sku, quantity)
-        }
-        return withQuantity(cart, sku, quantity)
-      })
+      return mutate(
+        cartId,
+        customerId,
+        async (cart, facts) => {
+          if (quantity > 0) {
+            if (!cart.lines.some((l) => l.sku === sku)) await assertSellable(sku, cart.currency, facts)
+            await assertInStock(sku, quantity, facts)
+          }
+          return withQuantity(cart, sku, quantity)
+        },
+        sku,
+      )
     },
 
     async removeItem(input) {
@@ -301,7 +360,7 @@ export function createCartService(deps: CartServiceDeps): CartService {
     async listAbandoned(input = {}) {
       const { idleForMs, limit } = parseInput(listAbandonedSchema, input, 'abandoned-cart query')
       const carts = await store.listAbandoned(new Date(clock.now().getTime() - idleForMs), limit)
-      return Promise.all(carts.map(price))
+      return Promise.all(carts.map((c) => price(c)))
     },
 
     async notifyAbandoned(input = {}) {

@@ -1,6 +1,6 @@
 import type { z } from 'zod'
 import type { Clock } from '../clock/clock.js'
-import { NotFoundError, ValidationError } from '../errors/error-classes.js'
+import { ConfigError, NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import { entityIdSchema } from '../inventory/inventory-schemas.js'
@@ -77,6 +77,7 @@ import type {
   VariantPricing,
 } from './catalog-types.js'
 import { decodeCursor, encodeCursor } from './keyset-cursor.js'
+import type { UnitsSoldApplier, UnitsSoldSyncOptions } from './units-sold-applier.js'
 
 /** How long a product read stays cached when the config names no TTL: 5 minutes. */
 export const DEFAULT_PRODUCT_TTL_MS = 5 * 60 * 1000
@@ -101,6 +102,11 @@ export interface CatalogServiceDeps {
    * at once; stock, sales and reviews reach them when the TTL ends. Default 1 minute.
    */
   readonly listingTtlMs?: number
+  /**
+   * Applies `catalog.units_sold` outbox messages for `syncUnitsSold`; `createCommerce` passes its
+   * applier. Without it, `syncUnitsSold` throws `ConfigError`.
+   */
+  readonly unitsSold?: Pick<UnitsSoldApplier, 'sync'>
 }
 
 /** `commerce.catalog`: sellers, categories, products, reviews and recommendations. */
@@ -148,10 +154,17 @@ export interface CatalogService {
    */
   getVariantsBySku(skus: readonly string[], currency: CurrencyCode): Promise<VariantPricing[]>
   /**
-   * Adds committed sales to units sold (popularity) in one statement. Checkout calls the store's
-   * `addUnitsSold` inside its own transaction instead; this is for sales recorded elsewhere.
+   * Adds committed sales to units sold (popularity) in one statement, at once. Checkout,
+   * cancellations and returns write `catalog.units_sold` outbox messages instead (see
+   * `syncUnitsSold`); this is for sales recorded elsewhere.
    */
   recordSale(lines: readonly UnitsSoldLine[]): Promise<void>
+  /**
+   * Applies the units sold waiting in the outbox now (sales confirmed by checkout, reversals by
+   * cancellations and returns) instead of waiting for the background applier, which runs every
+   * `unitsSold.intervalMs` (default 1 s). Returns how many outbox messages it applied.
+   */
+  syncUnitsSold(options?: UnitsSoldSyncOptions): Promise<{ readonly applied: number }>
   /** Loads the `count` most popular active products into the cache. Returns how many it loaded. */
   warm(count: number): Promise<{ warmed: number }>
 }
@@ -533,6 +546,16 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
 
     async recordSale(lines) {
       await store.addUnitsSold(parseInput(unitsSoldLinesSchema, lines, 'sale lines'))
+    },
+
+    async syncUnitsSold(options) {
+      if (!deps.unitsSold) {
+        throw new ConfigError(
+          'This catalog service has no units-sold applier; build it with createCommerce',
+          [{ path: 'unitsSold', message: 'no applier wired' }],
+        )
+      }
+      return deps.unitsSold.sync(options)
     },
 
     async warm(count) {

@@ -1,17 +1,29 @@
 import type { CartPricer } from '../cart/cart-pricer.js'
+import { toSellableVariant } from '../cart/catalog-variant-lookup.js'
 import type { Clock } from '../clock/clock.js'
 import { CommerceError, isCommerceError } from '../errors/commerce-error.js'
-import { ConfigError, ConflictError, NotFoundError, ValidationError } from '../errors/error-classes.js'
+import {
+  ConfigError,
+  ConflictError,
+  InsufficientStockError,
+  NotFoundError,
+  ValidationError,
+} from '../errors/error-classes.js'
+import type { CommerceEvent } from '../events/commerce-event.js'
 import type { EventBus } from '../events/event-bus.js'
+import { DOMAIN_EVENT_TOPIC, outboxEvent } from '../events/outbox-event.js'
 import type { IdGenerator } from '../ids/id-generator.js'
-import { planAndReserve } from '../inventory/plan-reservation.js'
+import { defaultAllocationStrategy } from '../inventory/default-allocation-strategy.js'
+import type { Allocation } from '../inventory/inventory-types.js'
+import { assertPlanCovers, sumLines } from '../inventory/plan-reservation.js'
 import type { Logger } from '../logger/logger.js'
+import { createPaymentLedger } from '../payments/payment-ledger.js'
 import type { AllocationStrategy } from '../ports/allocation-strategy.js'
 import type { CartRecord } from '../ports/cart-store.js'
+import type { CheckoutKey, CheckoutSnapshot } from '../ports/checkout-store.js'
 import type { NewOrder, OrderRecord } from '../ports/order-store.js'
 import type { PaymentProvider, PaymentState } from '../ports/payment-provider.js'
 import type { Storage } from '../ports/storage.js'
-import type { Totals } from '../pricing/totals-types.js'
 import { parseInput } from '../validation/parse-input.js'
 import {
   type PlaceOrderInput,
@@ -27,8 +39,14 @@ import { reviveError } from './revive-error.js'
 const SCOPE = 'checkout'
 /** How long a key is remembered. */
 const KEY_TTL_MS = 24 * 60 * 60 * 1000
-/** How long a request waits for a twin with the same key before taking over its order. */
-const TWIN_WAIT_MS = 3000
+/** Default lease of the request holding a key: after it, a retry with the key takes its order over. */
+export const DEFAULT_CHECKOUT_KEY_LEASE_MS = 5000
+/** Default retention of acked outbox messages and domain events. */
+export const DEFAULT_OUTBOX_RETENTION_MS = 7 * 24 * 60 * 60 * 1000
+/** How often a host strategy's plan is made again when it went stale (as `planAndReserve`). */
+const MAX_PLAN_ATTEMPTS = 4
+
+type ParsedPlaceOrder = ReturnType<typeof placeOrderSchema.parse>
 
 export interface CheckoutServiceDeps {
   readonly storage: Storage
@@ -43,6 +61,16 @@ export interface CheckoutServiceDeps {
   readonly logger: Logger
   /** How long checkout holds stock for a payment that needs customer action. Default 15 minutes. */
   readonly reservationTtlMs: number
+  /**
+   * How long the request that claimed an idempotency key is trusted to finish its order; a retry
+   * with the same key after that resumes the order itself. Default 5 s.
+   */
+  readonly keyLeaseMs?: number
+  /**
+   * How long the outbox keeps acked messages and domain events before `recover()` deletes them.
+   * Default 7 days.
+   */
+  readonly outboxRetentionMs?: number
   /** Called after checkout changed a cart in storage, so a layered cart store can catch up. */
   readonly cartChanged?: (cartId: string) => Promise<unknown>
 }
@@ -53,7 +81,9 @@ export interface CheckoutService {
    * Validates the cart, snapshots prices, reserves stock, creates the order, authorizes payment,
    * then commits the stock and confirms the order, or compensates (releases stock, fails the
    * order) on a decline. The same key returns the same result, also when two requests race; the
-   * same key with another payload throws `idempotency.conflict`.
+   * same key with another payload throws `idempotency.conflict`. A key whose request died is never
+   * stuck: after a short lease a retry resumes its order, and a failure before the order was
+   * created leaves no claim at all.
    */
   placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResult>
   /**
@@ -69,7 +99,7 @@ export interface CheckoutService {
   /**
    * Finishes what crashes left: orders awaiting payment longer than `staleAfterMs` are reconciled
    * with their provider (confirmed when paid, failed and released when not), and expired
-   * reservations are released. Run it on a timer.
+   * reservations are released. Counts only the moves this call made. Run it on a timer.
    */
   recover(input?: RecoverInput): Promise<RecoveryReport>
 }
@@ -78,50 +108,30 @@ function toStored(error: CommerceError): StoredCheckoutResponse {
   return { kind: 'error', code: error.code, message: error.message, details: { ...error.details } }
 }
 
-/** Business outcomes are remembered under the key; infrastructure failures are not. */
-function isBusinessError(error: unknown): error is CommerceError {
-  return (
-    isCommerceError(error) &&
-    !error.code.startsWith('storage.') &&
-    error.code !== 'payment.provider_unavailable' &&
-    error.code !== 'conflict'
-  )
-}
-
 function replayError(stored: Extract<StoredCheckoutResponse, { kind: 'error' }>): CommerceError {
   return reviveError(stored.code as CommerceError['code'], stored.message, stored.details)
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutService {
   const { storage, clock, ids, events, logger } = deps
   const providers = new Map(deps.providers.map((p) => [p.id, p]))
+  const ledger = createPaymentLedger({ storage, providers, clock, ids, events, logger })
   const finalizer = createOrderFinalizer({
     storage,
-    providers,
+    ledger,
     clock,
     ids,
     events,
-    logger,
     ...(deps.cartChanged ? { cartChanged: deps.cartChanged } : {}),
   })
 
-  function pickProvider(name: string | undefined): PaymentProvider {
-    if (deps.providers.length === 0) {
-      throw new ConfigError('No payment provider is configured: pass createCommerce({ payments: [...] })', [
-        { path: 'payments', message: 'required to charge for orders' },
-      ])
-    }
-    const chosen = name === undefined ? deps.providers[0] : providers.get(name)
-    if (!chosen) {
-      throw new ValidationError(`Unknown payment provider ${name}`, [
-        { path: 'payment.provider', message: 'not configured' },
-      ])
-    }
-    return chosen
-  }
+  const keyLeaseMs = deps.keyLeaseMs ?? DEFAULT_CHECKOUT_KEY_LEASE_MS
+  const outboxRetentionMs = deps.outboxRetentionMs ?? DEFAULT_OUTBOX_RETENTION_MS
 
-  async function loadCart(cartId: string, customerId: string | undefined): Promise<CartRecord> {
-    const cart = await storage.carts.get(cartId)
+  /** The cart as read with the key: it must exist, be open, be this customer's and hold items. */
+  function openCart(cart: CartRecord | null, cartId: string, customerId: string | undefined): CartRecord {
     if (
       !cart ||
       cart.expiresAt <= clock.now() ||
@@ -142,7 +152,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   }
 
   /** The cart as this request buys it: request fields override the cart's, and nothing is lenient. */
-  async function price(cart: CartRecord, input: ReturnType<typeof placeOrderSchema.parse>) {
+  async function price(cart: CartRecord, input: ParsedPlaceOrder, snapshot: CheckoutSnapshot) {
     const bought: CartRecord = {
       ...cart,
       customerId: input.customerId ?? cart.customerId,
@@ -150,22 +160,21 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       shippingMethodId: input.shippingMethodId ?? cart.shippingMethodId,
       promoCode: input.promoCode?.toUpperCase() ?? cart.promoCode,
     }
-    return { bought, ...(await deps.pricer.price(bought, { strict: true })) }
+    const variants = snapshot.variants.map(toSellableVariant)
+    return { bought, ...(await deps.pricer.price(bought, { strict: true, variants })) }
   }
 
   function newOrder(
     cart: CartRecord,
-    input: ReturnType<typeof placeOrderSchema.parse>,
+    input: ParsedPlaceOrder,
     priced: Awaited<ReturnType<typeof price>>,
     provider: PaymentProvider | null,
-    orderId: string,
-    reservationId: string,
     email: string,
   ): NewOrder {
     const { totals, bought } = priced
     const byId = new Map(totals.lines.map((l) => [l.id, l]))
     return {
-      id: orderId,
+      id: ids('ord'),
       customerId: bought.customerId,
       email,
       status: 'pending_payment',
@@ -199,72 +208,148 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       shippingMethodId: bought.shippingMethodId,
       promoCode: priced.promotion?.code ?? null,
       cartId: cart.id,
-      reservationId,
+      reservationId: ids('res'),
       paymentProvider: provider?.id ?? null,
       createdAt: clock.now(),
     }
   }
 
-  /** Reserve, create the order, redeem the promotion, close the cart: one transaction. */
-  async function createPendingOrder(
-    cart: CartRecord,
-    order: NewOrder,
-    totals: Totals,
-    idempotency: IdempotencyRef,
-  ): Promise<OrderRecord> {
+  function pickProvider(name: string | undefined): PaymentProvider {
+    if (deps.providers.length === 0) {
+      throw new ConfigError('No payment provider is configured: pass createCommerce({ payments: [...] })', [
+        { path: 'payments', message: 'required to charge for orders' },
+      ])
+    }
+    const chosen = name === undefined ? deps.providers[0] : providers.get(name)
+    if (!chosen) {
+      throw new ValidationError(`Unknown payment provider ${name}`, [
+        { path: 'payment.provider', message: 'not configured' },
+      ])
+    }
+    return chosen
+  }
+
+  /**
+   * A host allocation strategy plans from a snapshot (one read more); the default one is made by
+   * the store itself from locked counters, so it is never stale and costs nothing extra.
+   */
+  async function plan(
+    lines: readonly { sku: string; quantity: number }[],
+  ): Promise<{ allocations: Allocation[]; split: boolean } | null> {
+    if (deps.allocation === defaultAllocationStrategy) return null
+    const snapshot = await storage.inventory.getAllocationSnapshot(lines.map((l) => l.sku))
+    const items = new Map(snapshot.items.map((i) => [i.sku, i]))
+    const unknown = lines.find((l) => !items.has(l.sku))
+    if (unknown) throw new NotFoundError('sku', unknown.sku)
+    const tracked = lines.filter((l) => items.get(l.sku)!.tracked)
+    const allocations = deps.allocation({
+      lines: tracked,
+      levels: snapshot.levels,
+      items,
+      locations: snapshot.locations,
+    })
+    // Host code: a plan that holds less (or other) than the order would sell stock nobody held.
+    // The store only re-checks each level, so refuse it here, as inventory.reserve does.
+    assertPlanCovers(tracked, allocations)
+    return { allocations, split: snapshot.locations.length > 1 }
+  }
+
+  /** Validate, price, then one atomic `begin`: key, cart, order, promotion, outbox and stock. */
+  async function create(
+    input: ParsedPlaceOrder,
+    hash: string,
+    ref: IdempotencyRef,
+    snapshot: CheckoutSnapshot,
+  ): Promise<PlaceOrderResult> {
+    const cart = openCart(snapshot.cart, input.cartId, input.customerId)
+    const email = input.email ?? cart.email
+    if (!email)
+      throw new ValidationError('An email address is required', [
+        { path: 'email', message: 'required (on the cart or here)' },
+      ])
+    const priced = await price(cart, input, snapshot)
+    // A free order (a 100% promotion) needs no provider; anything else must have one.
+    const charged = priced.totals.total.amount > 0 ? pickProvider(input.payment.provider) : null
+    const order = newOrder(cart, input, priced, charged, email)
+    const lines = sumLines(order.lines)
     const now = clock.now()
     const expiresAt = new Date(now.getTime() + deps.reservationTtlMs)
-    const { created, reserved } = await storage.transaction(async (stores) => {
-      const planned = await planAndReserve(stores.inventory, deps.allocation, {
-        id: order.reservationId!,
-        reference: order.id,
-        lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
-        expiresAt,
-        createdAt: now,
-      })
-      const record = await stores.orders.insert(order)
-      if (totals.promotion)
-        await stores.promotions.redeem({
-          promotionId: totals.promotion.promotionId,
-          orderId: order.id,
-          customerId: order.customerId,
-          at: now,
-        })
-      await stores.carts.save({ ...cart, orderId: order.id, updatedAt: now }, cart.version)
-      await stores.idempotency.attach({ ...idempotency, resourceId: order.id, at: now })
-      return { created: record, reserved: planned }
-    })
-    await deps.cartChanged?.(cart.id)
-    events.emit({
+    const reserved: CommerceEvent = {
       type: 'inventory.reserved',
-      reservationId: reserved.reservation.id,
+      reservationId: order.reservationId!,
       reference: order.id,
-      lines: reserved.reservation.lines,
+      lines,
       expiresAt,
       occurredAt: now,
-    })
-    events.emit({
+    }
+    // The display number comes from the database: the durable order.created carries the order id
+    // (the order has the number); the in-process event below has both.
+    const createdEvent: Extract<CommerceEvent, { type: 'order.created' }> = {
       type: 'order.created',
-      orderId: created.id,
-      displayNumber: created.displayNumber,
-      customerId: created.customerId,
-      total: created.totals.total,
+      orderId: order.id,
+      displayNumber: '',
+      customerId: order.customerId,
+      total: order.totals.total,
       occurredAt: now,
-    })
-    return created
+    }
+    const outbox = [
+      outboxEvent(reserved, ids('evt'), order.id),
+      outboxEvent(createdEvent, ids('evt'), order.id),
+    ]
+    let begun: Awaited<ReturnType<typeof storage.checkout.begin>>
+    for (let attempt = 1; ; attempt++) {
+      const planned = await plan(lines)
+      try {
+        begun = await storage.checkout.begin({
+          key: {
+            ...ref,
+            requestHash: hash,
+            lockedUntil: new Date(now.getTime() + keyLeaseMs),
+            expiresAt: new Date(now.getTime() + KEY_TTL_MS),
+          },
+          order,
+          cartVersion: cart.version,
+          reservation: {
+            id: order.reservationId!,
+            lines,
+            allocations: planned?.allocations ?? null,
+            expiresAt,
+          },
+          promotion: priced.totals.promotion ? { id: priced.totals.promotion.promotionId } : null,
+          outbox,
+          at: now,
+        })
+        break
+      } catch (error) {
+        // A host plan split over locations is made from a snapshot and can go stale under
+        // contention (its location sold out while another still has stock). begin refused it and
+        // wrote nothing, so plan again from a fresh snapshot, as inventory.reserve does.
+        const stale = error instanceof InsufficientStockError && planned?.split === true
+        if (!stale || attempt >= MAX_PLAN_ATTEMPTS) throw error
+      }
+    }
+    if (begun.outcome === 'key_taken') return existing(input, hash, ref, begun.key)
+    await deps.cartChanged?.(cart.id)
+    events.emit(reserved)
+    // begin stored `now` as the order's created_at (newOrder read the clock earlier): return that.
+    const created: OrderRecord = {
+      ...order,
+      displayNumber: begun.displayNumber,
+      createdAt: now,
+      updatedAt: now,
+    }
+    events.emit({ ...createdEvent, displayNumber: created.displayNumber })
+    return payAndFinish(created, input, ref)
   }
 
   /** Authorizes and finishes an order awaiting payment. Safe to run twice for one order. */
   async function payAndFinish(
     order: OrderRecord,
-    input: ReturnType<typeof placeOrderSchema.parse>,
-    idempotency: IdempotencyRef,
+    input: ParsedPlaceOrder,
+    ref: IdempotencyRef,
   ): Promise<PlaceOrderResult> {
-    const provider = finalizer.provider(order)
-    if (!provider) {
-      await finalizer.confirm(order, null, idempotency)
-      return { order: (await storage.orders.get(order.id))!, outcome: 'confirmed', action: null }
-    }
+    const provider = ledger.providerOf(order)
+    if (!provider) return settled(await finalizer.confirm(order, null, ref))
     let state: PaymentState
     try {
       state = await provider.authorize({
@@ -279,45 +364,49 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       if (isCommerceError(error, 'payment.declined')) {
         const paymentId = typeof error.details.paymentId === 'string' ? error.details.paymentId : null
         const failedState = paymentId ? await provider.status(paymentId).catch(() => null) : null
-        await finalizer.fail(order, failedState, idempotency, toStored(error))
+        await finalizer.fail(order, failedState, ref, toStored(error))
       }
       // Anything else leaves the outcome unknown: the order waits, a retry with the same key or
       // recovery finds out from the provider.
       throw error
     }
     if (state.status === 'requires_action' || state.status === 'pending') {
-      await storage.transaction(async (stores) => {
-        await stores.payments.save({
-          id: ids('pay'),
+      const action = state.action ?? null
+      const finished = await storage.checkout.finish({
+        orderId: order.id,
+        to: null,
+        note: null,
+        payment: { id: ids('pay'), provider: provider.id, state },
+        key: ref,
+        response: {
+          kind: 'result',
           orderId: order.id,
-          provider: provider.id,
-          state,
-          at: clock.now(),
-        })
-        await stores.idempotency.complete({
-          ...idempotency,
-          response: {
-            kind: 'result',
-            orderId: order.id,
-            outcome: 'requires_action',
-            action: state.action ?? null,
-          } satisfies StoredCheckoutResponse,
-          resourceId: order.id,
-          at: clock.now(),
-        })
+          outcome: 'requires_action',
+          action,
+        } satisfies StoredCheckoutResponse,
+        outbox: [],
+        at: clock.now(),
       })
-      return { order, outcome: 'requires_action', action: state.action ?? null }
+      // The customer may have finished the action, and its webhook ended the order (completing
+      // this key with that end), before this answer was recorded: answer what the key answers.
+      if (finished.status !== 'pending_payment') {
+        const again = await storage.checkout.read({ ...ref, cartId: input.cartId })
+        if (again.key?.status === 'completed') return replay(again.key.response as StoredCheckoutResponse)
+      }
+      return { order, outcome: 'requires_action', action }
     }
-    const outcome = await finalizer.confirm(order, state, idempotency)
-    const final = (await storage.orders.get(order.id))!
-    if (outcome === 'failed') {
+    return settled(await finalizer.confirm(order, state, ref))
+  }
+
+  function settled(outcome: Awaited<ReturnType<typeof finalizer.confirm>>): PlaceOrderResult {
+    if (outcome.status !== 'confirmed') {
       throw new CommerceError(
         'inventory.reservation_expired',
-        `Order ${order.id} could not be confirmed: its stock hold ended`,
-        { orderId: order.id },
+        `Order ${outcome.order.id} could not be confirmed: its stock hold ended`,
+        { orderId: outcome.order.id },
       )
     }
-    return { order: final, outcome: 'confirmed', action: null }
+    return { order: outcome.order, outcome: 'confirmed', action: null }
   }
 
   async function replay(stored: StoredCheckoutResponse): Promise<PlaceOrderResult> {
@@ -327,84 +416,63 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     return { order, outcome: stored.outcome, action: stored.action }
   }
 
-  /** A twin request holds the key: wait for its answer, then take over its order if it went quiet. */
-  async function awaitTwin(
-    input: ReturnType<typeof placeOrderSchema.parse>,
+  /**
+   * The key was claimed before. Completed: replay its answer. In progress: it is bound to an order
+   * (begin claims it with the order, atomically). While its holder's lease runs, wait for it to
+   * answer; after that, resume the order here: authorize again under the same provider key (the
+   * provider answers with the same payment) and finish it, or report how it ended.
+   */
+  async function existing(
+    input: ParsedPlaceOrder,
     hash: string,
-    idempotency: IdempotencyRef,
+    ref: IdempotencyRef,
+    found: CheckoutKey,
   ): Promise<PlaceOrderResult> {
-    const started = Date.now()
+    let key = found
     for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-      await new Promise((resolve) => setTimeout(resolve, delay))
-      const claim = await storage.idempotency.claim({
-        ...idempotency,
-        requestHash: hash,
-        at: clock.now(),
-        expiresAt: new Date(clock.now().getTime() + KEY_TTL_MS),
-      })
-      if (claim.outcome === 'completed') return replay(claim.response as StoredCheckoutResponse)
-      if (claim.outcome === 'claimed') return run(input, idempotency)
-      const settled =
-        claim.resourceId !== null &&
-        (await storage.orders.get(claim.resourceId))?.status !== 'pending_payment'
-      if (!settled && Date.now() - started < TWIN_WAIT_MS) continue
-      if (claim.resourceId === null) {
+      if (key.requestHash !== hash) {
         throw new ConflictError(
-          'A request with this idempotency key is still being processed; retry shortly',
-          { key: idempotency.key },
+          `Idempotency key ${ref.key} was already used with a different request`,
+          { scope: ref.scope, key: ref.key },
+          { code: 'idempotency.conflict' },
         )
       }
-      const order = await storage.orders.get(claim.resourceId)
-      if (!order) throw new NotFoundError('order', claim.resourceId)
-      if (order.status === 'pending_payment') return payAndFinish(order, input, idempotency)
-      // The twin's process finished the order (or recovery did) but never recorded the answer.
-      const ended = order.status === 'payment_failed' || order.status === 'cancelled'
-      const response: StoredCheckoutResponse = ended
-        ? {
-            kind: 'error',
-            code: 'payment.failed',
-            message: `Order ${order.id} was not paid`,
-            details: { orderId: order.id },
-          }
-        : { kind: 'result', orderId: order.id, outcome: 'confirmed', action: null }
-      await storage.idempotency.complete({ ...idempotency, response, resourceId: order.id, at: clock.now() })
-      return replay(response)
-    }
-  }
-
-  async function run(
-    input: ReturnType<typeof placeOrderSchema.parse>,
-    idempotency: IdempotencyRef,
-  ): Promise<PlaceOrderResult> {
-    let created: OrderRecord | null = null
-    try {
-      const cart = await loadCart(input.cartId, input.customerId)
-      const email = input.email ?? cart.email
-      if (!email)
-        throw new ValidationError('An email address is required', [
-          { path: 'email', message: 'required (on the cart or here)' },
-        ])
-      const priced = await price(cart, input)
-      // A free order (a 100% promotion) needs no provider; anything else must have one.
-      const charged = priced.totals.total.amount > 0 ? pickProvider(input.payment.provider) : null
-      const order = newOrder(cart, input, priced, charged, ids('ord'), ids('res'), email)
-      created = await createPendingOrder(cart, order, priced.totals, idempotency)
-      return await payAndFinish(created, input, idempotency)
-    } catch (error) {
-      if (created === null) {
-        if (isBusinessError(error)) {
-          await storage.idempotency.complete({
-            ...idempotency,
-            response: toStored(error),
-            resourceId: null,
-            at: clock.now(),
-          })
-        } else {
-          await storage.idempotency.abandon(idempotency).catch(() => undefined)
-        }
+      if (key.status === 'completed') return replay(key.response as StoredCheckoutResponse)
+      const leaseEnds = key.lockedUntil?.getTime() ?? 0
+      if (key.resourceId !== null && leaseEnds <= clock.now().getTime()) break
+      if (key.resourceId === null && leaseEnds <= clock.now().getTime()) {
+        // A claim from before keys were bound to orders, whose holder went quiet: start afresh.
+        return create(input, hash, ref, await storage.checkout.read({ ...ref, cartId: input.cartId }))
       }
-      throw error
+      await sleep(delay)
+      const again = await storage.checkout.read({ ...ref, cartId: input.cartId })
+      if (!again.key || again.key.expiresAt <= clock.now()) return create(input, hash, ref, again)
+      key = again.key
     }
+    const order = await storage.orders.get(key.resourceId!)
+    if (!order) throw new NotFoundError('order', key.resourceId!)
+    if (order.status === 'pending_payment') return payAndFinish(order, input, ref)
+    // Ended by a webhook or recovery while its request was gone: record the answer and give it.
+    const failed = order.status === 'payment_failed' || order.status === 'cancelled'
+    const response: StoredCheckoutResponse = failed
+      ? {
+          kind: 'error',
+          code: 'payment.failed',
+          message: `Order ${order.id} was not paid`,
+          details: { orderId: order.id },
+        }
+      : { kind: 'result', orderId: order.id, outcome: 'confirmed', action: null }
+    await storage.checkout.finish({
+      orderId: order.id,
+      to: null,
+      note: null,
+      payment: null,
+      key: ref,
+      response,
+      outbox: [],
+      at: clock.now(),
+    })
+    return replay(response)
   }
 
   return {
@@ -412,17 +480,11 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       const input = parseInput(placeOrderSchema, raw, 'order')
       const { idempotencyKey, ...payload } = input
       const hash = requestHash(payload)
-      const idempotency = { scope: SCOPE, key: idempotencyKey }
-      const now = clock.now()
-      const claim = await storage.idempotency.claim({
-        ...idempotency,
-        requestHash: hash,
-        at: now,
-        expiresAt: new Date(now.getTime() + KEY_TTL_MS),
-      })
-      if (claim.outcome === 'completed') return replay(claim.response as StoredCheckoutResponse)
-      if (claim.outcome === 'in_progress') return awaitTwin(input, hash, idempotency)
-      return run(input, idempotency)
+      const ref = { scope: SCOPE, key: idempotencyKey }
+      const snapshot = await storage.checkout.read({ ...ref, cartId: input.cartId })
+      if (snapshot.key && snapshot.key.expiresAt > clock.now())
+        return existing(input, hash, ref, snapshot.key)
+      return create(input, hash, ref, snapshot)
     },
 
     async handlePaymentWebhook({ provider: providerId, rawBody, headers }) {
@@ -437,13 +499,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       if (!order) throw new NotFoundError('order', orderId ?? event.state.paymentId)
       // Applying is idempotent, so the event is marked seen only after it was applied: a crash in
       // between means a redelivery applies it again, never that it is lost.
-      await storage.payments.save({
-        id: ids('pay'),
-        orderId: order.id,
-        provider: provider.id,
-        state: event.state,
-        at: clock.now(),
-      })
+      await ledger.record(order, event.state)
       const { status } = event.state
       const paid = status === 'authorized' || status === 'captured'
       if (order.status === 'pending_payment') {
@@ -458,7 +514,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         }
       } else if (paid && (order.status === 'payment_failed' || order.status === 'cancelled')) {
         // The customer finished paying after the order was given up: no charge without an order.
-        await finalizer.voidQuietly(order, event.state)
+        await ledger.voidUnconfirmed(order, event.state)
       }
       const fresh = await storage.payments.markWebhookEvent({
         provider: provider.id,
@@ -470,7 +526,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
 
     async recover(raw = {}) {
       const { staleAfterMs, limit } = parseInput(recoverSchema, raw, 'recovery options')
-      const report = { confirmed: 0, failed: 0, stillWaiting: 0, reservationsExpired: 0 }
+      const report = { confirmed: 0, failed: 0, stillWaiting: 0, reservationsExpired: 0, outboxPurged: 0 }
       const stale = await storage.orders.listStale(
         'pending_payment',
         new Date(clock.now().getTime() - staleAfterMs),
@@ -479,9 +535,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       for (const order of stale) {
         try {
           const outcome = await finalizer.reconcile(order)
-          if (outcome === 'confirmed') report.confirmed++
-          else if (outcome === 'failed') report.failed++
-          else report.stillWaiting++
+          // Another recoverer, a webhook or a retried request may have ended it first.
+          if (outcome.status === 'waiting') report.stillWaiting++
+          else if (outcome.moved && outcome.status === 'confirmed') report.confirmed++
+          else if (outcome.moved) report.failed++
         } catch (error) {
           logger.error('recovery could not reconcile an order; will retry', {
             orderId: order.id,
@@ -495,6 +552,13 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         const expired = await storage.inventory.expireReservations(clock.now(), 500)
         report.reservationsExpired += expired.length
         if (expired.length < 500) break
+      }
+      // Retention: the outbox keeps acked work and domain events for `outboxRetentionMs`.
+      const before = new Date(clock.now().getTime() - outboxRetentionMs)
+      for (;;) {
+        const purged = await storage.outbox.purge({ before, logTopics: [DOMAIN_EVENT_TOPIC], limit: 1000 })
+        report.outboxPurged += purged
+        if (purged < 1000) break
       }
       return report
     },

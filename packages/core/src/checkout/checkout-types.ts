@@ -19,6 +19,8 @@ export interface RecoveryReport {
   readonly failed: number
   readonly stillWaiting: number
   readonly reservationsExpired: number
+  /** Acked outbox messages and domain events past their retention, deleted. */
+  readonly outboxPurged: number
 }
 
 /** The replayable record kept under an idempotency key. */

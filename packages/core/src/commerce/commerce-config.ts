@@ -37,6 +37,11 @@ export interface CommerceConfig {
   readonly allocation?: AllocationStrategy
   /** How long reservations hold stock by default, in ms. Default: 15 minutes. */
   readonly reservationTtlMs?: number
+  /**
+   * How long the request that claimed a checkout idempotency key is trusted to finish its order,
+   * in ms; a retry with the same key after that resumes the order itself. Default 5000.
+   */
+  readonly checkoutKeyLeaseMs?: number
   /** Read-through cache for catalog reads. Default: an in-process LRU, `createMemoryCache()`. */
   readonly cache?: Cache
   /** Catalog cache TTLs in ms. Defaults: product reads 5 minutes, listings 1 minute. */
@@ -72,6 +77,14 @@ export interface CommerceConfig {
    * `intervalMs` (default 1000). Default off: call `commerce.search.sync()` from a worker instead.
    */
   readonly searchSync?: { readonly intervalMs?: number }
+  /**
+   * Apply units sold (popularity) from the outbox in this process: a poller sums the sales,
+   * cancellations and returns written since its last round every `intervalMs` (default 1000), so
+   * the `popular` sort and recommendations lag sales by about that much. It starts when
+   * `commerce.migrate()` resolves (or 5 s after start-up for hosts that migrate elsewhere). Default
+   * on; `false` turns it off: call `commerce.catalog.syncUnitsSold()` from a worker instead.
+   */
+  readonly unitsSold?: { readonly intervalMs?: number } | false
 }
 
 export const commerceConfigSchema = z.strictObject({
@@ -113,8 +126,15 @@ export const commerceConfigSchema = z.strictObject({
     .custom<AllocationStrategy>((v) => typeof v === 'function', { message: 'allocation must be a function' })
     .optional(),
   reservationTtlMs: z.number().int().min(1000).max(MAX_RESERVATION_TTL_MS).optional(),
+  checkoutKeyLeaseMs: z.number().int().min(100).max(600_000).optional(),
   searchCurrency: currencyCodeSchema.optional(),
   searchSync: z.strictObject({ intervalMs: z.number().int().min(50).max(3_600_000).optional() }).optional(),
+  unitsSold: z
+    .union([
+      z.literal(false),
+      z.strictObject({ intervalMs: z.number().int().min(50).max(3_600_000).optional() }),
+    ])
+    .optional(),
   search: z
     .custom<SearchIndex>(hasMethods('upsert', 'delete', 'search', 'clear'), {
       message: 'search needs upsert/delete/search/clear',

@@ -12,6 +12,14 @@ describe('createCommerce', () => {
       'a reservation TTL below a second',
       { storage: { migrate() {}, transaction() {}, close() {} }, reservationTtlMs: 5 },
     ],
+    [
+      'units sold switched on with true',
+      { storage: { migrate() {}, transaction() {}, close() {} }, unitsSold: true },
+    ],
+    [
+      'a units sold interval below 50 ms',
+      { storage: { migrate() {}, transaction() {}, close() {} }, unitsSold: { intervalMs: 10 } },
+    ],
   ])('rejects %s with config.invalid naming the field', (_, config) => {
     let error: unknown
     try {

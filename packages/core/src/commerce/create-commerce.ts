@@ -3,6 +3,7 @@ import { createCartPricer } from '../cart/cart-pricer.js'
 import { type CartService, createCartService } from '../cart/cart-service.js'
 import { catalogVariantLookup } from '../cart/catalog-variant-lookup.js'
 import { type CatalogService, createCatalogService } from '../catalog/catalog-service.js'
+import { createUnitsSoldApplier } from '../catalog/units-sold-applier.js'
 import { type CheckoutService, createCheckoutService } from '../checkout/checkout-service.js'
 import { systemClock } from '../clock/clock.js'
 import { type CustomerService, createCustomerService } from '../customers/customer-service.js'
@@ -14,6 +15,7 @@ import { DEFAULT_RESERVATION_TTL_MS } from '../inventory/inventory-schemas.js'
 import { createInventoryService, type InventoryService } from '../inventory/inventory-service.js'
 import { consoleLogger } from '../logger/logger.js'
 import { createOrderService, type OrderService } from '../orders/order-service.js'
+import { createPaymentLedger } from '../payments/payment-ledger.js'
 import { createPromotionService, type PromotionService } from '../promotions/promotion-service.js'
 import { createSearchIndexer } from '../search/search-indexer.js'
 import { createSearchService, type SearchService } from '../search/search-service.js'
@@ -44,6 +46,9 @@ export interface Commerce {
   close(): Promise<void>
 }
 
+/** When the units-sold poller starts for a host that never calls `migrate()`. */
+const UNITS_SOLD_START_FALLBACK_MS = 5000
+
 /**
  * Wires Souk's services over the given adapters. Validates the configuration and throws
  * `ConfigError` (code `config.invalid`) naming every bad field.
@@ -65,6 +70,7 @@ export function createCommerce(config: CommerceConfig): Commerce {
 
   const inventory = createInventoryService({
     store: storage.inventory,
+    catalog: storage.catalog,
     clock,
     ids,
     events,
@@ -72,7 +78,9 @@ export function createCommerce(config: CommerceConfig): Commerce {
     reservationTtlMs: parsed.data.reservationTtlMs,
   })
 
+  const unitsSold = createUnitsSoldApplier({ storage, clock, logger })
   const catalog = createCatalogService({
+    unitsSold,
     store: storage.catalog,
     inventory: storage.inventory,
     cache: parsed.data.cache ?? createMemoryCache(),
@@ -112,7 +120,7 @@ export function createCommerce(config: CommerceConfig): Commerce {
     store: parsed.data.carts ?? storage.carts,
     inventory: storage.inventory,
     variants,
-    price: (c) => pricer.view(c),
+    price: (c, variants) => pricer.view(c, { variants }),
     checkPromo: async (c, code) => {
       await pricer.price({ ...c, promoCode: code }, { strictPromotion: true })
     },
@@ -132,6 +140,7 @@ export function createCommerce(config: CommerceConfig): Commerce {
     events,
     logger,
     reservationTtlMs: parsed.data.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS,
+    ...(parsed.data.checkoutKeyLeaseMs === undefined ? {} : { keyLeaseMs: parsed.data.checkoutKeyLeaseMs }),
     cartChanged: async (cartId) => {
       // A layered cart store must not keep showing a cart checkout closed or reopened.
       await parsed.data.carts?.refresh?.(cartId)
@@ -139,8 +148,9 @@ export function createCommerce(config: CommerceConfig): Commerce {
   })
 
   const providerMap = new Map(providers.map((p) => [p.id, p]))
-  const orders = createOrderService({ storage, providers: providerMap, clock, events, logger })
-  const shipments = createShipmentService({ storage, providers: providerMap, clock, ids, events })
+  const ledger = createPaymentLedger({ storage, providers: providerMap, clock, ids, events, logger })
+  const orders = createOrderService({ storage, ledger, clock, events, logger })
+  const shipments = createShipmentService({ storage, ledger, clock, ids, events })
 
   const index = parsed.data.search ?? storage.search
   if (!index) {
@@ -161,8 +171,17 @@ export function createCommerce(config: CommerceConfig): Commerce {
   })
   const search = createSearchService({ index, indexer })
   if (parsed.data.searchSync) indexer.start({ intervalMs: parsed.data.searchSync.intervalMs ?? 1000 })
-
+  // The units-sold poller starts once the schema is there: right after migrate(), or, for hosts
+  // that migrate elsewhere and never call it, a few seconds after start-up.
+  const unitsSoldOptions = parsed.data.unitsSold
   let closed = false
+  const startUnitsSold = () => {
+    if (unitsSoldOptions !== false && !closed)
+      unitsSold.start({ intervalMs: unitsSoldOptions?.intervalMs ?? 1000 })
+  }
+  const unitsSoldFallback = setTimeout(startUnitsSold, UNITS_SOLD_START_FALLBACK_MS)
+  unitsSoldFallback.unref?.()
+
   return {
     inventory,
     catalog,
@@ -174,11 +193,16 @@ export function createCommerce(config: CommerceConfig): Commerce {
     orders,
     customers: createCustomerService({ store: storage.addresses, clock, ids }),
     events,
-    migrate: () => storage.migrate(),
+    async migrate() {
+      await storage.migrate()
+      startUnitsSold()
+    },
     async close() {
       if (closed) return
       closed = true
+      clearTimeout(unitsSoldFallback)
       await indexer.stop()
+      await unitsSold.stop()
       events.removeAllListeners()
       await storage.close()
     },

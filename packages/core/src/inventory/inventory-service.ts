@@ -3,8 +3,10 @@ import { NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import type { AllocationStrategy } from '../ports/allocation-strategy.js'
+import type { CatalogStore } from '../ports/catalog-store.js'
 import type { InventoryStore, LevelChange, ReservationChange } from '../ports/inventory-store.js'
 import { parseInput } from '../validation/parse-input.js'
+import { defaultAllocationStrategy } from './default-allocation-strategy.js'
 import {
   type AdjustStockInput,
   adjustStockSchema,
@@ -31,7 +33,7 @@ import {
   type ReservationLine,
   type StockLevel,
 } from './inventory-types.js'
-import { planAndReserve, sumLines } from './plan-reservation.js'
+import { planAndReserve, reserveInStore, sumLines } from './plan-reservation.js'
 
 /** Reservations expired per store call by `releaseExpired`. */
 const EXPIRY_BATCH = 500
@@ -42,6 +44,8 @@ export interface InventoryServiceDeps {
   readonly ids: IdGenerator
   readonly events: EventBus
   readonly allocation: AllocationStrategy
+  /** Where `setStock` and `adjust` check that a SKU exists. */
+  readonly catalog: Pick<CatalogStore, 'getVariantsBySku'>
   /** Hold time when `reserve` names neither `ttlMs` nor `expiresAt`. */
   readonly reservationTtlMs?: number
 }
@@ -56,9 +60,15 @@ export interface ReservationReceipt {
 
 /** `commerce.inventory`: stock levels, reservations, and stock events. */
 export interface InventoryService {
-  /** Sets on hand at a location (default `'default'`). Fails below what is reserved there. */
+  /**
+   * Sets on hand at a location (default `'default'`). Fails below what is reserved there, and with
+   * `NotFoundError('sku')` for a SKU no catalog product has unless `allowUnknownSku: true`.
+   */
   setStock(input: SetStockInput): Promise<StockLevel>
-  /** Adds (or with a negative delta removes) stock in one atomic step. */
+  /**
+   * Adds (or with a negative delta removes) stock in one atomic step. Unknown SKUs as for
+   * `setStock`.
+   */
   adjust(input: AdjustStockInput): Promise<StockLevel>
   /** Stock of a SKU at each location. Throws `NotFoundError` for an unknown SKU. */
   getLevels(sku: string): Promise<StockLevel[]>
@@ -88,7 +98,7 @@ export interface InventoryService {
 }
 
 export function createInventoryService(deps: InventoryServiceDeps): InventoryService {
-  const { store, clock, ids, events, allocation } = deps
+  const { store, clock, ids, events, allocation, catalog } = deps
   const defaultTtl = deps.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS
 
   async function publishStockCrossings(
@@ -97,8 +107,15 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
     items?: ReadonlyMap<string, InventoryItem>,
   ): Promise<void> {
     const occurredAt = clock.now()
-    const known = items ?? new Map((await store.getItems([...deltas.keys()])).map((i) => [i.sku, i]))
-    for (const [sku, delta] of deltas) {
+    // Stock that grows can only come back in stock: settings are read only when something crossed.
+    const crossing = [...deltas].filter(([sku, delta]) => {
+      const after = change.get(sku)
+      return after !== undefined && delta !== 0 && (delta < 0 || (after - delta <= 0 && after > 0))
+    })
+    if (crossing.length === 0) return
+    const known =
+      items ?? new Map((await store.getItems(crossing.map(([sku]) => sku))).map((i) => [i.sku, i]))
+    for (const [sku, delta] of crossing) {
       const after = change.get(sku)
       const item = known.get(sku)
       if (after === undefined || item === undefined || !item.tracked || delta === 0) continue
@@ -153,6 +170,13 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
     return levels
   }
 
+  async function requireCatalogSku(sku: string, allowUnknownSku: boolean): Promise<void> {
+    if (allowUnknownSku) return
+    // Any currency does: a known SKU comes back (with a null price where it has none in it).
+    const [variant] = await catalog.getVariantsBySku([sku], 'USD')
+    if (!variant) throw new NotFoundError('sku', sku)
+  }
+
   function expiryFor(input: { ttlMs?: number | undefined; expiresAt?: Date | undefined }, now: Date): Date {
     const expiresAt = input.expiresAt ?? new Date(now.getTime() + (input.ttlMs ?? defaultTtl))
     if (expiresAt.getTime() <= now.getTime()) {
@@ -165,7 +189,13 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
 
   return {
     async setStock(input) {
-      const { sku, locationId = DEFAULT_LOCATION_ID, onHand } = parseInput(setStockSchema, input, 'stock')
+      const {
+        sku,
+        locationId = DEFAULT_LOCATION_ID,
+        onHand,
+        allowUnknownSku,
+      } = parseInput(setStockSchema, input, 'stock')
+      await requireCatalogSku(sku, allowUnknownSku)
       return afterLevelChange(await store.setOnHand({ sku, locationId, onHand, at: clock.now() }), 'set')
     },
 
@@ -175,7 +205,9 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
         locationId = DEFAULT_LOCATION_ID,
         delta,
         reason,
+        allowUnknownSku,
       } = parseInput(adjustStockSchema, input, 'adjustment')
+      await requireCatalogSku(sku, allowUnknownSku)
       return afterLevelChange(await store.adjustOnHand({ sku, locationId, delta, at: clock.now() }), reason)
     },
 
@@ -219,13 +251,11 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
       const expiresAt = expiryFor(parsed, now)
       const id = ids('res')
       const reference = parsed.reference ?? null
-      const planned = await planAndReserve(store, allocation, {
-        id,
-        reference,
-        lines,
-        expiresAt,
-        createdAt: now,
-      })
+      const draft = { id, reference, lines, expiresAt, createdAt: now }
+      const planned =
+        allocation === defaultAllocationStrategy && store.reserveWithDefaultAllocation
+          ? await reserveInStore(store.reserveWithDefaultAllocation, draft)
+          : await planAndReserve(store, allocation, draft)
       const { allocations } = planned.reservation
       events.emit({
         type: 'inventory.reserved',

@@ -27,7 +27,10 @@ export interface PlannedReservation {
  * A custom strategy is host code: a plan that skips a SKU or holds the wrong quantity would sell
  * stock nobody held, so it is refused before it reaches storage.
  */
-function assertPlanCovers(lines: readonly ReservationLine[], allocations: readonly Allocation[]): void {
+export function assertPlanCovers(
+  lines: readonly ReservationLine[],
+  allocations: readonly Allocation[],
+): void {
   const held = new Map<string, number>()
   for (const a of allocations) {
     if (
@@ -92,5 +95,24 @@ export async function planAndReserve(
         attempt < MAX_PLAN_ATTEMPTS
       if (!retry) throw error
     }
+  }
+}
+
+/**
+ * Reserves through a store that plans the default allocation itself, in one atomic step, and
+ * returns the same shape as `planAndReserve`.
+ */
+export async function reserveInStore(
+  reserve: NonNullable<InventoryStore['reserveWithDefaultAllocation']>,
+  draft: Omit<NewReservation, 'allocations' | 'lines'> & { readonly lines: readonly ReservationLine[] },
+): Promise<PlannedReservation> {
+  const lines = sumLines(draft.lines)
+  const { allocations, change, items } = await reserve({ ...draft, lines })
+  const settings = new Map(items.map((i) => [i.sku, i]))
+  return {
+    reservation: { ...draft, lines, allocations },
+    change,
+    items: settings,
+    tracked: lines.filter((l) => settings.get(l.sku)?.tracked ?? true),
   }
 }

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto'
+import { unitsSoldMessage } from '../catalog/units-sold.js'
 import type { Clock } from '../clock/clock.js'
-import { ConfigError, NotFoundError, ValidationError } from '../errors/error-classes.js'
-import type { CommerceEvent } from '../events/commerce-event.js'
+import { NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { Logger } from '../logger/logger.js'
 import { allocateEvenly } from '../money/allocate.js'
-import { type Money, money, sum } from '../money/money.js'
-import { captureAuthorized } from '../payments/capture-authorized.js'
+import { type Money, sum } from '../money/money.js'
+import type { PaymentLedger } from '../payments/payment-ledger.js'
 import type { OrderPage, OrderRecord, OrderStatus, SellerDailyFigures } from '../ports/order-store.js'
-import type { PaymentProvider } from '../ports/payment-provider.js'
 import type { Storage } from '../ports/storage.js'
 import { parseInput } from '../validation/parse-input.js'
 import {
@@ -30,10 +29,12 @@ import {
   transitionOrderSchema,
 } from './order-schemas.js'
 import { assertTransition } from './order-state-machine.js'
+import { orderStatusChanged } from './order-status-changed.js'
 
 export interface OrderServiceDeps {
   readonly storage: Storage
-  readonly providers: ReadonlyMap<string, PaymentProvider>
+  /** Owns every money movement: captures, voids and refunds. */
+  readonly ledger: PaymentLedger
   readonly clock: Clock
   readonly events: EventBus
   readonly logger: Logger
@@ -71,7 +72,7 @@ export interface OrderService {
 }
 
 export function createOrderService(deps: OrderServiceDeps): OrderService {
-  const { storage, providers, clock, events, logger } = deps
+  const { storage, ledger, clock, events, logger } = deps
 
   async function load(orderId: string, customerId: string | undefined): Promise<OrderRecord> {
     const order = await storage.orders.get(orderId)
@@ -84,7 +85,10 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
     order: OrderRecord,
     to: OrderStatus,
     note: string | null,
-    extra?: (stores: Parameters<Parameters<Storage['transaction']>[0]>[0]) => Promise<void>,
+    extra?: (
+      stores: Parameters<Parameters<Storage['transaction']>[0]>[0],
+      from: OrderRecord,
+    ) => Promise<void>,
   ): Promise<OrderRecord> {
     assertTransition(order.id, order.status, to)
     const moved = await storage.transaction(async (stores) => {
@@ -95,7 +99,8 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
         at: clock.now(),
         ...(note ? { note } : {}),
       })
-      if (ok && extra) await extra(stores)
+      // `order` is what was actually moved, which after a lost race is not what the caller loaded.
+      if (ok && extra) await extra(stores, order)
       return ok
     })
     const current = (await storage.orders.get(order.id))!
@@ -104,80 +109,8 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
       assertTransition(order.id, current.status, to)
       return move(current, to, note, extra)
     }
-    events.emit({
-      type: 'order.status_changed',
-      orderId: order.id,
-      customerId: order.customerId,
-      from: order.status,
-      to,
-      note,
-      occurredAt: clock.now(),
-    } satisfies CommerceEvent)
+    events.emit(orderStatusChanged(order, order.status, to, note, clock.now()))
     return current
-  }
-
-  function providerOf(order: OrderRecord): PaymentProvider | null {
-    if (!order.paymentProvider) return null
-    const provider = providers.get(order.paymentProvider)
-    if (!provider) throw new ConfigError(`Payment provider ${order.paymentProvider} is not configured`)
-    return provider
-  }
-
-  /** Gives back what was paid for `order`, up to `amount` (all when omitted). Idempotent per `key`. */
-  async function giveMoneyBack(order: OrderRecord, key: string, amount?: Money): Promise<Money> {
-    const provider = providerOf(order)
-    let returned = money(0, order.currency)
-    if (!provider) return returned
-    let remaining = amount?.amount ?? Number.MAX_SAFE_INTEGER
-    for (const record of await storage.payments.listByOrder(order.id)) {
-      const state = record.state
-      if (remaining <= 0) break
-      if (
-        amount === undefined &&
-        (state.status === 'authorized' || state.status === 'requires_action' || state.status === 'pending')
-      ) {
-        const voided = await provider.void({
-          paymentId: state.paymentId,
-          idempotencyKey: `${key}:void:${state.paymentId}`,
-        })
-        await storage.payments.save({
-          id: record.id,
-          orderId: order.id,
-          provider: provider.id,
-          state: voided,
-          at: clock.now(),
-        })
-        continue
-      }
-      const refundable = state.capturedAmount.amount - state.refundedAmount.amount
-      const take = Math.min(refundable, remaining)
-      if (take <= 0) continue
-      const refund = await provider.refund({
-        paymentId: state.paymentId,
-        amount: money(take, order.currency),
-        idempotencyKey: `${key}:refund:${state.paymentId}`,
-      })
-      await storage.payments.save({
-        id: record.id,
-        orderId: order.id,
-        provider: provider.id,
-        state: refund,
-        at: clock.now(),
-      })
-      await storage.payments.recordRefund({
-        id: refund.refundId,
-        paymentRecordId: record.id,
-        amount: take,
-        reason: key,
-        providerRefundId: refund.refundId,
-        at: clock.now(),
-      })
-      remaining -= take
-      returned = money(returned.amount + take, order.currency)
-    }
-    if (returned.amount > 0)
-      events.emit({ type: 'order.refunded', orderId: order.id, amount: returned, occurredAt: clock.now() })
-    return returned
   }
 
   /** Puts committed units back on hand where they were taken from. */
@@ -204,6 +137,22 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
         left -= take
       }
     }
+  }
+
+  /**
+   * Enqueues the reversal of units sold for `quantities` (by SKU) of a paid order, in the caller's
+   * transaction: the units-sold applier subtracts them with the sales.
+   */
+  async function takeBackUnitsSold(
+    stores: Parameters<Parameters<Storage['transaction']>[0]>[0],
+    order: OrderRecord,
+    quantities: Iterable<readonly [string, number]>,
+  ) {
+    const message = unitsSoldMessage(
+      order.id,
+      Array.from(quantities, ([sku, quantity]) => ({ sku, quantity: -quantity })),
+    )
+    if (message) await stores.outbox.enqueue([message], clock.now())
   }
 
   return {
@@ -243,7 +192,7 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
       // Goods leaving without a shipment record still take the money, so a return can refund it.
       if (to === 'shipped' || to === 'partially_shipped') {
         assertTransition(order.id, order.status, to)
-        await captureAuthorized(order, { storage, providers, clock })
+        await ledger.captureAuthorized(order)
       }
       return move(order, to, note ?? null)
     },
@@ -252,19 +201,26 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
       const { orderId, customerId, reason } = parseInput(cancelOrderSchema, input, 'cancellation')
       let order = await load(orderId, customerId)
       if (order.status !== 'cancelled') {
-        const wasPaid = order.status !== 'pending_payment'
-        order = await move(order, 'cancelled', reason ?? null, async (stores) => {
-          if (!order.reservationId) return
+        order = await move(order, 'cancelled', reason ?? null, async (stores, from) => {
+          // Judged on the status actually left: checkout may have confirmed it since it was loaded.
+          const wasPaid = from.status !== 'pending_payment'
+          if (wasPaid)
+            await takeBackUnitsSold(
+              stores,
+              from,
+              from.lines.map((l) => [l.sku, l.quantity - l.returnedQuantity]),
+            )
+          if (!from.reservationId) return
           if (wasPaid) {
-            await restock(stores, order, new Map(order.lines.map((l) => [l.sku, l.quantity])))
+            await restock(stores, from, new Map(from.lines.map((l) => [l.sku, l.quantity])))
           } else {
-            await stores.inventory.releaseReservation(order.reservationId, clock.now())
-            await stores.promotions.releaseRedemption(order.id)
+            await stores.inventory.releaseReservation(from.reservationId, clock.now())
+            await stores.promotions.releaseRedemption(from.id)
           }
         })
       }
       try {
-        await giveMoneyBack(order, `${order.id}:cancel`)
+        await ledger.giveBack(order, `${order.id}:cancel`)
       } catch (error) {
         logger.error('cancelled order could not be refunded yet; call cancel again to retry', {
           orderId,
@@ -327,8 +283,10 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
           }
         }
         if (putBack) await restock(stores, order, quantities)
+        // Returned is not kept, restocked or not: popularity counts kept sales only.
+        await takeBackUnitsSold(stores, order, quantities)
       })
-      await giveMoneyBack(order, `${order.id}:return:${key}`, sum(refunds, order.currency))
+      await ledger.giveBack(order, `${order.id}:return:${key}`, sum(refunds, order.currency))
       const after = (await storage.orders.get(orderId))!
       const everything = after.lines.every((l) => l.returnedQuantity === l.quantity)
       let current = after

@@ -6,6 +6,7 @@ export interface MemoryOutboxRow {
   readonly topic: string
   readonly key: string
   readonly payload: unknown
+  readonly createdAt: Date
   readonly availableAt: Date
   readonly lockedUntil: Date | null
   readonly attempts: number
@@ -38,6 +39,7 @@ export function createMemoryOutboxStore(): MemoryOutboxStore {
           topic: m.topic,
           key: m.key,
           payload: copy(m.payload),
+          createdAt: new Date(now),
           availableAt: new Date(now),
           lockedUntil: null,
           attempts: 0,
@@ -68,12 +70,15 @@ export function createMemoryOutboxStore(): MemoryOutboxStore {
     },
 
     async ack(ids, now) {
-      for (const id of ids) {
+      let acked = 0
+      for (const id of new Set(ids)) {
         const row = rows.get(id)
         if (!row || row.processedAt !== null) continue
         row.processedAt = new Date(now)
         row.lockedUntil = null
+        acked++
       }
+      return acked
     },
 
     async fail(ids, error, retryAt) {
@@ -87,5 +92,18 @@ export function createMemoryOutboxStore(): MemoryOutboxStore {
     },
 
     rows: () => [...rows.values()].map((r) => ({ ...r })),
+
+    async purge({ before, logTopics, limit }) {
+      const t = before.getTime()
+      const gone = [...rows.values()]
+        .filter(
+          (r) =>
+            (r.processedAt !== null && r.processedAt.getTime() < t) ||
+            (logTopics.includes(r.topic) && r.createdAt.getTime() < t),
+        )
+        .slice(0, limit)
+      for (const r of gone) rows.delete(r.id)
+      return gone.length
+    },
   }
 }

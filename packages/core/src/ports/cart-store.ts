@@ -1,3 +1,4 @@
+import type { VariantPricing } from '../catalog/catalog-types.js'
 import type { Address } from '../customers/address-schemas.js'
 
 export interface CartLineRecord {
@@ -26,6 +27,26 @@ export interface CartRecord {
   readonly expiresAt: Date
 }
 
+/** Whether a SKU may be added to a cart, as far as stock goes: what `CartStore.readForEdit` reads. */
+export interface CartSkuStock {
+  readonly tracked: boolean
+  readonly allowBackorder: boolean
+  /** Units on hand less reserved, summed over every location, a location below zero counting as 0. */
+  readonly available: number
+}
+
+/** A cart with what one edit of it needs, read in one round trip by `CartStore.readForEdit`. */
+export interface CartEditSnapshot {
+  readonly cart: CartRecord
+  /**
+   * Pricing of every SKU of the cart's lines and of the SKU being edited, in the cart's currency,
+   * as `CatalogStore.getVariantsBySku` returns it: unknown SKUs are absent.
+   */
+  readonly variants: readonly VariantPricing[]
+  /** Stock of the SKU being edited: null without one, or when it has no inventory item. */
+  readonly stock: CartSkuStock | null
+}
+
 /**
  * Durable carts with optimistic concurrency: `save` succeeds only when the stored version equals
  * `expectedVersion`, otherwise it throws `ConflictError` and the service re-reads and retries, so
@@ -33,6 +54,13 @@ export interface CartRecord {
  */
 export interface CartStore {
   get(id: string): Promise<CartRecord | null>
+  /**
+   * The cart with the pricing of its lines and of `sku`, and the stock of `sku`, in one round
+   * trip (null when there is no such cart): what an edit needs before its compare-and-set `save`,
+   * so adding to a cart costs one read and one write. Optional: without it the cart service reads
+   * the cart, the catalog and the stock separately. Stock is only read here, never reserved.
+   */
+  readForEdit?(id: string, sku?: string): Promise<CartEditSnapshot | null>
   insert(cart: CartRecord): Promise<void>
   /** Compare-and-set; returns the stored cart (version + 1). */
   save(cart: CartRecord, expectedVersion: number): Promise<CartRecord>

@@ -132,8 +132,11 @@ export interface CatalogStore {
   getVariantsBySku(skus: readonly string[], currency: CurrencyCode): Promise<VariantPricing[]>
   /**
    * Adds sold quantities to products' units sold in one statement, locking product rows in id
-   * order so concurrent checkouts never deadlock. Lines naming unknown SKUs or products are ignored.
-   * Call it with the stores of the transaction that commits the sale.
+   * order so concurrent callers never deadlock. Quantities may be negative (cancellations and
+   * returns): lines are summed per product, a product whose sum is 0 is left alone, and units sold
+   * never go below 0. Each changed product gets a `search.product` outbox message (popularity is in
+   * its search document). Lines naming unknown SKUs or products are ignored. Call it with the
+   * stores of the transaction that commits the change.
    */
   addUnitsSold(lines: readonly UnitsSoldLine[]): Promise<void>
 

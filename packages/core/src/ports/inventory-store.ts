@@ -78,6 +78,19 @@ export interface InventoryStore {
    * longer fits.
    */
   createReservation(reservation: NewReservation): Promise<StockChange>
+  /**
+   * Optional, for stores that can plan inside the database: reserves with the default allocation
+   * (`defaultAllocationStrategy`'s rules), planned from the counters it locks in the same atomic
+   * step, so a reservation is one round trip and its plan is never stale. Throws like
+   * `createReservation`, and `NotFoundError('sku')` for a SKU without inventory settings. Returns
+   * the plan, the stock after it, and the settings of the SKUs. Without it the service plans from
+   * `getAllocationSnapshot` and applies with `createReservation`.
+   */
+  reserveWithDefaultAllocation?(reservation: Omit<NewReservation, 'allocations'>): Promise<{
+    readonly allocations: readonly Allocation[]
+    readonly change: StockChange
+    readonly items: readonly InventoryItem[]
+  }>
   getReservation(id: string): Promise<Reservation | null>
   /**
    * Active and unexpired → committed (on hand and reserved drop). Committed → unchanged.

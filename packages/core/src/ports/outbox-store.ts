@@ -35,11 +35,22 @@ export interface OutboxStore {
    * ends, so two workers never work on the same key at once.
    */
   claim(topic: string, limit: number, leaseMs: number, now: Date): Promise<OutboxMessage[]>
-  /** Marks messages done; they are never claimed again. Unknown or already acked ids are ignored. */
-  ack(ids: readonly string[], now: Date): Promise<void>
+  /**
+   * Marks messages done; they are never claimed again. Unknown or already acked ids are ignored.
+   * Returns how many of them this call marked done: a worker whose lease ran out can learn that
+   * another worker acked first (inside a transaction, after that worker's transaction commits) and
+   * roll back work that must not happen twice.
+   */
+  ack(ids: readonly string[], now: Date): Promise<number>
   /**
    * Gives messages back after a failed attempt: their lease ends, `error` is kept for operators,
    * and they are claimable again from `retryAt`. Acked ids are ignored.
    */
   fail(ids: readonly string[], error: string, retryAt: Date): Promise<void>
+  /**
+   * Retention, so the outbox does not grow without bound: deletes up to `limit` messages that were
+   * acked before `before`, and messages of the `logTopics` (kept for a retention window whether or
+   * not anyone consumed them, e.g. domain events) written before `before`. Returns how many.
+   */
+  purge(input: { before: Date; logTopics: readonly string[]; limit: number }): Promise<number>
 }

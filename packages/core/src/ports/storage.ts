@@ -1,6 +1,7 @@
 import type { AddressStore } from './address-store.js'
 import type { CartStore } from './cart-store.js'
 import type { CatalogStore } from './catalog-store.js'
+import type { CheckoutStore } from './checkout-store.js'
 import type { IdempotencyStore } from './idempotency-store.js'
 import type { InventoryStore } from './inventory-store.js'
 import type { OrderStore } from './order-store.js'
@@ -40,6 +41,8 @@ export interface Storage extends StorageStores {
    * (the error is rethrown). Calling `transaction` again inside `work` opens a separate one.
    */
   transaction<T>(work: (stores: StorageStores) => Promise<T>): Promise<T>
+  /** The money path: placeOrder's read and its two atomic writes. Not part of transactions. */
+  readonly checkout: CheckoutStore
   /** Releases connections the adapter opened itself; injected clients are left open. */
   close(): Promise<void>
   /**

@@ -3,9 +3,9 @@ import { NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import { assertTransition } from '../orders/order-state-machine.js'
-import { captureAuthorized } from '../payments/capture-authorized.js'
+import { orderStatusChanged } from '../orders/order-status-changed.js'
+import type { PaymentLedger } from '../payments/payment-ledger.js'
 import type { OrderRecord, OrderStatus } from '../ports/order-store.js'
-import type { PaymentProvider } from '../ports/payment-provider.js'
 import type { Shipment } from '../ports/shipment-store.js'
 import type { Storage } from '../ports/storage.js'
 import { parseInput } from '../validation/parse-input.js'
@@ -20,7 +20,8 @@ import {
 
 export interface ShipmentServiceDeps {
   readonly storage: Storage
-  readonly providers: ReadonlyMap<string, PaymentProvider>
+  /** Captures authorized payments when goods leave. */
+  readonly ledger: PaymentLedger
   readonly clock: Clock
   readonly ids: IdGenerator
   readonly events: EventBus
@@ -33,7 +34,12 @@ export interface ShipmentService {
    * payment. Moves the order to `partially_shipped` or `shipped`.
    */
   createShipment(input: CreateShipmentInput): Promise<Shipment>
-  /** Records a carrier event; `delivered` on the last open shipment delivers the order. */
+  /**
+   * Records a carrier event. Events may arrive late and out of order: every one is kept (tracking
+   * lists them by `occurredAt`), but one older than the newest recorded never moves the shipment
+   * back, and a delivered shipment stays delivered. Delivering the last open shipment delivers the
+   * order.
+   */
   addTrackingEvent(input: TrackingEventInput): Promise<Shipment>
   /** Shipments of an order, with tracking; with `customerId`, only the owner's. */
   listShipments(input: ListShipmentsInput): Promise<Shipment[]>
@@ -42,21 +48,13 @@ export interface ShipmentService {
 const SHIPPABLE: readonly OrderStatus[] = ['confirmed', 'processing', 'partially_shipped']
 
 export function createShipmentService(deps: ShipmentServiceDeps): ShipmentService {
-  const { storage, providers, clock, ids, events } = deps
+  const { storage, ledger, clock, ids, events } = deps
 
   async function moveOrder(order: OrderRecord, to: OrderStatus): Promise<void> {
     if (order.status === to && to !== 'partially_shipped') return
     assertTransition(order.id, order.status, to)
     if (await storage.orders.transition({ id: order.id, from: order.status, to, at: clock.now() })) {
-      events.emit({
-        type: 'order.status_changed',
-        orderId: order.id,
-        customerId: order.customerId,
-        from: order.status,
-        to,
-        note: null,
-        occurredAt: clock.now(),
-      })
+      events.emit(orderStatusChanged(order, order.status, to, null, clock.now()))
     }
   }
 
@@ -83,7 +81,7 @@ export function createShipmentService(deps: ShipmentServiceDeps): ShipmentServic
         }
         open.set(line.lineId, left - line.quantity)
       }
-      await captureAuthorized(order, { storage, providers, clock })
+      await ledger.captureAuthorized(order)
       const shipment = await storage.shipments.insert({
         id: ids('shp'),
         orderId,
@@ -111,7 +109,7 @@ export function createShipmentService(deps: ShipmentServiceDeps): ShipmentServic
         location: location ?? null,
         occurredAt: occurredAt ?? clock.now(),
       })
-      if (status === 'delivered') {
+      if (updated.status === 'delivered') {
         const order = (await storage.orders.get(updated.orderId))!
         const all = await storage.shipments.listByOrder(order.id)
         if (order.status === 'shipped' && all.every((s) => s.status === 'delivered'))

@@ -1,14 +1,62 @@
 import assert from 'node:assert/strict'
+import type { Commerce } from '../commerce/create-commerce.js'
 import { isCommerceError } from '../errors/commerce-error.js'
 import { createIdGenerator } from '../ids/id-generator.js'
 import type { CartRecord, CartStore } from '../ports/cart-store.js'
 import type { SuiteApi, SuiteOptions } from './suite-api.js'
 
-/** The cart store contract. Every test makes its own carts and customers. */
+/** A SKU for the `readForEdit` tests: one product with one variant, and its stock. */
+export interface CartSkuSeed {
+  readonly sku: string
+  readonly status: 'active' | 'draft'
+  /** The variant's prices, in minor units by currency. */
+  readonly prices: Readonly<Record<string, number>>
+  /** On hand at the default location; null for a SKU without an inventory item. */
+  readonly onHand: number | null
+  /** Units held by a reservation (taken from `onHand`). Default 0. */
+  readonly reserved?: number
+  /** Default false. */
+  readonly allowBackorder?: boolean
+}
+
+export interface CartStoreSuiteOptions extends SuiteOptions {
+  /**
+   * Writes a SKU into the catalog and inventory the store's `readForEdit` reads (the suite only
+   * knows the cart store). Required when the store has `readForEdit`; `seedSkuThrough(commerce)`
+   * does it through a `createCommerce` over the same storage.
+   */
+  readonly seedSku?: (seed: CartSkuSeed) => Promise<void>
+}
+
+/** A `seedSku` for {@link cartStoreSuite} that writes through the services of `commerce`. */
+export function seedSkuThrough(commerce: Pick<Commerce, 'catalog' | 'inventory'>) {
+  return async (seed: CartSkuSeed): Promise<void> => {
+    await commerce.catalog.createProduct({
+      slug: seed.sku.toLowerCase(),
+      name: `Item ${seed.sku}`,
+      status: seed.status,
+      variants: [
+        {
+          sku: seed.sku,
+          options: { size: 'M' },
+          prices: Object.entries(seed.prices).map(([currency, amount]) => ({ amount, currency })),
+          weightGrams: 250,
+        },
+      ],
+    })
+    if (seed.onHand === null) return
+    await commerce.inventory.setStock({ sku: seed.sku, onHand: seed.onHand })
+    if (seed.allowBackorder) await commerce.inventory.configureItem({ sku: seed.sku, allowBackorder: true })
+    if (seed.reserved)
+      await commerce.inventory.reserve({ lines: [{ sku: seed.sku, quantity: seed.reserved }] })
+  }
+}
+
+/** The cart store contract. Every test makes its own carts, customers and SKUs. */
 export function cartStoreSuite(
   api: SuiteApi,
   makeStore: () => Promise<CartStore>,
-  options: SuiteOptions = {},
+  options: CartStoreSuiteOptions = {},
 ): void {
   const { describe, it } = api
   const concurrency = options.concurrency ?? 20
@@ -122,6 +170,71 @@ export function cartStoreSuite(
         1,
       )
     })
+
+    it('is given a way to seed SKUs when it reads carts for edits', async () => {
+      const store = await makeStore()
+      assert.ok(
+        !store.readForEdit || options.seedSku,
+        'the store has readForEdit: pass options.seedSku so the suite can test it',
+      )
+    })
+
+    if (options.seedSku) {
+      const seedSku = options.seedSku
+      const skuNamed = (name: string) => `${name}-${ids('sku').slice(4).toLowerCase()}`
+
+      it("reads a cart for an edit: its lines' and the SKU's pricing, and the SKU's stock", async () => {
+        const store = await makeStore()
+        assert.ok(store.readForEdit, 'options.seedSku was given, so the store must have readForEdit')
+        const [a, b, draft, usdOnly, gone] = ['A', 'B', 'DRAFT', 'USD', 'GONE'].map(skuNamed) as [
+          string,
+          string,
+          string,
+          string,
+          string,
+        ]
+        await seedSku({ sku: a, status: 'active', prices: { EUR: 500, USD: 600 }, onHand: 5, reserved: 2 })
+        await seedSku({ sku: b, status: 'active', prices: { EUR: 300 }, onHand: null })
+        await seedSku({ sku: draft, status: 'draft', prices: { EUR: 100 }, onHand: 1 })
+        await seedSku({
+          sku: usdOnly,
+          status: 'active',
+          prices: { USD: 700 },
+          onHand: 0,
+          allowBackorder: true,
+        })
+        const at = new Date(Date.UTC(2026, 0, 1))
+        const cart = newCart({
+          lines: [a, draft, gone].map((sku) => ({ sku, quantity: 1, addedAt: at })),
+        })
+        await store.insert(cart)
+
+        const forB = await store.readForEdit(cart.id, b)
+        assert.deepEqual(forB?.cart, cart)
+        const bySku = new Map(forB?.variants.map((v) => [v.sku, v]))
+        assert.deepEqual([...bySku.keys()].sort(), [a, b, draft].sort(), 'unknown SKUs are absent')
+        assert.deepEqual(bySku.get(a)?.price, { amount: 500, currency: 'EUR' }, 'in the cart currency')
+        assert.equal(bySku.get(a)?.status, 'active')
+        assert.equal(bySku.get(a)?.weightGrams, 250)
+        assert.deepEqual(bySku.get(a)?.options, { size: 'M' })
+        assert.equal(bySku.get(draft)?.status, 'draft')
+        assert.equal(forB?.stock, null, 'no inventory item')
+
+        const forA = await store.readForEdit(cart.id, a)
+        assert.deepEqual(forA?.stock, { tracked: true, allowBackorder: false, available: 3 })
+        const forUsdOnly = await store.readForEdit(cart.id, usdOnly)
+        assert.equal(forUsdOnly?.variants.find((v) => v.sku === usdOnly)?.price, null)
+        assert.deepEqual(forUsdOnly?.stock, { tracked: true, allowBackorder: true, available: 0 })
+
+        const noSku = await store.readForEdit(cart.id)
+        assert.deepEqual(noSku?.variants.map((v) => v.sku).sort(), [a, draft].sort())
+        assert.equal(noSku?.stock, null)
+
+        const saved = await store.save({ ...cart, lines: [] }, cart.version)
+        assert.deepEqual((await store.readForEdit(cart.id, a))?.cart, saved)
+        assert.equal(await store.readForEdit('cart_missing', a), null)
+      })
+    }
 
     it('deletes expired carts', async () => {
       const store = await makeStore()

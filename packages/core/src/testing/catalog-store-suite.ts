@@ -590,6 +590,32 @@ export function catalogStoreSuite(
       assert.equal((await inspect.product(b.id))?.unitsSold, 4 + concurrency)
     })
 
+    it('takes back units sold with negative quantities, never below 0, refreshing search', async () => {
+      const { store, inspect } = await makeHarness()
+      const a = product({ prices: [100, 200] })
+      const b = product()
+      const c = product()
+      for (const p of [a, b, c]) await store.insertProduct(p)
+      await store.addUnitsSold([
+        { productId: a.id, quantity: 5 },
+        { productId: b.id, quantity: 2 },
+        { productId: c.id, quantity: 1 },
+      ])
+      const searchBefore = await inspect.searchOutboxCount(c.id)
+      await store.addUnitsSold([
+        { sku: a.variants[0]!.sku, quantity: -2 },
+        { sku: a.variants[1]!.sku, quantity: 1 },
+        { productId: b.id, quantity: -7 },
+        // Nets to nothing: the row is left alone and search is not asked to refresh it.
+        { productId: c.id, quantity: 3 },
+        { productId: c.id, quantity: -3 },
+      ])
+      assert.equal((await inspect.product(a.id))?.unitsSold, 4)
+      assert.equal((await inspect.product(b.id))?.unitsSold, 0)
+      assert.equal((await inspect.product(c.id))?.unitsSold, 1)
+      assert.equal(await inspect.searchOutboxCount(c.id), searchBefore)
+    })
+
     it('reviews: one per customer, verified by purchased orders only, aggregate kept', async () => {
       const { store, inspect } = await makeHarness()
       const p = product()

@@ -4,9 +4,12 @@
  */
 export type { CacheHarness, CacheInspector } from './cache-suite.js'
 export { cacheSuite } from './cache-suite.js'
-export { cartStoreSuite } from './cart-store-suite.js'
+export type { CartSkuSeed, CartStoreSuiteOptions } from './cart-store-suite.js'
+export { cartStoreSuite, seedSkuThrough } from './cart-store-suite.js'
 export type { CatalogInspector, CatalogStoreHarness } from './catalog-store-suite.js'
 export { catalogStoreSuite } from './catalog-store-suite.js'
+export type { CheckoutInspector, CheckoutStoreHarness } from './checkout-store-suite.js'
+export { checkoutStoreSuite } from './checkout-store-suite.js'
 export { idempotencyStoreSuite } from './idempotency-store-suite.js'
 export type { InventoryInspector, InventoryStoreHarness } from './inventory-store-suite.js'
 export { inventoryStoreSuite } from './inventory-store-suite.js'

@@ -119,9 +119,11 @@ export function outboxStoreSuite(
         at(0),
       )
       await store.claim(topic, 10, 1000, at(0))
-      await store.ack([a as string], at(10))
-      await store.ack([], at(10))
-      await store.ack(['999999999999'], at(10))
+      // The count says what this call marked done, so a late second ack can tell it came second.
+      assert.equal(await store.ack([a as string, a as string], at(10)), 1)
+      assert.equal(await store.ack([a as string], at(11)), 0)
+      assert.equal(await store.ack([], at(10)), 0)
+      assert.equal(await store.ack(['999999999999'], at(10)), 0)
       const row = await inspect.row(a as string)
       assert.equal(row?.processedAt?.getTime(), at(10).getTime())
       const later = await store.claim(topic, 10, 1000, at(60_000))
@@ -153,6 +155,31 @@ export function outboxStoreSuite(
       await store.ack([id as string], at(5001))
       await store.fail([id as string], 'late', at(6000))
       assert.equal((await inspect.row(id as string))?.processedAt?.getTime(), at(5001).getTime())
+    })
+
+    it('purge deletes acked messages and log topics past retention, nothing else', async () => {
+      const { store, inspect } = await makeHarness()
+      // Long before every other test's times, so a shared store loses none of their rows.
+      const past = (ms: number) => new Date(T0 - 10_000_000_000 + ms)
+      const work = topicFor('purge-work')
+      const log = topicFor('purge-log')
+      const [acked, open] = await store.enqueue(
+        [
+          { topic: work, key: 'a', payload: 1 },
+          { topic: work, key: 'b', payload: 2 },
+        ],
+        past(0),
+      )
+      const [oldEvent] = await store.enqueue([{ topic: log, key: 'e', payload: 3 }], past(0))
+      const [newEvent] = await store.enqueue([{ topic: log, key: 'f', payload: 4 }], past(5000))
+      await store.claim(work, 1, 1000, past(1))
+      assert.equal(await store.ack([acked!], past(2)), 1)
+      const purged = await store.purge({ before: past(3000), logTopics: [log], limit: 100 })
+      assert.equal(purged, 2)
+      assert.equal(await inspect.row(acked!), null)
+      assert.equal(await inspect.row(oldEvent!), null)
+      assert.notEqual(await inspect.row(open!), null, 'an unacked message of another topic stays')
+      assert.notEqual(await inspect.row(newEvent!), null, 'a log message inside the window stays')
     })
 
     it('holds back a key while another claim leases it', async () => {

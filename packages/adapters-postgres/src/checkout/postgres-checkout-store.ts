@@ -1,0 +1,278 @@
+import {
+  type CheckoutKey,
+  type CheckoutStore,
+  ConflictError,
+  InsufficientStockError,
+  NotFoundError,
+  PromotionError,
+  type PromotionErrorCode,
+  type PromotionErrorDetails,
+  ReservationStateError,
+  type StockShortfall,
+} from '@souk/core'
+import type { Selectable } from 'kysely'
+import type { CartsTable } from '../carts/cart-tables.js'
+import { toCart } from '../carts/postgres-cart-store.js'
+import { toVariantPricing, type VariantPricingRow } from '../catalog/row-mappers.js'
+import { parseJson, toAvailability } from '../inventory/row-mappers.js'
+import { withMappedErrors } from '../map-postgres-error.js'
+import type { HotPath } from './hot-path.js'
+
+interface KeyJson {
+  requestHash: string
+  status: 'in_progress' | 'completed'
+  resourceId: string | null
+  response: unknown
+  lockedUntil: string | null
+  expiresAt: string
+}
+
+function toKey(json: KeyJson | null): CheckoutKey | null {
+  if (!json) return null
+  return {
+    requestHash: json.requestHash,
+    status: json.status,
+    resourceId: json.resourceId,
+    response: json.response,
+    lockedUntil: json.lockedUntil === null ? null : new Date(json.lockedUntil),
+    expiresAt: new Date(json.expiresAt),
+  }
+}
+
+type CartJson = Omit<Selectable<CartsTable>, 'created_at' | 'updated_at' | 'expires_at' | 'abandoned_at'> & {
+  created_at: string
+  updated_at: string
+  expires_at: string
+  abandoned_at: string | null
+}
+
+function cartFromJson(json: CartJson) {
+  return toCart({
+    ...json,
+    created_at: new Date(json.created_at),
+    updated_at: new Date(json.updated_at),
+    expires_at: new Date(json.expires_at),
+    abandoned_at: json.abandoned_at === null ? null : new Date(json.abandoned_at),
+  })
+}
+
+interface DriverError {
+  code?: string
+  detail?: string
+}
+
+/**
+ * Turns the refusals raised by Souk's checkout functions (SQLSTATE class `SK`, see migration 008)
+ * into the typed errors they stand for. Anything else goes to the general driver-error mapping.
+ */
+export function mapCheckoutRefusal(error: unknown): unknown {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as DriverError
+  if (typeof e.code !== 'string' || !e.code.startsWith('SK')) return error
+  const detail = parseJson<Record<string, unknown>>(e.detail ?? '{}')
+  switch (e.code) {
+    case 'SK001':
+      return new InsufficientStockError(
+        (detail as unknown as { sku: string; requested: number | string; available: number | string }[]).map(
+          (s): StockShortfall => ({
+            sku: s.sku,
+            requested: Number(s.requested),
+            available: Math.max(0, Number(s.available)),
+          }),
+        ),
+      )
+    case 'SK002':
+      return new NotFoundError('sku', String(detail.sku))
+    case 'SK003': {
+      const cartId = String(detail.cartId)
+      const orderId = detail.orderId as string | null
+      return orderId
+        ? new ConflictError(
+            `Cart ${cartId} was already checked out as order ${orderId}`,
+            { cartId, orderId },
+            { code: 'cart.checked_out' },
+          )
+        : new ConflictError(`Cart ${cartId} changed while it was checked out; try again`, { cartId })
+    }
+    case 'SK004': {
+      const details = (detail.details ?? {}) as Record<string, unknown>
+      const dates = Object.fromEntries(
+        Object.entries(details).map(([k, v]) =>
+          (k === 'startsAt' || k === 'endsAt') && typeof v === 'string' ? [k, new Date(v)] : [k, v],
+        ),
+      )
+      return new PromotionError(
+        detail.code as PromotionErrorCode,
+        String(detail.message),
+        dates as unknown as PromotionErrorDetails,
+      )
+    }
+    case 'SK005': {
+      const status = String(detail.status)
+      return new ReservationStateError(
+        status === 'released' ? 'inventory.reservation_released' : 'inventory.reservation_expired',
+        String(detail.reservationId),
+        status,
+        'commit',
+      )
+    }
+    default:
+      return error
+  }
+}
+
+function mapped<T>(work: () => Promise<T>): Promise<T> {
+  return withMappedErrors(async () => {
+    try {
+      return await work()
+    } catch (error) {
+      throw mapCheckoutRefusal(error)
+    }
+  })
+}
+
+/**
+ * Checkout on Postgres: `checkout_read`, `checkout_begin` and `checkout_finish` (migration 008),
+ * each one statement sent through `hot`, which prepares them as named statements where it can.
+ */
+export function createPostgresCheckoutStore(hot: HotPath, schema: string): CheckoutStore {
+  const q = (name: string) => `"${schema}"."${name}"`
+  const READ = `select key, cart, variants from ${q('checkout_read')}($1, $2, $3)`
+  const BEGIN = `select ${q('checkout_begin')}($1::jsonb) as result`
+  const FINISH = `select ${q('checkout_finish')}($1::jsonb) as result`
+
+  return {
+    read: ({ scope, key, cartId }) =>
+      mapped(async () => {
+        const [row] = await hot<{ key: unknown; cart: unknown; variants: unknown }>(
+          'souk_checkout_read',
+          READ,
+          [scope, key, cartId],
+        )
+        const cart = parseJson<CartJson | null>(row?.cart ?? null)
+        return {
+          key: toKey(parseJson<KeyJson | null>(row?.key ?? null)),
+          cart: cart ? cartFromJson(cart) : null,
+          variants:
+            cart === null
+              ? []
+              : parseJson<VariantPricingRow[]>(row?.variants ?? []).map((v) =>
+                  toVariantPricing(v, cart.currency),
+                ),
+        }
+      }),
+
+    begin: (input) =>
+      mapped(async () => {
+        const { order, reservation } = input
+        const payload = {
+          scope: input.key.scope,
+          key: input.key.key,
+          requestHash: input.key.requestHash,
+          lockedUntil: input.key.lockedUntil,
+          expiresAt: input.key.expiresAt,
+          at: input.at,
+          cartId: order.cartId,
+          cartVersion: input.cartVersion,
+          order: {
+            id: order.id,
+            customerId: order.customerId,
+            email: order.email,
+            currency: order.currency,
+            subtotal: order.totals.subtotal.amount,
+            discountTotal: order.totals.discountTotal.amount,
+            shippingTotal: order.totals.shippingTotal.amount,
+            taxTotal: order.totals.taxTotal.amount,
+            total: order.totals.total.amount,
+            shippingAddress: order.shippingAddress,
+            billingAddress: order.billingAddress,
+            shippingMethodId: order.shippingMethodId,
+            promoCode: order.promoCode,
+            paymentProvider: order.paymentProvider,
+          },
+          lines: order.lines.map((l) => ({
+            id: l.id,
+            sku: l.sku,
+            productId: l.productId,
+            variantId: l.variantId,
+            sellerId: l.sellerId,
+            name: l.name,
+            quantity: l.quantity,
+            unitPrice: l.unitPrice.amount,
+            discount: l.discount.amount,
+            tax: l.tax.amount,
+            total: l.total.amount,
+          })),
+          reservation: {
+            id: reservation.id,
+            expiresAt: reservation.expiresAt,
+            skus: reservation.lines.map((l) => l.sku),
+            quantities: reservation.lines.map((l) => l.quantity),
+            allocations: reservation.allocations,
+          },
+          promotion: input.promotion,
+          outbox: input.outbox,
+        }
+        const [row] = await hot<{ result: unknown }>('souk_checkout_begin', BEGIN, [JSON.stringify(payload)])
+        const result = parseJson<{
+          outcome: 'created' | 'key_taken'
+          displayNumber?: string
+          allocations?: { sku: string; locationId: string; quantity: number | string }[]
+          available?: Record<string, number>
+          key?: KeyJson
+        }>(row!.result)
+        if (result.outcome === 'key_taken') return { outcome: 'key_taken', key: toKey(result.key ?? null)! }
+        return {
+          outcome: 'created',
+          displayNumber: String(result.displayNumber),
+          allocations: (result.allocations ?? []).map((a) => ({
+            sku: a.sku,
+            locationId: a.locationId,
+            quantity: Number(a.quantity),
+          })),
+          change: { availableAfter: toAvailability(result.available ?? null) },
+        }
+      }),
+
+    finish: (input) =>
+      mapped(async () => {
+        const { payment } = input
+        const payload = {
+          orderId: input.orderId,
+          to: input.to,
+          note: input.note,
+          at: input.at,
+          payment: payment && {
+            id: payment.id,
+            provider: payment.provider,
+            paymentId: payment.state.paymentId,
+            status: payment.state.status,
+            currency: payment.state.amount.currency,
+            amount: payment.state.amount.amount,
+            capturedAmount: payment.state.capturedAmount.amount,
+            refundedAmount: payment.state.refundedAmount.amount,
+            state: payment.state,
+          },
+          key: input.key,
+          response: input.response ?? null,
+          outbox: input.outbox,
+        }
+        const [row] = await hot<{ result: unknown }>('souk_checkout_finish', FINISH, [
+          JSON.stringify(payload),
+        ])
+        const result = parseJson<{
+          moved: boolean
+          status: string
+          updatedAt: string
+          reservation: { id: string; status: string } | null
+          available: Record<string, number> | null
+        }>(row!.result)
+        return {
+          moved: result.moved,
+          status: result.status as never,
+          updatedAt: new Date(result.updatedAt),
+          reservation: result.reservation,
+          change: { availableAfter: toAvailability(result.available) },
+        }
+      }),
+  }
+}

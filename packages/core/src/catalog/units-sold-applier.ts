@@ -1,0 +1,236 @@
+import { z } from 'zod'
+import type { Clock } from '../clock/clock.js'
+import { ConflictError } from '../errors/error-classes.js'
+import type { Logger } from '../logger/logger.js'
+import type { OutboxMessage } from '../ports/outbox-store.js'
+import type { Storage } from '../ports/storage.js'
+import { parseInput } from '../validation/parse-input.js'
+import { UNITS_SOLD_TOPIC, unitsSoldPayloadSchema } from './units-sold.js'
+
+/** Default lease on claimed units-sold messages: a batch is one statement, so this is generous. */
+export const DEFAULT_UNITS_SOLD_LEASE_MS = 60_000
+/** Default messages claimed, summed and applied per batch. */
+export const DEFAULT_UNITS_SOLD_BATCH_SIZE = 500
+
+export interface UnitsSoldApplierDeps {
+  /** Claims on `outbox`; applies and acks through `transaction`, so both commit or neither does. */
+  readonly storage: Pick<Storage, 'outbox' | 'transaction'>
+  readonly clock: Clock
+  readonly logger: Logger
+  /** Lease on claimed messages, in ms. Default 60 000. */
+  readonly leaseMs?: number
+  /** First retry delay after a failed batch, in ms, doubling per attempt up to 5 minutes. Default 1000. */
+  readonly retryDelayMs?: number
+}
+
+export interface UnitsSoldSyncOptions {
+  /** Messages claimed per batch. Default 500. */
+  readonly batchSize?: number
+  /** Stop after this many batches even if more messages wait. Default 50. */
+  readonly maxBatches?: number
+}
+
+export interface UnitsSoldPollerOptions {
+  /** Pause between polls when the outbox is empty or after an error, in ms. Default 1000. */
+  readonly intervalMs?: number
+  /** Messages claimed per batch. Default 500. */
+  readonly batchSize?: number
+}
+
+/**
+ * Applies `catalog.units_sold` outbox messages to products' units sold, in batches: what keeps
+ * popularity current without checkout rewriting product rows.
+ */
+export interface UnitsSoldApplier {
+  /**
+   * Claims waiting messages, sums their quantities per SKU (sales and reversals), and in one
+   * transaction acks them and applies the sums with one `addUnitsSold` call, so a message is
+   * counted exactly once even when it is delivered twice. Repeats until the outbox is empty or
+   * `maxBatches` ran. A message whose payload is malformed is given back with a growing delay and
+   * logged; the others are applied. On failure the batch is given back for a later retry and the
+   * error is rethrown. Returns how many messages were applied.
+   */
+  sync(options?: UnitsSoldSyncOptions): Promise<{ readonly applied: number }>
+  /** Runs `sync` in the background, first after `intervalMs`, until `stop()`. Calling it while running does nothing. */
+  start(options?: UnitsSoldPollerOptions): void
+  /** Stops the poller and waits for a sync in flight to finish. */
+  stop(): Promise<void>
+}
+
+const MAX_RETRY_DELAY_MS = 5 * 60_000
+const MAX_POLL_BACKOFF_MS = 60_000
+const MAX_ERROR_LENGTH = 2000
+
+const batchSizeSchema = z.number().int().min(1).max(10_000)
+const syncOptionsSchema = z.strictObject({
+  batchSize: batchSizeSchema.optional(),
+  maxBatches: z.number().int().min(1).max(10_000).optional(),
+})
+const pollerOptionsSchema = z.strictObject({
+  intervalMs: z.number().int().min(1).max(3_600_000).optional(),
+  batchSize: batchSizeSchema.optional(),
+})
+
+function describe(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  return text.slice(0, MAX_ERROR_LENGTH)
+}
+
+/** Creates the batch applier. See {@link UnitsSoldApplier}. */
+export function createUnitsSoldApplier(deps: UnitsSoldApplierDeps): UnitsSoldApplier {
+  const { storage, clock, logger } = deps
+  const leaseMs = deps.leaseMs ?? DEFAULT_UNITS_SOLD_LEASE_MS
+  const retryDelayMs = deps.retryDelayMs ?? 1000
+
+  function retryAt(messages: readonly OutboxMessage[]): Date {
+    const attempts = Math.max(...messages.map((m) => m.attempts))
+    const delay = Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** Math.min(attempts - 1, 20))
+    return new Date(clock.now().getTime() + delay)
+  }
+
+  async function giveBack(messages: readonly OutboxMessage[], error: unknown): Promise<void> {
+    const at = retryAt(messages)
+    logger.error('units sold not applied; messages will be retried', {
+      topic: UNITS_SOLD_TOPIC,
+      messages: messages.length,
+      ids: messages.slice(0, 20).map((m) => m.id),
+      retryAt: at.toISOString(),
+      error: describe(error),
+    })
+    // If giving them back fails too, the lease runs out and they are claimed again anyway.
+    await storage.outbox
+      .fail(
+        messages.map((m) => m.id),
+        describe(error),
+        at,
+      )
+      .catch((failError: unknown) =>
+        logger.error('could not release failed outbox messages', {
+          topic: UNITS_SOLD_TOPIC,
+          error: describe(failError),
+        }),
+      )
+  }
+
+  /** Applies one claimed batch; returns how many messages it applied. */
+  async function apply(claimed: readonly OutboxMessage[]): Promise<number> {
+    const totals = new Map<string, number>()
+    const valid: OutboxMessage[] = []
+    for (const message of claimed) {
+      const parsed = unitsSoldPayloadSchema.safeParse(message.payload)
+      if (!parsed.success) {
+        // One bad producer must not hold back everyone's sales: set it aside, loudly.
+        await giveBack([message], new Error(`malformed ${UNITS_SOLD_TOPIC} payload: ${parsed.error.message}`))
+        continue
+      }
+      valid.push(message)
+      for (const line of parsed.data.lines) totals.set(line.sku, (totals.get(line.sku) ?? 0) + line.quantity)
+    }
+    if (valid.length === 0) return 0
+    const lines = [...totals]
+      .filter(([, quantity]) => quantity !== 0)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([sku, quantity]) => ({ sku, quantity }))
+    const ids = valid.map((m) => m.id)
+    try {
+      await storage.transaction(async (stores) => {
+        // Ack first: a worker whose lease ran out waits here for the one that took the messages
+        // over, learns it came second, and rolls back instead of counting the sales twice.
+        const acked = await stores.outbox.ack(ids, clock.now())
+        if (acked !== ids.length) {
+          throw new ConflictError('Units sold batch lost its lease: another worker applied some of it', {
+            messages: ids.length,
+            acked,
+          })
+        }
+        if (lines.length > 0) await stores.catalog.addUnitsSold(lines)
+      })
+    } catch (error) {
+      await giveBack(valid, error)
+      throw error
+    }
+    return valid.length
+  }
+
+  async function sync(options: UnitsSoldSyncOptions = {}): Promise<{ applied: number }> {
+    const parsed = parseInput(syncOptionsSchema, options, 'units sold sync options')
+    const batchSize = parsed.batchSize ?? DEFAULT_UNITS_SOLD_BATCH_SIZE
+    const maxBatches = parsed.maxBatches ?? 50
+    let applied = 0
+    let batches = 0
+    while (batches < maxBatches) {
+      const claimed = await storage.outbox.claim(UNITS_SOLD_TOPIC, batchSize, leaseMs, clock.now())
+      if (claimed.length === 0) break
+      batches++
+      applied += await apply(claimed)
+      if (claimed.length < batchSize) break
+    }
+    if (applied > 0)
+      logger.debug('units sold applied', { topic: UNITS_SOLD_TOPIC, messages: applied, batches })
+    return { applied }
+  }
+
+  // Each start() begins a new generation; a round from an older one never reschedules itself.
+  let generation = 0
+  let running = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let inFlight: Promise<unknown> | undefined
+
+  function start(options: UnitsSoldPollerOptions = {}): void {
+    if (running) return
+    const parsed = parseInput(pollerOptionsSchema, options, 'units sold poller options')
+    const intervalMs = parsed.intervalMs ?? 1000
+    const batchSize = parsed.batchSize ?? DEFAULT_UNITS_SOLD_BATCH_SIZE
+    running = true
+    const mine = ++generation
+    const schedule = (delay: number) => {
+      if (!running || generation !== mine) return
+      timer = setTimeout(tick, delay)
+      // The poller alone should not keep a host process alive.
+      timer.unref?.()
+    }
+    // Consecutive failed polls. The poller is on by default, so a database that is down or not yet
+    // migrated must not get a query and a log line every interval forever: back off to a minute.
+    let failures = 0
+    const tick = () => {
+      const round = sync({ batchSize, maxBatches: 1 }).then(
+        (report) => {
+          failures = 0
+          // A full batch means more may wait: poll again at once instead of sleeping.
+          return report.applied >= batchSize ? 0 : intervalMs
+        },
+        (error: unknown) => {
+          failures++
+          const delay = Math.max(
+            intervalMs,
+            Math.min(MAX_POLL_BACKOFF_MS, intervalMs * 2 ** Math.min(failures - 1, 20)),
+          )
+          logger.warn('units sold poll failed', {
+            topic: UNITS_SOLD_TOPIC,
+            failures,
+            nextPollMs: delay,
+            error: describe(error),
+          })
+          return delay
+        },
+      )
+      inFlight = round
+      void round.then((delay) => {
+        if (inFlight === round) inFlight = undefined
+        schedule(delay)
+      })
+    }
+    // The first poll waits a full interval: createCommerce starts this before migrate() has run.
+    schedule(intervalMs)
+  }
+
+  async function stop(): Promise<void> {
+    running = false
+    generation++
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+    await inFlight
+  }
+
+  return { sync, start, stop }
+}
