@@ -292,6 +292,8 @@ describe('units sold from the outbox, on real Postgres', () => {
       unitsSold: { intervalMs: 50 },
     })
     try {
+      // The poller starts once the schema is there: migrate() (a no-op here) says so.
+      await polling.migrate()
       await fixture.storage.outbox.enqueue(
         [{ topic: UNITS_SOLD_TOPIC, key: 'ord_us_poll', payload: { lines: [{ sku: p.sku, quantity: 7 }] } }],
         new Date(),

@@ -18,8 +18,8 @@ interface ConnectablePool {
 
 /**
  * The hot path over a node-postgres pool. With `prepared`, statements are named, so Postgres plans
- * them once per connection instead of parsing every call. A client whose query failed is released
- * with the error, so the pool discards it instead of handing out a broken connection.
+ * them once per connection instead of parsing every call. Clients go back to the pool after an
+ * error too; the guarded pool (see guarded-pool.ts) discards those whose connection was lost.
  */
 export function poolHotPath(pool: ConnectablePool, prepared: boolean): HotPath {
   return async <Row>(name: string, text: string, values: readonly unknown[]) => {
@@ -29,7 +29,9 @@ export function poolHotPath(pool: ConnectablePool, prepared: boolean): HotPath {
       client.release()
       return result.rows as Row[]
     } catch (error) {
-      client.release(error instanceof Error ? error : true)
+      // A refusal (insufficient stock, a stale cart) leaves a healthy connection with its
+      // prepared statements: keep it. The guarded pool destroys clients whose connection was lost.
+      client.release()
       throw error
     }
   }

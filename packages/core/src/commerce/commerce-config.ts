@@ -42,6 +42,11 @@ export interface CommerceConfig {
    * in ms; a retry with the same key after that resumes the order itself. Default 5000.
    */
   readonly checkoutKeyLeaseMs?: number
+  /**
+   * How long the outbox keeps acked messages and domain events before `checkout.recover()` deletes
+   * them, in ms. Default 7 days.
+   */
+  readonly outboxRetentionMs?: number
   /** Read-through cache for catalog reads. Default: an in-process LRU, `createMemoryCache()`. */
   readonly cache?: Cache
   /** Catalog cache TTLs in ms. Defaults: product reads 5 minutes, listings 1 minute. */
@@ -127,6 +132,12 @@ export const commerceConfigSchema = z.strictObject({
     .optional(),
   reservationTtlMs: z.number().int().min(1000).max(MAX_RESERVATION_TTL_MS).optional(),
   checkoutKeyLeaseMs: z.number().int().min(100).max(600_000).optional(),
+  outboxRetentionMs: z
+    .number()
+    .int()
+    .min(60_000)
+    .max(366 * 86_400_000)
+    .optional(),
   searchCurrency: currencyCodeSchema.optional(),
   searchSync: z.strictObject({ intervalMs: z.number().int().min(50).max(3_600_000).optional() }).optional(),
   unitsSold: z

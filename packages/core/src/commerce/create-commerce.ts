@@ -141,6 +141,9 @@ export function createCommerce(config: CommerceConfig): Commerce {
     logger,
     reservationTtlMs: parsed.data.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS,
     ...(parsed.data.checkoutKeyLeaseMs === undefined ? {} : { keyLeaseMs: parsed.data.checkoutKeyLeaseMs }),
+    ...(parsed.data.outboxRetentionMs === undefined
+      ? {}
+      : { outboxRetentionMs: parsed.data.outboxRetentionMs }),
     cartChanged: async (cartId) => {
       // A layered cart store must not keep showing a cart checkout closed or reopened.
       await parsed.data.carts?.refresh?.(cartId)

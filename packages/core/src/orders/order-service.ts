@@ -214,8 +214,9 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
           if (wasPaid) {
             await restock(stores, from, new Map(from.lines.map((l) => [l.sku, l.quantity])))
           } else {
-            await stores.inventory.releaseReservation(from.reservationId, clock.now())
+            // Promotion before stock: the order checkout takes these locks in, so the two never deadlock.
             await stores.promotions.releaseRedemption(from.id)
+            await stores.inventory.releaseReservation(from.reservationId, clock.now())
           }
         })
       }
