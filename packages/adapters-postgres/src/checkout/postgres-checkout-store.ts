@@ -14,7 +14,7 @@ import type { Selectable } from 'kysely'
 import type { CartsTable } from '../carts/cart-tables.js'
 import { toCart } from '../carts/postgres-cart-store.js'
 import { toVariantPricing, type VariantPricingRow } from '../catalog/row-mappers.js'
-import { parseJson, toAvailability } from '../inventory/row-mappers.js'
+import { parseJson } from '../inventory/row-mappers.js'
 import { withMappedErrors } from '../map-postgres-error.js'
 import type { HotPath } from './hot-path.js'
 
@@ -217,7 +217,6 @@ export function createPostgresCheckoutStore(hot: HotPath, schema: string): Check
           outcome: 'created' | 'key_taken'
           displayNumber?: string
           allocations?: { sku: string; locationId: string; quantity: number | string }[]
-          available?: Record<string, number>
           key?: KeyJson
         }>(row!.result)
         if (result.outcome === 'key_taken') return { outcome: 'key_taken', key: toKey(result.key ?? null)! }
@@ -229,7 +228,6 @@ export function createPostgresCheckoutStore(hot: HotPath, schema: string): Check
             locationId: a.locationId,
             quantity: Number(a.quantity),
           })),
-          change: { availableAfter: toAvailability(result.available ?? null) },
         }
       }),
 
@@ -264,14 +262,12 @@ export function createPostgresCheckoutStore(hot: HotPath, schema: string): Check
           status: string
           updatedAt: string
           reservation: { id: string; status: string } | null
-          available: Record<string, number> | null
         }>(row!.result)
         return {
           moved: result.moved,
           status: result.status as never,
           updatedAt: new Date(result.updatedAt),
           reservation: result.reservation,
-          change: { availableAfter: toAvailability(result.available) },
         }
       }),
   }

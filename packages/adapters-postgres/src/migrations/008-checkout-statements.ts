@@ -38,7 +38,8 @@ $fn$;
 -- in preference order; backorderable SKUs put the rest on their most preferred location). Otherwise
 -- p_alloc is a host strategy's plan [{ sku, locationId, quantity }], re-checked here.
 -- Returns { allocations, available, items }.
-CREATE FUNCTION ${s}.reserve_lines(p_res_id text, p_at timestamptz, p_skus text[], p_qty bigint[], p_alloc jsonb)
+CREATE FUNCTION ${s}.reserve_lines(p_res_id text, p_at timestamptz, p_skus text[], p_qty bigint[], p_alloc jsonb,
+  p_report boolean DEFAULT true)
 RETURNS jsonb LANGUAGE plpgsql AS $fn$
 #variable_conflict use_column
 DECLARE
@@ -54,14 +55,15 @@ DECLARE
   v_short jsonb;
   v_done boolean := false;
 BEGIN
-  SELECT min(l.sku) INTO v_unknown FROM unnest(p_skus) AS l(sku)
-    WHERE NOT EXISTS (SELECT 1 FROM ${s}.inventory_items i WHERE i.sku = l.sku);
+  -- One read of the settings: which SKUs hold stock, and the first one inventory does not know.
+  SELECT coalesce(array_agg(l.sku ORDER BY l.sku) FILTER (WHERE i.tracked), '{}'),
+         coalesce(array_agg(l.qty ORDER BY l.sku) FILTER (WHERE i.tracked), '{}'),
+         min(l.sku) FILTER (WHERE i.sku IS NULL)
+    INTO v_tracked_skus, v_tracked_qty, v_unknown
+    FROM unnest(p_skus, p_qty) AS l(sku, qty) LEFT JOIN ${s}.inventory_items i ON i.sku = l.sku;
   IF v_unknown IS NOT NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'SK002', MESSAGE = 'unknown sku', DETAIL = jsonb_build_object('sku', v_unknown)::text;
   END IF;
-  SELECT coalesce(array_agg(l.sku ORDER BY l.sku), '{}'), coalesce(array_agg(l.qty ORDER BY l.sku), '{}')
-    INTO v_tracked_skus, v_tracked_qty
-    FROM unnest(p_skus, p_qty) AS l(sku, qty) JOIN ${s}.inventory_items i ON i.sku = l.sku AND i.tracked;
 
   -- Fast path: one tracked SKU, taken whole from its most preferred level that has enough, in one
   -- conditional UPDATE. Postgres re-checks the condition on the newest row after any lock wait, so
@@ -183,6 +185,9 @@ BEGIN
     UNION ALL
     SELECT p_res_id, l.sku, NULL, l.qty FROM unnest(p_skus, p_qty) AS l(sku, qty)
     WHERE NOT (l.sku = ANY (v_tracked_skus));
+  IF NOT p_report THEN
+    RETURN jsonb_build_object('allocations', v_alloc);
+  END IF;
   RETURN jsonb_build_object(
     'allocations', v_alloc,
     'available', ${s}.available_json(p_skus),
@@ -225,7 +230,7 @@ $fn$;
 
 -- Claims the key bound to the new order, closes the cart at the version that was priced, inserts
 -- the reservation, order, lines and history, redeems the promotion, writes the outbox, and reserves
--- the stock last. Returns { outcome: 'created', displayNumber, allocations, available } or
+-- the stock last. Returns { outcome: 'created', displayNumber, allocations } or
 -- { outcome: 'key_taken', key } when another request holds the key.
 CREATE FUNCTION ${s}.checkout_begin(p jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
 #variable_conflict use_column
@@ -340,16 +345,16 @@ BEGIN
   v_stock := ${s}.reserve_lines(r->>'id', v_at,
     ARRAY(SELECT jsonb_array_elements_text(r->'skus')),
     ARRAY(SELECT (jsonb_array_elements_text(r->'quantities'))::bigint),
-    CASE WHEN jsonb_typeof(r->'allocations') = 'array' THEN r->'allocations' END);
+    CASE WHEN jsonb_typeof(r->'allocations') = 'array' THEN r->'allocations' END, false);
   RETURN jsonb_build_object('outcome', 'created', 'displayNumber', v_display::text,
-    'allocations', v_stock->'allocations', 'available', v_stock->'available');
+    'allocations', v_stock->'allocations');
 END
 $fn$;
 
 -- Ends (or records) the payment step of an order awaiting payment:
 -- { orderId, to: 'confirmed' | 'payment_failed' | null, at, note, payment, key, response, outbox }.
 -- to null only records the payment and completes the key (a payment waiting for the customer).
--- Returns { moved, status, updatedAt, reservation: { id, status } | null, available }.
+-- Returns { moved, status, updatedAt, reservation: { id, status } | null }.
 CREATE FUNCTION ${s}.checkout_finish(p jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
 #variable_conflict use_column
 DECLARE
@@ -364,7 +369,6 @@ DECLARE
   v_status text;
   v_updated timestamptz;
   v_moved boolean := false;
-  v_skus text[] := '{}';
 BEGIN
   IF v_to IS NOT NULL THEN
     UPDATE ${s}.orders o SET status = v_to, updated_at = v_at
@@ -401,7 +405,6 @@ BEGIN
     IF v_order.reservation_id IS NOT NULL THEN
       SELECT x.id, x.status, x.expires_at INTO v_res_id, v_res_status, v_res_expires FROM ${s}.reservations x
         WHERE x.id = v_order.reservation_id FOR UPDATE;
-      v_skus := ARRAY(SELECT i.sku FROM ${s}.reservation_items i WHERE i.reservation_id = v_order.reservation_id);
       IF v_to = 'confirmed' THEN
         IF v_res_status IN ('released', 'expired') OR (v_res_status = 'active' AND v_res_expires <= v_at) THEN
           RAISE EXCEPTION USING ERRCODE = 'SK005', MESSAGE = 'reservation ended', DETAIL = jsonb_build_object(
@@ -427,11 +430,15 @@ BEGIN
         AND ((k.scope = p->'key'->>'scope' AND k.key = p->'key'->>'key') OR k.resource_id = v_order_id);
   END IF;
 
-  SELECT o.status, o.updated_at INTO v_status, v_updated FROM ${s}.orders o WHERE o.id = v_order_id;
+  IF v_moved THEN
+    v_status := v_to;
+    v_updated := v_at;
+  ELSE
+    SELECT o.status, o.updated_at INTO v_status, v_updated FROM ${s}.orders o WHERE o.id = v_order_id;
+  END IF;
   RETURN jsonb_build_object('moved', v_moved, 'status', v_status, 'updatedAt', v_updated,
     'reservation', CASE WHEN v_res_id IS NULL THEN NULL
-      ELSE jsonb_build_object('id', v_res_id, 'status', v_res_status) END,
-    'available', ${s}.available_json(v_skus));
+      ELSE jsonb_build_object('id', v_res_id, 'status', v_res_status) END);
 END
 $fn$;
 `)

@@ -1,7 +1,6 @@
 import type { VariantPricing } from '../catalog/catalog-types.js'
 import type { Allocation, ReservationLine } from '../inventory/inventory-types.js'
 import type { CartRecord } from './cart-store.js'
-import type { StockChange } from './inventory-store.js'
 import type { NewOrder, OrderStatus } from './order-store.js'
 import type { NewOutboxMessage } from './outbox-store.js'
 import type { PaymentState } from './payment-provider.js'
@@ -63,7 +62,6 @@ export type BeginCheckoutResult =
       readonly outcome: 'created'
       readonly displayNumber: string
       readonly allocations: readonly Allocation[]
-      readonly change: StockChange
     }
   /** Another request holds the key: nothing was written. */
   | { readonly outcome: 'key_taken'; readonly key: CheckoutKey }
@@ -93,7 +91,6 @@ export interface FinishCheckoutResult {
   readonly updatedAt: Date
   /** The order's reservation after the call. */
   readonly reservation: { readonly id: string; readonly status: string } | null
-  readonly change: StockChange
 }
 
 /**
