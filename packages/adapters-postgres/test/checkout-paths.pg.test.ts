@@ -16,6 +16,7 @@ import {
   type TaxCalculator,
   type TestPaymentProvider,
 } from '@souk/core'
+import { NO_STOCK_VIOLATIONS, stockInvariantViolations } from '@souk/test-harness'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -120,26 +121,7 @@ function tally(results: PromiseSettledResult<unknown>[]): Record<string, number>
 
 /** The invariants of SPEC.md plus the money path's own, in SQL over the whole database. */
 async function checkInvariants() {
-  const drift = await rows(sql`
-    select l.sku, l.location_id from souk.stock_levels l
-    left join souk.reservation_items i on i.sku = l.sku and i.location_id = l.location_id
-    left join souk.reservations r on r.id = i.reservation_id
-    group by l.sku, l.location_id, l.reserved
-    having l.reserved <> coalesce(sum(i.quantity) filter (where r.status = 'active'), 0)`)
-  expect(drift, 'reserved equals live reservations').toEqual([])
-  const oversold = await rows(sql`
-    select l.sku from souk.stock_levels l join souk.inventory_items i on i.sku = l.sku
-    where not i.allow_backorder and (l.on_hand < 0 or l.reserved > l.on_hand)`)
-  expect(oversold, 'nothing oversold (backorderable SKUs aside)').toEqual([])
-  const unheld = await rows(sql`
-    select o.id from souk.orders o left join souk.reservations r on r.id = o.reservation_id
-    where o.status = 'confirmed' and (r.status is distinct from 'committed')`)
-  expect(unheld, 'every confirmed order holds committed stock').toEqual([])
-  const failedHolding = await rows(sql`
-    select o.id from souk.orders o join souk.reservations r on r.id = o.reservation_id
-    where (o.status = 'payment_failed' and r.status in ('active', 'committed'))
-       or (o.status = 'cancelled' and r.status = 'active')`)
-  expect(failedHolding, 'no failed order holds stock').toEqual([])
+  expect(await stockInvariantViolations(fixture.database.url)).toEqual(NO_STOCK_VIOLATIONS)
   const underHeld = await rows(sql`
     select o.id, l.sku, l.q as ordered, i.q as held from souk.orders o
     join (select order_id, sku, sum(quantity) as q from souk.order_lines group by 1, 2) l on l.order_id = o.id

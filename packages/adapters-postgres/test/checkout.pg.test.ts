@@ -10,6 +10,7 @@ import {
   silentLogger,
   type TestPaymentProvider,
 } from '@souk/core'
+import { NO_STOCK_VIOLATIONS, stockInvariantViolations } from '@souk/test-harness'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postgresFixture } from './support.js'
@@ -70,25 +71,7 @@ async function orderCount(status?: string): Promise<number> {
 
 /** The invariants of SPEC.md, in SQL over the whole database. */
 async function checkInvariants() {
-  const db = fixture.storage.db
-  const drift = await sql`
-    select l.sku from souk.stock_levels l
-    left join souk.reservation_items i on i.sku = l.sku and i.location_id = l.location_id
-    left join souk.reservations r on r.id = i.reservation_id
-    group by l.sku, l.location_id, l.reserved
-    having l.reserved <> coalesce(sum(i.quantity) filter (where r.status = 'active'), 0)`.execute(db)
-  expect(drift.rows, 'reserved equals live reservations').toEqual([])
-  const oversold =
-    await sql`select sku from souk.stock_levels where on_hand < 0 or reserved > on_hand`.execute(db)
-  expect(oversold.rows, 'nothing oversold').toEqual([])
-  const unheld = await sql`
-    select o.id from souk.orders o left join souk.reservations r on r.id = o.reservation_id
-    where o.status = 'confirmed' and (r.status is distinct from 'committed')`.execute(db)
-  expect(unheld.rows, 'every confirmed order holds committed stock').toEqual([])
-  const failedHolding = await sql`
-    select o.id from souk.orders o join souk.reservations r on r.id = o.reservation_id
-    where o.status in ('payment_failed', 'cancelled') and r.status in ('active', 'committed')`.execute(db)
-  expect(failedHolding.rows, 'no failed order holds stock').toEqual([])
+  expect(await stockInvariantViolations(fixture.database.url)).toEqual(NO_STOCK_VIOLATIONS)
 }
 
 describe('checkout on real Postgres', () => {

@@ -5,7 +5,12 @@ import {
   isCommerceError,
   silentLogger,
 } from '@souk/core'
-import { type PrivatePostgres, startPrivatePostgres } from '@souk/test-harness'
+import {
+  NO_STOCK_VIOLATIONS,
+  type PrivatePostgres,
+  startPrivatePostgres,
+  stockInvariantViolations,
+} from '@souk/test-harness'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type PostgresStorage, postgresStorage } from '../src/postgres-storage.js'
@@ -216,24 +221,7 @@ describe('Postgres restarts under checkout load', () => {
 /** SPEC.md's stock invariants in SQL, plus conservation of every unit seeded. */
 async function checkInvariants() {
   const db = storage.db
-  const drift = await sql`
-    select l.sku from souk.stock_levels l
-    left join souk.reservation_items i on i.sku = l.sku and i.location_id = l.location_id
-    left join souk.reservations r on r.id = i.reservation_id
-    group by l.sku, l.location_id, l.reserved
-    having l.reserved <> coalesce(sum(i.quantity) filter (where r.status = 'active'), 0)`.execute(db)
-  expect(drift.rows, 'reserved equals live reservations').toEqual([])
-  const oversold =
-    await sql`select sku from souk.stock_levels where on_hand < 0 or reserved > on_hand`.execute(db)
-  expect(oversold.rows, 'nothing oversold').toEqual([])
-  const unheld = await sql`
-    select o.id from souk.orders o left join souk.reservations r on r.id = o.reservation_id
-    where o.status = 'confirmed' and (r.status is distinct from 'committed')`.execute(db)
-  expect(unheld.rows, 'every confirmed order holds committed stock').toEqual([])
-  const failedHolding = await sql`
-    select o.id from souk.orders o join souk.reservations r on r.id = o.reservation_id
-    where o.status in ('payment_failed', 'cancelled') and r.status in ('active', 'committed')`.execute(db)
-  expect(failedHolding.rows, 'no failed order holds stock').toEqual([])
+  expect(await stockInvariantViolations(server.url)).toEqual(NO_STOCK_VIOLATIONS)
   const { rows } = await sql<{ sku: string; on_hand: string; committed: string }>`
     select l.sku, l.on_hand::text as on_hand,
       (select coalesce(sum(i.quantity), 0)::text from souk.reservation_items i

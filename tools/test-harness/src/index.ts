@@ -8,4 +8,9 @@ export {
   startPrivatePostgres,
 } from './private-postgres.js'
 export { type PrivateRedis, type PrivateRedisOptions, startPrivateRedis } from './private-redis.js'
+export {
+  NO_STOCK_VIOLATIONS,
+  type StockInvariantViolations,
+  stockInvariantViolations,
+} from './stock-invariants.js'
 export { createTestDatabase, type TestDatabase } from './test-database.js'
