@@ -1131,8 +1131,9 @@ describe('webhooks', () => {
     const replayed = await request()
     expect(replayed.order.id).toBe(first.order.id)
     expect(replayed.order.status).toBe('confirmed')
-    // Not asserted: `replayed.outcome` is still the stored 'requires_action' (as before the rewrite);
-    // callers must look at `order.status`. Reported, not changed here.
+    // The key stored 'requires_action'; the replay answers with how the payment ended.
+    expect(replayed.outcome).toBe('confirmed')
+    expect(replayed.action).toBeNull()
     await checkInvariants()
   })
 

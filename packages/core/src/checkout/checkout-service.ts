@@ -21,7 +21,7 @@ import { createPaymentLedger } from '../payments/payment-ledger.js'
 import type { AllocationStrategy } from '../ports/allocation-strategy.js'
 import type { CartRecord } from '../ports/cart-store.js'
 import type { CheckoutKey, CheckoutSnapshot } from '../ports/checkout-store.js'
-import type { NewOrder, OrderRecord } from '../ports/order-store.js'
+import type { NewOrder, OrderRecord, OrderStatus } from '../ports/order-store.js'
 import type { PaymentProvider, PaymentState } from '../ports/payment-provider.js'
 import type { Storage } from '../ports/storage.js'
 import { parseInput } from '../validation/parse-input.js'
@@ -47,6 +47,8 @@ export const DEFAULT_OUTBOX_RETENTION_MS = 7 * 24 * 60 * 60 * 1000
 const MAX_PLAN_ATTEMPTS = 4
 
 type ParsedPlaceOrder = ReturnType<typeof placeOrderSchema.parse>
+/** Where an order ends when its payment did not go through. */
+const FAILED: readonly OrderStatus[] = ['payment_failed', 'cancelled']
 
 export interface CheckoutServiceDeps {
   readonly storage: Storage
@@ -413,6 +415,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     if (stored.kind === 'error') throw replayError(stored)
     const order = await storage.orders.get(stored.orderId)
     if (!order) throw new NotFoundError('order', stored.orderId)
+    // A payment that waited for the customer and was confirmed since (by its webhook) is confirmed.
+    const waited = stored.outcome === 'requires_action'
+    if (waited && order.status !== 'pending_payment' && !FAILED.includes(order.status))
+      return { order, outcome: 'confirmed', action: null }
     return { order, outcome: stored.outcome, action: stored.action }
   }
 
@@ -429,6 +435,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     found: CheckoutKey,
   ): Promise<PlaceOrderResult> {
     let key = found
+    // The lease is judged on the injected clock; the wait is also bounded in real time, so a clock
+    // that does not move (a test's manual clock) cannot keep a retry waiting for a dead holder.
+    const waitUntil = Date.now() + keyLeaseMs
     for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
       if (key.requestHash !== hash) {
         throw new ConflictError(
@@ -439,7 +448,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       }
       if (key.status === 'completed') return replay(key.response as StoredCheckoutResponse)
       const leaseEnds = key.lockedUntil?.getTime() ?? 0
-      if (key.resourceId !== null && leaseEnds <= clock.now().getTime()) break
+      if (key.resourceId !== null && (leaseEnds <= clock.now().getTime() || Date.now() >= waitUntil)) break
       if (key.resourceId === null && leaseEnds <= clock.now().getTime()) {
         // A claim from before keys were bound to orders, whose holder went quiet: start afresh.
         return create(input, hash, ref, await storage.checkout.read({ ...ref, cartId: input.cartId }))
