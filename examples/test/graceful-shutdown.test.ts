@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { Agent, createServer, type IncomingHttpHeaders, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { postgresStorage } from '@souk/adapters-postgres'
 import { createCommerce, silentLogger } from '@souk/core'
 import { createTestDatabase, type TestDatabase } from '@souk/test-harness'
@@ -11,9 +9,9 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signCustomerId } from '../src/app/identity.js'
 import { shutDownGracefully, trackRequests } from '../src/graceful-shutdown.js'
+import { startServerChild } from './server-child.js'
 import { US_ADDRESS } from './support.js'
 
-const EXAMPLES = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SESSION_SECRET = 'shutdown-test-session-secret-0123'
 const WORKERS = 8
 const LOAD_BEFORE_SIGNAL_MS = 2_000
@@ -91,55 +89,20 @@ function call(
   })
 }
 
-/** Resolves once `pattern` appears in the output; rejects if the process exits first. */
-function waitFor(proc: ChildProcess, output: { text: string }, pattern: RegExp, timeoutMs: number) {
-  return new Promise<RegExpExecArray>((resolvePromise, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${pattern}:\n${output.text}`)),
-      timeoutMs,
-    )
-    const check = () => {
-      const match = pattern.exec(output.text)
-      if (!match) return
-      clearTimeout(timer)
-      proc.stdout?.off('data', check)
-      resolvePromise(match)
-    }
-    proc.stdout?.on('data', check)
-    proc.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`server exited with ${code}:\n${output.text}`))
-    })
-    check()
-  })
-}
-
 describe('graceful shutdown', () => {
   it('SIGTERM under checkout load: accepted requests finish, late ones are turned away, exit 0, nothing left pending', async () => {
-    const output = { text: '' }
-    child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@souk/source', 'src/server.ts'], {
-      cwd: EXAMPLES,
-      env: {
-        ...process.env,
+    const server = await startServerChild(
+      {
         DATABASE_URL: database.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
         SEED_PRODUCTS: '30',
         ADMIN_TOKEN: 'a'.repeat(24),
         SESSION_SECRET,
         RATE_LIMITS: 'off',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      output.text += chunk
-    })
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      output.text += chunk
-    })
-    await waitFor(child, output, /Ctrl-C stops it gracefully/, 90_000)
-    const port = Number(/Souk storefront on http:\/\/localhost:(\d+)/.exec(output.text)![1])
-    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)))
+      90_000,
+    )
+    child = server.process
+    const { output, port, exited } = server
 
     // Plenty of stock on a few SKUs, so every checkout can succeed.
     const storage = postgresStorage({ connectionString: database.url, poolSize: 2 })

@@ -1,4 +1,5 @@
 import { CommerceError, ConflictError, StorageError, ValidationError } from '@souk/core'
+import { mapSoukRefusal } from './map-souk-refusal.js'
 
 interface DriverError {
   code?: string
@@ -68,6 +69,9 @@ export function isConnectionLoss(error: unknown): boolean {
  */
 export function mapPostgresError(error: unknown): unknown {
   if (error instanceof CommerceError) return error
+  // Souk's own functions raise business refusals with SQLSTATE class SK: typed errors, not faults.
+  const refusal = mapSoukRefusal(error)
+  if (refusal !== error) return refusal
   const e = (typeof error === 'object' && error !== null ? error : {}) as DriverError
   // A lost connection is retryable whatever shape it came in (SQLSTATE, Node code, bare message).
   // The message keeps the driver's words for logs; details carry no driver text beyond the

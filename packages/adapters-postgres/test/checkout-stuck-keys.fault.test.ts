@@ -70,12 +70,16 @@ async function cartFor(stock: number, quantity: number) {
   return { sku, cartId: cart.id }
 }
 
-/** Retries as a client would: on storage.unavailable and conflicts, up to ~15 s. */
-async function retry(place: () => ReturnType<Commerce['checkout']['placeOrder']>) {
+/** The purchase every test makes: the shopper's cart, their key, an approving card. */
+const place = (cartId: string, key: string) =>
+  commerce.checkout.placeOrder({ cartId, idempotencyKey: key, payment: { method: 'pm_card_visa' } })
+
+/** Retries `place` as a client would: on storage.unavailable and conflicts, up to ~15 s. */
+async function retry(cartId: string, key: string) {
   const started = Date.now()
   for (let attempt = 1; ; attempt++) {
     try {
-      return { result: await place(), attempts: attempt, ms: Date.now() - started }
+      return { result: await place(cartId, key), attempts: attempt, ms: Date.now() - started }
     } catch (error) {
       const retryable = isCommerceError(error, 'storage.unavailable') || isCommerceError(error, 'conflict')
       if (!retryable || Date.now() - started > 15_000) throw error
@@ -102,18 +106,14 @@ describe('idempotency keys are never stuck', () => {
     const { cartId } = await cartFor(5, 1)
     const key = `stuck-down-${n}`
     await server.stop()
-    const failed = await commerce.checkout
-      .placeOrder({ cartId, idempotencyKey: key, payment: { method: 'pm_card_visa' } })
-      .then(
-        () => null,
-        (e: unknown) => e,
-      )
+    const failed = await place(cartId, key).then(
+      () => null,
+      (e: unknown) => e,
+    )
     expect(isCommerceError(failed, 'storage.unavailable')).toBe(true)
     await server.start()
     expect(await keyRow(key)).toEqual([])
-    const { result } = await retry(() =>
-      commerce.checkout.placeOrder({ cartId, idempotencyKey: key, payment: { method: 'pm_card_visa' } }),
-    )
+    const { result } = await retry(cartId, key)
     expect(result.order.status).toBe('confirmed')
     expect(await ordersOf(cartId)).toEqual([
       { id: result.order.id, status: 'confirmed', reservation: 'committed' },
@@ -124,21 +124,17 @@ describe('idempotency keys are never stuck', () => {
     const { sku, cartId } = await cartFor(5, 2)
     const key = `stuck-drop-${n}`
     beforeAuthorize = () => server.stop()
-    const failed = await commerce.checkout
-      .placeOrder({ cartId, idempotencyKey: key, payment: { method: 'pm_card_visa' } })
-      .then(
-        () => null,
-        (e: unknown) => e,
-      )
+    const failed = await place(cartId, key).then(
+      () => null,
+      (e: unknown) => e,
+    )
     expect(isCommerceError(failed, 'storage.unavailable')).toBe(true)
     await server.start()
     const [pending] = await ordersOf(cartId)
     expect(pending).toMatchObject({ status: 'pending_payment', reservation: 'active' })
     expect(await keyRow(key)).toEqual([{ status: 'in_progress', resource_id: pending!.id }])
 
-    const { result, ms } = await retry(() =>
-      commerce.checkout.placeOrder({ cartId, idempotencyKey: key, payment: { method: 'pm_card_visa' } }),
-    )
+    const { result, ms } = await retry(cartId, key)
     expect(result.order.id).toBe(pending!.id)
     expect(result.order.status).toBe('confirmed')
     expect(ms).toBeLessThan(15_000)
@@ -174,9 +170,7 @@ describe('idempotency keys are never stuck', () => {
 
     const [orphan] = await ordersOf(cartId)
     expect(orphan).toMatchObject({ status: 'pending_payment', reservation: 'active' })
-    const { result, ms } = await retry(() =>
-      commerce.checkout.placeOrder({ cartId, idempotencyKey: key, payment: { method: 'pm_card_visa' } }),
-    )
+    const { result, ms } = await retry(cartId, key)
     expect(result.order.id).toBe(orphan!.id)
     expect(result.order.status).toBe('confirmed')
     expect(ms).toBeLessThan(15_000)
@@ -188,11 +182,7 @@ describe('idempotency keys are never stuck', () => {
       { sku, locationId: 'default', onHand: 3, reserved: 0, available: 3 },
     ])
     // Another retry replays the same answer.
-    const again = await commerce.checkout.placeOrder({
-      cartId,
-      idempotencyKey: key,
-      payment: { method: 'pm_card_visa' },
-    })
+    const again = await place(cartId, key)
     expect(again.order.id).toBe(orphan!.id)
   }, 60_000)
 })

@@ -1,15 +1,4 @@
-import {
-  type CheckoutKey,
-  type CheckoutStore,
-  ConflictError,
-  InsufficientStockError,
-  NotFoundError,
-  PromotionError,
-  type PromotionErrorCode,
-  type PromotionErrorDetails,
-  ReservationStateError,
-  type StockShortfall,
-} from '@souk/core'
+import type { CheckoutKey, CheckoutStore } from '@souk/core'
 import type { Selectable } from 'kysely'
 import type { CartsTable } from '../carts/cart-tables.js'
 import { toCart } from '../carts/postgres-cart-store.js'
@@ -56,80 +45,6 @@ function cartFromJson(json: CartJson) {
   })
 }
 
-interface DriverError {
-  code?: string
-  detail?: string
-}
-
-/**
- * Turns the refusals raised by Souk's checkout functions (SQLSTATE class `SK`, see migration 008)
- * into the typed errors they stand for. Anything else goes to the general driver-error mapping.
- */
-export function mapCheckoutRefusal(error: unknown): unknown {
-  const e = (typeof error === 'object' && error !== null ? error : {}) as DriverError
-  if (typeof e.code !== 'string' || !e.code.startsWith('SK')) return error
-  const detail = parseJson<Record<string, unknown>>(e.detail ?? '{}')
-  switch (e.code) {
-    case 'SK001':
-      return new InsufficientStockError(
-        (detail as unknown as { sku: string; requested: number | string; available: number | string }[]).map(
-          (s): StockShortfall => ({
-            sku: s.sku,
-            requested: Number(s.requested),
-            available: Math.max(0, Number(s.available)),
-          }),
-        ),
-      )
-    case 'SK002':
-      return new NotFoundError('sku', String(detail.sku))
-    case 'SK003': {
-      const cartId = String(detail.cartId)
-      const orderId = detail.orderId as string | null
-      return orderId
-        ? new ConflictError(
-            `Cart ${cartId} was already checked out as order ${orderId}`,
-            { cartId, orderId },
-            { code: 'cart.checked_out' },
-          )
-        : new ConflictError(`Cart ${cartId} changed while it was checked out; try again`, { cartId })
-    }
-    case 'SK004': {
-      const details = (detail.details ?? {}) as Record<string, unknown>
-      const dates = Object.fromEntries(
-        Object.entries(details).map(([k, v]) =>
-          (k === 'startsAt' || k === 'endsAt') && typeof v === 'string' ? [k, new Date(v)] : [k, v],
-        ),
-      )
-      return new PromotionError(
-        detail.code as PromotionErrorCode,
-        String(detail.message),
-        dates as unknown as PromotionErrorDetails,
-      )
-    }
-    case 'SK005': {
-      const status = String(detail.status)
-      return new ReservationStateError(
-        status === 'released' ? 'inventory.reservation_released' : 'inventory.reservation_expired',
-        String(detail.reservationId),
-        status,
-        'commit',
-      )
-    }
-    default:
-      return error
-  }
-}
-
-function mapped<T>(work: () => Promise<T>): Promise<T> {
-  return withMappedErrors(async () => {
-    try {
-      return await work()
-    } catch (error) {
-      throw mapCheckoutRefusal(error)
-    }
-  })
-}
-
 /**
  * Checkout on Postgres: `checkout_read`, `checkout_begin` and `checkout_finish` (migration 008),
  * each one statement sent through `hot`, which prepares them as named statements where it can.
@@ -142,7 +57,7 @@ export function createPostgresCheckoutStore(hot: HotPath, schema: string): Check
 
   return {
     read: ({ scope, key, cartId }) =>
-      mapped(async () => {
+      withMappedErrors(async () => {
         const [row] = await hot<{ key: unknown; cart: unknown; variants: unknown }>(
           'souk_checkout_read',
           READ,
@@ -162,7 +77,7 @@ export function createPostgresCheckoutStore(hot: HotPath, schema: string): Check
       }),
 
     begin: (input) =>
-      mapped(async () => {
+      withMappedErrors(async () => {
         const { order, reservation } = input
         const payload = {
           scope: input.key.scope,
@@ -232,7 +147,7 @@ export function createPostgresCheckoutStore(hot: HotPath, schema: string): Check
       }),
 
     finish: (input) =>
-      mapped(async () => {
+      withMappedErrors(async () => {
         const { payment } = input
         const payload = {
           orderId: input.orderId,

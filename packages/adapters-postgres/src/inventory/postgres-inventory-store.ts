@@ -7,7 +7,6 @@ import {
   type StockShortfall,
 } from '@souk/core'
 import { type Kysely, sql } from 'kysely'
-import { mapCheckoutRefusal } from '../checkout/postgres-checkout-store.js'
 import type { SoukDatabase } from '../database.js'
 import { withMappedErrors } from '../map-postgres-error.js'
 import { transact } from '../transact.js'
@@ -272,26 +271,22 @@ export function createPostgresInventoryStore(db: Kysely<SoukDatabase>, schema: s
           quantities: lines.map((l) => l.quantity),
           allocations: null,
         })
-        try {
-          const { rows } = await sql<{ result: unknown }>`
-            select ${fn('reserve_cart')}(${payload}::jsonb) as result`.execute(db)
-          const result = parseJson<{
-            allocations: { sku: string; locationId: string; quantity: number | string }[]
-            available: Record<string, number>
-            items: {
-              sku: string
-              tracked: boolean
-              allowBackorder: boolean
-              lowStockThreshold: number | null
-            }[]
-          }>(rows[0]!.result)
-          return {
-            allocations: result.allocations.map((a) => ({ ...a, quantity: Number(a.quantity) })),
-            change: { availableAfter: toAvailability(result.available) },
-            items: result.items,
-          }
-        } catch (error) {
-          throw mapCheckoutRefusal(error)
+        const { rows } = await sql<{ result: unknown }>`
+          select ${fn('reserve_cart')}(${payload}::jsonb) as result`.execute(db)
+        const result = parseJson<{
+          allocations: { sku: string; locationId: string; quantity: number | string }[]
+          available: Record<string, number>
+          items: {
+            sku: string
+            tracked: boolean
+            allowBackorder: boolean
+            lowStockThreshold: number | null
+          }[]
+        }>(rows[0]!.result)
+        return {
+          allocations: result.allocations.map((a) => ({ ...a, quantity: Number(a.quantity) })),
+          change: { availableAfter: toAvailability(result.available) },
+          items: result.items,
         }
       }),
 

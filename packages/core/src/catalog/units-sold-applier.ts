@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { Clock } from '../clock/clock.js'
 import { ConflictError } from '../errors/error-classes.js'
 import type { Logger } from '../logger/logger.js'
+import { describeError, type OutboxPoller, startOutboxPoller } from '../outbox/outbox-poller.js'
 import type { OutboxMessage } from '../ports/outbox-store.js'
 import type { Storage } from '../ports/storage.js'
 import { parseInput } from '../validation/parse-input.js'
@@ -59,7 +60,6 @@ export interface UnitsSoldApplier {
 
 const MAX_RETRY_DELAY_MS = 5 * 60_000
 const MAX_POLL_BACKOFF_MS = 60_000
-const MAX_ERROR_LENGTH = 2000
 
 const batchSizeSchema = z.number().int().min(1).max(10_000)
 const syncOptionsSchema = z.strictObject({
@@ -70,11 +70,6 @@ const pollerOptionsSchema = z.strictObject({
   intervalMs: z.number().int().min(1).max(3_600_000).optional(),
   batchSize: batchSizeSchema.optional(),
 })
-
-function describe(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-  return text.slice(0, MAX_ERROR_LENGTH)
-}
 
 /** Creates the batch applier. See {@link UnitsSoldApplier}. */
 export function createUnitsSoldApplier(deps: UnitsSoldApplierDeps): UnitsSoldApplier {
@@ -95,19 +90,19 @@ export function createUnitsSoldApplier(deps: UnitsSoldApplierDeps): UnitsSoldApp
       messages: messages.length,
       ids: messages.slice(0, 20).map((m) => m.id),
       retryAt: at.toISOString(),
-      error: describe(error),
+      error: describeError(error),
     })
     // If giving them back fails too, the lease runs out and they are claimed again anyway.
     await storage.outbox
       .fail(
         messages.map((m) => m.id),
-        describe(error),
+        describeError(error),
         at,
       )
       .catch((failError: unknown) =>
         logger.error('could not release failed outbox messages', {
           topic: UNITS_SOLD_TOPIC,
-          error: describe(failError),
+          error: describeError(failError),
         }),
       )
   }
@@ -170,66 +165,35 @@ export function createUnitsSoldApplier(deps: UnitsSoldApplierDeps): UnitsSoldApp
     return { applied }
   }
 
-  // Each start() begins a new generation; a round from an older one never reschedules itself.
-  let generation = 0
-  let running = false
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let inFlight: Promise<unknown> | undefined
+  let poller: OutboxPoller | undefined
 
   function start(options: UnitsSoldPollerOptions = {}): void {
-    if (running) return
+    if (poller) return
     const parsed = parseInput(pollerOptionsSchema, options, 'units sold poller options')
     const intervalMs = parsed.intervalMs ?? 1000
     const batchSize = parsed.batchSize ?? DEFAULT_UNITS_SOLD_BATCH_SIZE
-    running = true
-    const mine = ++generation
-    const schedule = (delay: number) => {
-      if (!running || generation !== mine) return
-      timer = setTimeout(tick, delay)
-      // The poller alone should not keep a host process alive.
-      timer.unref?.()
-    }
-    // Consecutive failed polls. The poller is on by default, so a database that is down or not yet
-    // migrated must not get a query and a log line every interval forever: back off to a minute.
-    let failures = 0
-    const tick = () => {
-      const round = sync({ batchSize, maxBatches: 1 }).then(
-        (report) => {
-          failures = 0
-          // A full batch means more may wait: poll again at once instead of sleeping.
-          return report.applied >= batchSize ? 0 : intervalMs
-        },
-        (error: unknown) => {
-          failures++
-          const delay = Math.max(
-            intervalMs,
-            Math.min(MAX_POLL_BACKOFF_MS, intervalMs * 2 ** Math.min(failures - 1, 20)),
-          )
-          logger.warn('units sold poll failed', {
-            topic: UNITS_SOLD_TOPIC,
-            failures,
-            nextPollMs: delay,
-            error: describe(error),
-          })
-          return delay
-        },
-      )
-      inFlight = round
-      void round.then((delay) => {
-        if (inFlight === round) inFlight = undefined
-        schedule(delay)
-      })
-    }
-    // The first poll waits a full interval: createCommerce starts this before migrate() has run.
-    schedule(intervalMs)
+    poller = startOutboxPoller({
+      intervalMs,
+      round: async () => (await sync({ batchSize, maxBatches: 1 })).applied >= batchSize,
+      // The poller is on by default, so a database that is down or not yet migrated must not get a
+      // query and a log line every interval forever: back off to a minute.
+      maxBackoffMs: MAX_POLL_BACKOFF_MS,
+      onError: (error, failures, nextPollMs) =>
+        logger.warn('units sold poll failed', {
+          topic: UNITS_SOLD_TOPIC,
+          failures,
+          nextPollMs,
+          error: describeError(error),
+        }),
+      // The first poll waits a full interval, in case the schema is not there yet.
+      firstDelayMs: intervalMs,
+    })
   }
 
   async function stop(): Promise<void> {
-    running = false
-    generation++
-    if (timer !== undefined) clearTimeout(timer)
-    timer = undefined
-    await inFlight
+    const stopping = poller
+    poller = undefined
+    await stopping?.stop()
   }
 
   return { sync, start, stop }

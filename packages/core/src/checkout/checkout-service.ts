@@ -172,6 +172,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     priced: Awaited<ReturnType<typeof price>>,
     provider: PaymentProvider | null,
     email: string,
+    now: Date,
   ): NewOrder {
     const { totals, bought } = priced
     const byId = new Map(totals.lines.map((l) => [l.id, l]))
@@ -212,7 +213,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       cartId: cart.id,
       reservationId: ids('res'),
       paymentProvider: provider?.id ?? null,
-      createdAt: clock.now(),
+      createdAt: now,
     }
   }
 
@@ -272,9 +273,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     const priced = await price(cart, input, snapshot)
     // A free order (a 100% promotion) needs no provider; anything else must have one.
     const charged = priced.totals.total.amount > 0 ? pickProvider(input.payment.provider) : null
-    const order = newOrder(cart, input, priced, charged, email)
-    const lines = sumLines(order.lines)
+    // One instant for the order, its hold and its key: begin stores it as the order's created_at.
     const now = clock.now()
+    const order = newOrder(cart, input, priced, charged, email, now)
+    const lines = sumLines(order.lines)
     const expiresAt = new Date(now.getTime() + deps.reservationTtlMs)
     const reserved: CommerceEvent = {
       type: 'inventory.reserved',
@@ -333,13 +335,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     if (begun.outcome === 'key_taken') return existing(input, hash, ref, begun.key)
     await deps.cartChanged?.(cart.id)
     events.emit(reserved)
-    // begin stored `now` as the order's created_at (newOrder read the clock earlier): return that.
-    const created: OrderRecord = {
-      ...order,
-      displayNumber: begun.displayNumber,
-      createdAt: now,
-      updatedAt: now,
-    }
+    const created: OrderRecord = { ...order, displayNumber: begun.displayNumber, updatedAt: now }
     events.emit({ ...createdEvent, displayNumber: created.displayNumber })
     return payAndFinish(created, input, ref)
   }

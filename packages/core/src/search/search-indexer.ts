@@ -1,5 +1,6 @@
 import type { Clock } from '../clock/clock.js'
 import type { Logger } from '../logger/logger.js'
+import { describeError, type OutboxPoller, startOutboxPoller } from '../outbox/outbox-poller.js'
 import type { OutboxMessage, OutboxStore } from '../ports/outbox-store.js'
 import type { SearchDocument, SearchIndex } from '../ports/search-index.js'
 import { parseInput } from '../validation/parse-input.js'
@@ -95,12 +96,6 @@ export interface SearchIndexer {
 }
 
 const MAX_RETRY_DELAY_MS = 5 * 60_000
-const MAX_ERROR_LENGTH = 2000
-
-function describe(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-  return text.slice(0, MAX_ERROR_LENGTH)
-}
 
 /** Creates the outbox-driven indexer. See {@link SearchIndexer}. */
 export function createSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
@@ -140,17 +135,20 @@ export function createSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
         messages: messages.length,
         attempts,
         retryAt: retryAt.toISOString(),
-        error: describe(error),
+        error: describeError(error),
       })
       // If giving them back fails too, the lease runs out and they are claimed again anyway.
       await outbox
         .fail(
           messages.map((m) => m.id),
-          describe(error),
+          describeError(error),
           retryAt,
         )
         .catch((failError: unknown) =>
-          logger.error('could not release failed outbox messages', { topic, error: describe(failError) }),
+          logger.error('could not release failed outbox messages', {
+            topic,
+            error: describeError(failError),
+          }),
         )
       throw error
     }
@@ -178,46 +176,24 @@ export function createSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
     return { messages, upserted, deleted, batches }
   }
 
-  // Each start() begins a new generation; a round from an older one never reschedules itself.
-  let generation = 0
-  let running = false
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let inFlight: Promise<unknown> | undefined
+  let poller: OutboxPoller | undefined
 
   function start(options: PollerOptions = {}): void {
-    if (running) return
+    if (poller) return
     const parsed = parseInput(pollerOptionsSchema, options, 'poller options')
     const intervalMs = parsed.intervalMs ?? 1000
     const batchSize = parsed.batchSize ?? DEFAULT_INDEXER_BATCH_SIZE
-    running = true
-    const mine = ++generation
-    const tick = () => {
-      const round = sync({ batchSize, maxBatches: 1 }).then(
-        // A full batch means more may wait: poll again at once instead of sleeping.
-        (report) => (report.messages >= batchSize ? 0 : intervalMs),
-        (error: unknown) => {
-          logger.warn('search indexer poll failed', { topic, error: describe(error) })
-          return intervalMs
-        },
-      )
-      inFlight = round
-      void round.then((delay) => {
-        if (inFlight === round) inFlight = undefined
-        if (!running || generation !== mine) return
-        timer = setTimeout(tick, delay)
-        // The poller alone should not keep a host process alive.
-        timer.unref?.()
-      })
-    }
-    tick()
+    poller = startOutboxPoller({
+      intervalMs,
+      round: async () => (await sync({ batchSize, maxBatches: 1 })).messages >= batchSize,
+      onError: (error) => logger.warn('search indexer poll failed', { topic, error: describeError(error) }),
+    })
   }
 
   async function stop(): Promise<void> {
-    running = false
-    generation++
-    if (timer !== undefined) clearTimeout(timer)
-    timer = undefined
-    await inFlight
+    const stopping = poller
+    poller = undefined
+    await stopping?.stop()
   }
 
   async function reindex(options: ReindexOptions = {}) {
