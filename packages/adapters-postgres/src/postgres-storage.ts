@@ -1,4 +1,10 @@
-import { ConfigError, type SearchIndex, type Storage, type StorageStores } from '@souk/core'
+import {
+  ConfigError,
+  type EventLogStore,
+  type SearchIndex,
+  type Storage,
+  type StorageStores,
+} from '@souk/core'
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { z } from 'zod'
@@ -8,6 +14,7 @@ import { type HotPath, kyselyHotPath, poolHotPath } from './checkout/hot-path.js
 import { createPostgresCheckoutStore } from './checkout/postgres-checkout-store.js'
 import { createPostgresAddressStore } from './customers/postgres-address-store.js'
 import type { SoukDatabase } from './database.js'
+import { createPostgresEventLogStore } from './events/postgres-event-log-store.js'
 import { guardPool } from './guarded-pool.js'
 import { createPostgresIdempotencyStore } from './idempotency/postgres-idempotency-store.js'
 import { createPostgresInventoryStore } from './inventory/postgres-inventory-store.js'
@@ -81,6 +88,7 @@ export interface PostgresStorage extends Storage {
   /** Kysely bound to Souk's schema. */
   readonly db: Kysely<SoukDatabase>
   readonly schema: string
+  readonly eventLog: EventLogStore
   /**
    * Postgres full-text search over this database with default options (see `postgresSearchIndex`
    * for others). Typo tolerance needs pg_trgm; on PGlite create the instance with it:
@@ -187,6 +195,7 @@ export function postgresStorage(config: PostgresStorageConfig): PostgresStorage 
     schema,
     ...stores(db, schema, prepared && pooled ? hot : undefined),
     checkout: createPostgresCheckoutStore(hot, schema),
+    eventLog: createPostgresEventLogStore(db, schema),
     search: createPostgresSearchIndex(db, schema),
 
     async migrate() {

@@ -7,6 +7,7 @@ import { pricingMigration } from './005-pricing.js'
 import { checkoutMigration } from './006-checkout.js'
 import { fasterReservationsMigration } from './007-faster-reservations.js'
 import { checkoutStatementsMigration } from './008-checkout-statements.js'
+import { eventSubscribersMigration } from './009-event-subscribers.js'
 
 /** Souk's migrations, in order. Names are permanent: never rename or reorder one that shipped. */
 export function soukMigrations(schema: string): Record<string, Migration> {
@@ -19,5 +20,6 @@ export function soukMigrations(schema: string): Record<string, Migration> {
     '006-checkout': checkoutMigration(schema),
     '007-faster-reservations': fasterReservationsMigration(schema),
     '008-checkout-statements': checkoutStatementsMigration(schema),
+    '009-event-subscribers': eventSubscribersMigration(schema),
   }
 }

@@ -560,8 +560,16 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       }
       // Retention: the outbox keeps acked work and domain events for `outboxRetentionMs`.
       const before = new Date(clock.now().getTime() - outboxRetentionMs)
+      // Domain events stay until every durable subscriber's cursor has passed them as well.
+      const eventLog = storage.eventLog
+      const logTopics = eventLog ? [] : [DOMAIN_EVENT_TOPIC]
       for (;;) {
-        const purged = await storage.outbox.purge({ before, logTopics: [DOMAIN_EVENT_TOPIC], limit: 1000 })
+        const purged = await storage.outbox.purge({ before, logTopics, limit: 1000 })
+        report.outboxPurged += purged
+        if (purged < 1000) break
+      }
+      for (;;) {
+        const purged = eventLog ? await eventLog.purge({ before, limit: 1000 }) : 0
         report.outboxPurged += purged
         if (purged < 1000) break
       }

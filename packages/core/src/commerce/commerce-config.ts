@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Clock } from '../clock/clock.js'
+import type { DurableSubscriber } from '../events/durable-subscriber.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import { MAX_RESERVATION_TTL_MS } from '../inventory/inventory-schemas.js'
 import type { Logger } from '../logger/logger.js'
@@ -90,6 +91,30 @@ export interface CommerceConfig {
    * on; `false` turns it off: call `commerce.catalog.syncUnitsSold()` from a worker instead.
    */
   readonly unitsSold?: { readonly intervalMs?: number } | false
+  /**
+   * Durable subscribers (see docs/events.md): every committed domain event of their types is
+   * delivered at least once, in order per aggregate, across crashes and processes. More can be
+   * added later with `commerce.subscribers.add(...)`. Needs a storage with an `eventLog`.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: each subscriber is typed for its own event types
+  readonly subscribers?: readonly DurableSubscriber<any>[]
+  /**
+   * The relay that delivers to durable subscribers in this process: a round every `intervalMs`
+   * (default 500) while idle, at once again while events wait; `leaseMs` (default 30 000) is how
+   * long a relay holds a partition per round, `batchSize` (default 100) the events per round,
+   * `retryDelayMs` (default 1000) the first retry delay, doubling up to `maxRetryDelayMs` (default
+   * 5 minutes). It starts when `commerce.migrate()` resolves (or 5 s after start-up). `false`: no
+   * relay here; call `commerce.subscribers.drain()` from a worker instead.
+   */
+  readonly relay?:
+    | {
+        readonly intervalMs?: number
+        readonly leaseMs?: number
+        readonly batchSize?: number
+        readonly retryDelayMs?: number
+        readonly maxRetryDelayMs?: number
+      }
+    | false
 }
 
 export const commerceConfigSchema = z.strictObject({
@@ -140,6 +165,26 @@ export const commerceConfigSchema = z.strictObject({
     .optional(),
   searchCurrency: currencyCodeSchema.optional(),
   searchSync: z.strictObject({ intervalMs: z.number().int().min(50).max(3_600_000).optional() }).optional(),
+  subscribers: z
+    .array(
+      z.custom<DurableSubscriber>((v) => typeof v === 'object' && v !== null, {
+        message: 'a subscriber is an object',
+      }),
+    )
+    .max(1000)
+    .optional(),
+  relay: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        intervalMs: z.number().int().min(10).max(3_600_000).optional(),
+        leaseMs: z.number().int().min(1000).max(3_600_000).optional(),
+        batchSize: z.number().int().min(1).max(10_000).optional(),
+        retryDelayMs: z.number().int().min(1).max(3_600_000).optional(),
+        maxRetryDelayMs: z.number().int().min(1).max(86_400_000).optional(),
+      }),
+    ])
+    .optional(),
   unitsSold: z
     .union([
       z.literal(false),

@@ -9,6 +9,7 @@ import { systemClock } from '../clock/clock.js'
 import { type CustomerService, createCustomerService } from '../customers/customer-service.js'
 import { ConfigError } from '../errors/error-classes.js'
 import { createEventBus, type EventBus } from '../events/event-bus.js'
+import { createEventRelay, type DurableSubscribers } from '../events/event-relay.js'
 import { createIdGenerator } from '../ids/id-generator.js'
 import { defaultAllocationStrategy } from '../inventory/default-allocation-strategy.js'
 import { DEFAULT_RESERVATION_TTL_MS } from '../inventory/inventory-schemas.js'
@@ -39,7 +40,10 @@ export interface Commerce {
   readonly orders: OrderService
   /** The address book. */
   readonly customers: CustomerService
+  /** In-process, best-effort listeners: fast, but lost if the process dies before they run. */
   readonly events: EventBus
+  /** Durable subscribers: at-least-once delivery of committed events through the outbox. */
+  readonly subscribers: DurableSubscribers
   /** Brings storage up to date. Idempotent; safe from several processes at once. */
   migrate(): Promise<void>
   /** Releases what Souk opened (pools it created, listeners). Injected clients stay open. */
@@ -152,7 +156,7 @@ export function createCommerce(config: CommerceConfig): Commerce {
 
   const providerMap = new Map(providers.map((p) => [p.id, p]))
   const ledger = createPaymentLedger({ storage, providers: providerMap, clock, ids, events, logger })
-  const orders = createOrderService({ storage, ledger, clock, events, logger })
+  const orders = createOrderService({ storage, ledger, clock, ids, events, logger })
   const shipments = createShipmentService({ storage, ledger, clock, ids, events })
 
   const index = parsed.data.search ?? storage.search
@@ -173,6 +177,26 @@ export function createCommerce(config: CommerceConfig): Commerce {
     countDocuments: () => storage.catalog.countSearchableProducts(),
   })
   const search = createSearchService({ index, indexer })
+
+  const eventLog = storage.eventLog
+  if (!eventLog && (parsed.data.subscribers?.length ?? 0) > 0) {
+    throw new ConfigError('Durable subscribers need a storage with an event log (postgresStorage has one)', [
+      { path: 'subscribers', message: 'storage has no eventLog' },
+    ])
+  }
+  const relayOptions = parsed.data.relay
+  const relay = eventLog
+    ? createEventRelay({
+        store: eventLog,
+        clock,
+        logger,
+        ids,
+        ...(relayOptions ? relayOptions : {}),
+      })
+    : null
+  // Registered in storage on the relay's first round, once the schema is there.
+  for (const subscriber of parsed.data.subscribers ?? []) relay?.adopt(subscriber)
+  const subscribers: DurableSubscribers = relay ?? storageWithoutEventLog()
   if (parsed.data.searchSync) indexer.start({ intervalMs: parsed.data.searchSync.intervalMs ?? 1000 })
   // The units-sold poller starts once the schema is there: right after migrate(), or, for hosts
   // that migrate elsewhere and never call it, a few seconds after start-up.
@@ -181,6 +205,8 @@ export function createCommerce(config: CommerceConfig): Commerce {
   const startUnitsSold = () => {
     if (unitsSoldOptions !== false && !closed)
       unitsSold.start({ intervalMs: unitsSoldOptions?.intervalMs ?? 1000 })
+    if (relay && relayOptions !== false && !closed)
+      relay.start({ intervalMs: relayOptions?.intervalMs ?? 500 })
   }
   const unitsSoldFallback = setTimeout(startUnitsSold, UNITS_SOLD_START_FALLBACK_MS)
   unitsSoldFallback.unref?.()
@@ -196,6 +222,7 @@ export function createCommerce(config: CommerceConfig): Commerce {
     orders,
     customers: createCustomerService({ store: storage.addresses, clock, ids }),
     events,
+    subscribers,
     async migrate() {
       await storage.migrate()
       startUnitsSold()
@@ -206,8 +233,27 @@ export function createCommerce(config: CommerceConfig): Commerce {
       clearTimeout(unitsSoldFallback)
       await indexer.stop()
       await unitsSold.stop()
+      await relay?.stop()
       events.removeAllListeners()
       await storage.close()
     },
+  }
+}
+
+/** `commerce.subscribers` over a storage without an event log: every call says so. */
+function storageWithoutEventLog(): DurableSubscribers {
+  const refuse = async (): Promise<never> => {
+    throw new ConfigError('Durable subscribers need a storage with an event log (postgresStorage has one)', [
+      { path: 'storage', message: 'storage has no eventLog' },
+    ])
+  }
+  return {
+    add: refuse,
+    names: () => [],
+    remove: refuse,
+    drain: refuse,
+    deadLetters: refuse,
+    replay: refuse,
+    discard: refuse,
   }
 }

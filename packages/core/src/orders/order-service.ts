@@ -3,6 +3,8 @@ import { unitsSoldMessage } from '../catalog/units-sold.js'
 import type { Clock } from '../clock/clock.js'
 import { NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
+import { outboxEvent } from '../events/outbox-event.js'
+import type { IdGenerator } from '../ids/id-generator.js'
 import type { Logger } from '../logger/logger.js'
 import { allocateEvenly } from '../money/allocate.js'
 import { type Money, sum } from '../money/money.js'
@@ -36,6 +38,8 @@ export interface OrderServiceDeps {
   /** Owns every money movement: captures, voids and refunds. */
   readonly ledger: PaymentLedger
   readonly clock: Clock
+  /** Ids of the events written to the outbox. */
+  readonly ids: IdGenerator
   readonly events: EventBus
   readonly logger: Logger
 }
@@ -72,7 +76,7 @@ export interface OrderService {
 }
 
 export function createOrderService(deps: OrderServiceDeps): OrderService {
-  const { storage, ledger, clock, events, logger } = deps
+  const { storage, ledger, clock, ids, events, logger } = deps
 
   async function load(orderId: string, customerId: string | undefined): Promise<OrderRecord> {
     const order = await storage.orders.get(orderId)
@@ -91,6 +95,7 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
     ) => Promise<void>,
   ): Promise<OrderRecord> {
     assertTransition(order.id, order.status, to)
+    const event = orderStatusChanged(order, order.status, to, note, clock.now())
     const moved = await storage.transaction(async (stores) => {
       const ok = await stores.orders.transition({
         id: order.id,
@@ -101,6 +106,8 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
       })
       // `order` is what was actually moved, which after a lost race is not what the caller loaded.
       if (ok && extra) await extra(stores, order)
+      // Durable subscribers get the change from the outbox, committed with it.
+      if (ok) await stores.outbox.enqueue([outboxEvent(event, ids('evt'), order.id)], event.occurredAt)
       return ok
     })
     const current = (await storage.orders.get(order.id))!
@@ -109,7 +116,7 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
       assertTransition(order.id, current.status, to)
       return move(current, to, note, extra)
     }
-    events.emit(orderStatusChanged(order, order.status, to, note, clock.now()))
+    events.emit(event)
     return current
   }
 

@@ -2,6 +2,7 @@ import type { AddressStore } from './address-store.js'
 import type { CartStore } from './cart-store.js'
 import type { CatalogStore } from './catalog-store.js'
 import type { CheckoutStore } from './checkout-store.js'
+import type { EventLogStore } from './event-log-store.js'
 import type { IdempotencyStore } from './idempotency-store.js'
 import type { InventoryStore } from './inventory-store.js'
 import type { OrderStore } from './order-store.js'
@@ -43,6 +44,11 @@ export interface Storage extends StorageStores {
   transaction<T>(work: (stores: StorageStores) => Promise<T>): Promise<T>
   /** The money path: placeOrder's read and its two atomic writes. Not part of transactions. */
   readonly checkout: CheckoutStore
+  /**
+   * Durable subscribers' cursors over the domain events in the outbox. Not part of transactions.
+   * Without it, `createCommerce` refuses `subscribers`.
+   */
+  readonly eventLog?: EventLogStore
   /** Releases connections the adapter opened itself; injected clients are left open. */
   close(): Promise<void>
   /**

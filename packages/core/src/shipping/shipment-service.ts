@@ -1,6 +1,7 @@
 import type { Clock } from '../clock/clock.js'
 import { NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
+import { outboxEvent } from '../events/outbox-event.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import { assertTransition } from '../orders/order-state-machine.js'
 import { orderStatusChanged } from '../orders/order-status-changed.js'
@@ -53,9 +54,19 @@ export function createShipmentService(deps: ShipmentServiceDeps): ShipmentServic
   async function moveOrder(order: OrderRecord, to: OrderStatus): Promise<void> {
     if (order.status === to && to !== 'partially_shipped') return
     assertTransition(order.id, order.status, to)
-    if (await storage.orders.transition({ id: order.id, from: order.status, to, at: clock.now() })) {
-      events.emit(orderStatusChanged(order, order.status, to, null, clock.now()))
-    }
+    const event = orderStatusChanged(order, order.status, to, null, clock.now())
+    const moved = await storage.transaction(async (stores) => {
+      const ok = await stores.orders.transition({
+        id: order.id,
+        from: order.status,
+        to,
+        at: event.occurredAt,
+      })
+      // Durable subscribers get the change from the outbox, committed with it.
+      if (ok) await stores.outbox.enqueue([outboxEvent(event, ids('evt'), order.id)], event.occurredAt)
+      return ok
+    })
+    if (moved) events.emit(event)
   }
 
   return {

@@ -10,6 +10,8 @@ export type { CatalogInspector, CatalogStoreHarness } from './catalog-store-suit
 export { catalogStoreSuite } from './catalog-store-suite.js'
 export type { CheckoutInspector, CheckoutStoreHarness } from './checkout-store-suite.js'
 export { checkoutStoreSuite } from './checkout-store-suite.js'
+export type { EventLogStoreHarness, EventLogStoreSuiteOptions } from './event-log-store-suite.js'
+export { eventLogStoreSuite } from './event-log-store-suite.js'
 export { idempotencyStoreSuite } from './idempotency-store-suite.js'
 export type { InventoryInspector, InventoryStoreHarness } from './inventory-store-suite.js'
 export { inventoryStoreSuite } from './inventory-store-suite.js'

@@ -1,0 +1,61 @@
+import { type Kysely, sql } from 'kysely'
+
+/**
+ * Durable subscribers over the event log (the outbox's `commerce.event` rows):
+ *
+ * - `outbox.tx` is the writing transaction's id. A subscriber's cursor is a (tx, id) position and
+ *   only passes events whose tx is below the oldest transaction still running
+ *   (`pg_snapshot_xmin`), so an event whose transaction commits late is never skipped.
+ * - `event_cursors`: one row per subscriber partition, with its cursor, the failed attempts at
+ *   the event after it, when it is due again, and its lease.
+ * - `event_dead_letters`: events a subscriber gave up on, with their payload (the log row may be
+ *   purged), until an operator replays or discards them.
+ */
+export function eventSubscribersMigration(schema: string) {
+  const s = schema
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await sql
+        .raw(`
+ALTER TABLE ${s}.outbox ADD COLUMN tx xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX outbox_event_log_idx ON ${s}.outbox (tx, id) WHERE topic = 'commerce.event';
+
+CREATE TABLE ${s}.event_cursors (
+  subscriber text NOT NULL,
+  partition integer NOT NULL CHECK (partition >= 0),
+  partitions integer NOT NULL CHECK (partitions > 0 AND partition < partitions),
+  cursor_tx xid8 NOT NULL,
+  cursor_id bigint NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  next_at timestamptz NOT NULL,
+  last_error text,
+  lease_token text,
+  locked_until timestamptz,
+  -- Taken from event_lease_seq at every lease: among partitions due at once, the one leased least
+  -- recently goes first, so none starves even when the clock stands still.
+  leased_seq bigint NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (subscriber, partition)
+);
+CREATE SEQUENCE ${s}.event_lease_seq;
+
+CREATE TABLE ${s}.event_dead_letters (
+  subscriber text NOT NULL,
+  event_id text NOT NULL,
+  partition integer NOT NULL,
+  type text NOT NULL,
+  aggregate_id text NOT NULL,
+  payload jsonb NOT NULL,
+  attempts integer NOT NULL,
+  last_error text,
+  dead_at timestamptz NOT NULL,
+  replay_requested_at timestamptz,
+  PRIMARY KEY (subscriber, event_id)
+);
+CREATE INDEX event_dead_letters_replay_idx ON ${s}.event_dead_letters (subscriber, partition, dead_at)
+  WHERE replay_requested_at IS NOT NULL;
+`)
+        .execute(db)
+    },
+  }
+}
