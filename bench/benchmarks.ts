@@ -1,6 +1,7 @@
 import { cartAddItem } from './cart.js'
 import { catalogReads } from './catalog.js'
 import { checkoutThroughput } from './checkout.js'
+import { eventRelay } from './event-relay.js'
 import { flashSale } from './flash-sale.js'
 import { httpStorefront } from './http-storefront.js'
 import { inventoryReservations } from './inventory-reservations.js'
@@ -13,6 +14,7 @@ export const benchmarks: readonly Benchmark[] = [
   catalogReads,
   searchQueries,
   checkoutThroughput,
+  eventRelay,
   flashSale,
   cartAddItem,
   httpStorefront,

@@ -4,10 +4,11 @@
 export { postgresStorage } from '../../packages/adapters-postgres/src/index.js'
 export type { RedisClient } from '../../packages/adapters-redis/src/index.js'
 export { redisCartStore, redisFlashSales } from '../../packages/adapters-redis/src/index.js'
-export type { Cache, Commerce } from '../../packages/core/src/index.js'
+export type { Cache, Commerce, CommerceEvent, OutboxStore } from '../../packages/core/src/index.js'
 export {
   createCommerce,
   createMemoryCache,
   createTestPaymentProvider,
   isCommerceError,
+  outboxEvent,
 } from '../../packages/core/src/index.js'

@@ -232,7 +232,109 @@ $fn$;
 -- the reservation, order, lines and history, redeems the promotion, writes the outbox, and reserves
 -- the stock last. Returns { outcome: 'created', displayNumber, allocations } or
 -- { outcome: 'key_taken', key } when another request holds the key.
-CREATE FUNCTION ${s}.checkout_begin(p jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+${checkoutBeginFunction(s)}
+-- Ends (or records) the payment step of an order awaiting payment:
+-- { orderId, to: 'confirmed' | 'payment_failed' | null, at, note, payment, key, response, outbox }.
+-- to null only records the payment and completes the key (a payment waiting for the customer).
+-- Returns { moved, status, updatedAt, reservation: { id, status } | null }.
+CREATE FUNCTION ${s}.checkout_finish(p jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+#variable_conflict use_column
+DECLARE
+  v_at timestamptz := (p->>'at')::timestamptz;
+  v_order_id text := p->>'orderId';
+  v_to text := p->>'to';
+  v_pay jsonb := p->'payment';
+  v_order record;
+  v_res_id text;
+  v_res_status text;
+  v_res_expires timestamptz;
+  v_status text;
+  v_updated timestamptz;
+  v_moved boolean := false;
+BEGIN
+  IF v_to IS NOT NULL THEN
+    UPDATE ${s}.orders o SET status = v_to, updated_at = v_at
+      WHERE o.id = v_order_id AND o.status = 'pending_payment'
+      RETURNING o.reservation_id, o.cart_id INTO v_order;
+    v_moved := FOUND;
+  END IF;
+
+  IF jsonb_typeof(v_pay) = 'object' THEN
+    INSERT INTO ${s}.payments AS x (id, order_id, provider, provider_payment_id, status, currency, amount,
+        captured_amount, refunded_amount, state, created_at, updated_at)
+      VALUES (v_pay->>'id', v_order_id, v_pay->>'provider', v_pay->>'paymentId', v_pay->>'status',
+        v_pay->>'currency', (v_pay->>'amount')::bigint, (v_pay->>'capturedAmount')::bigint,
+        (v_pay->>'refundedAmount')::bigint, v_pay->'state', v_at, v_at)
+      ON CONFLICT (provider, provider_payment_id) DO UPDATE
+        SET status = excluded.status, captured_amount = excluded.captured_amount,
+            refunded_amount = excluded.refunded_amount, state = excluded.state, updated_at = excluded.updated_at
+        WHERE (excluded.refunded_amount, excluded.captured_amount, ${s}.payment_rank(excluded.status))
+            > (x.refunded_amount, x.captured_amount, ${s}.payment_rank(x.status));
+  END IF;
+
+  IF v_moved THEN
+    INSERT INTO ${s}.order_status_history (order_id, from_status, to_status, note, at)
+      VALUES (v_order_id, 'pending_payment', v_to, p->>'note', v_at);
+    IF v_to = 'payment_failed' THEN
+      -- Promotion before stock, the order checkout_begin takes them in.
+      WITH gone AS (
+        DELETE FROM ${s}.promotion_redemptions x WHERE x.order_id = v_order_id RETURNING x.promotion_id)
+      UPDATE ${s}.promotions pr SET times_used = pr.times_used - g.n
+        FROM (SELECT promotion_id, count(*) AS n FROM gone GROUP BY promotion_id) g WHERE pr.id = g.promotion_id;
+      UPDATE ${s}.carts c SET order_id = NULL, version = c.version + 1, updated_at = v_at
+        WHERE c.id = v_order.cart_id AND c.order_id = v_order_id;
+    END IF;
+    IF v_order.reservation_id IS NOT NULL THEN
+      SELECT x.id, x.status, x.expires_at INTO v_res_id, v_res_status, v_res_expires FROM ${s}.reservations x
+        WHERE x.id = v_order.reservation_id FOR UPDATE;
+      IF v_to = 'confirmed' THEN
+        IF v_res_status IN ('released', 'expired') OR (v_res_status = 'active' AND v_res_expires <= v_at) THEN
+          RAISE EXCEPTION USING ERRCODE = 'SK005', MESSAGE = 'reservation ended', DETAIL = jsonb_build_object(
+            'reservationId', v_res_id, 'status', CASE WHEN v_res_status = 'active' THEN 'expired' ELSE v_res_status END)::text;
+        END IF;
+        IF v_res_status = 'active' THEN
+          PERFORM ${s}.close_reservations(ARRAY[v_res_id], 'committed', v_at);
+          v_res_status := 'committed';
+        END IF;
+      ELSIF v_res_status = 'active' THEN
+        PERFORM ${s}.close_reservations(ARRAY[v_res_id], 'released', v_at);
+        v_res_status := 'released';
+      END IF;
+    END IF;
+    INSERT INTO ${s}.outbox (topic, key, payload, created_at, available_at)
+      SELECT m->>'topic', m->>'key', m->'payload', v_at, v_at FROM jsonb_array_elements(p->'outbox') m;
+  END IF;
+
+  IF jsonb_typeof(p->'response') = 'object' AND (v_moved OR v_to IS NULL) THEN
+    UPDATE ${s}.idempotency_keys k SET status = 'completed', response = p->'response', resource_id = v_order_id,
+        updated_at = v_at
+      WHERE k.status = 'in_progress'
+        AND ((k.scope = p->'key'->>'scope' AND k.key = p->'key'->>'key') OR k.resource_id = v_order_id);
+  END IF;
+
+  IF v_moved THEN
+    v_status := v_to;
+    v_updated := v_at;
+  ELSE
+    SELECT o.status, o.updated_at INTO v_status, v_updated FROM ${s}.orders o WHERE o.id = v_order_id;
+  END IF;
+  RETURN jsonb_build_object('moved', v_moved, 'status', v_status, 'updatedAt', v_updated,
+    'reservation', CASE WHEN v_res_id IS NULL THEN NULL
+      ELSE jsonb_build_object('id', v_res_id, 'status', v_res_status) END);
+END
+$fn$;
+`)
+        .execute(db)
+    },
+  }
+}
+
+/**
+ * `checkout_begin` as migration 008 created it. Migration 009 replaces it with a version that puts
+ * the order's display number into the durable `order.created`; both come from this one text.
+ */
+export function checkoutBeginFunction(s: string): string {
+  return `CREATE FUNCTION ${s}.checkout_begin(p jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
 #variable_conflict use_column
 DECLARE
   v_at timestamptz := (p->>'at')::timestamptz;
@@ -350,99 +452,5 @@ BEGIN
     'allocations', v_stock->'allocations');
 END
 $fn$;
-
--- Ends (or records) the payment step of an order awaiting payment:
--- { orderId, to: 'confirmed' | 'payment_failed' | null, at, note, payment, key, response, outbox }.
--- to null only records the payment and completes the key (a payment waiting for the customer).
--- Returns { moved, status, updatedAt, reservation: { id, status } | null }.
-CREATE FUNCTION ${s}.checkout_finish(p jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
-#variable_conflict use_column
-DECLARE
-  v_at timestamptz := (p->>'at')::timestamptz;
-  v_order_id text := p->>'orderId';
-  v_to text := p->>'to';
-  v_pay jsonb := p->'payment';
-  v_order record;
-  v_res_id text;
-  v_res_status text;
-  v_res_expires timestamptz;
-  v_status text;
-  v_updated timestamptz;
-  v_moved boolean := false;
-BEGIN
-  IF v_to IS NOT NULL THEN
-    UPDATE ${s}.orders o SET status = v_to, updated_at = v_at
-      WHERE o.id = v_order_id AND o.status = 'pending_payment'
-      RETURNING o.reservation_id, o.cart_id INTO v_order;
-    v_moved := FOUND;
-  END IF;
-
-  IF jsonb_typeof(v_pay) = 'object' THEN
-    INSERT INTO ${s}.payments AS x (id, order_id, provider, provider_payment_id, status, currency, amount,
-        captured_amount, refunded_amount, state, created_at, updated_at)
-      VALUES (v_pay->>'id', v_order_id, v_pay->>'provider', v_pay->>'paymentId', v_pay->>'status',
-        v_pay->>'currency', (v_pay->>'amount')::bigint, (v_pay->>'capturedAmount')::bigint,
-        (v_pay->>'refundedAmount')::bigint, v_pay->'state', v_at, v_at)
-      ON CONFLICT (provider, provider_payment_id) DO UPDATE
-        SET status = excluded.status, captured_amount = excluded.captured_amount,
-            refunded_amount = excluded.refunded_amount, state = excluded.state, updated_at = excluded.updated_at
-        WHERE (excluded.refunded_amount, excluded.captured_amount, ${s}.payment_rank(excluded.status))
-            > (x.refunded_amount, x.captured_amount, ${s}.payment_rank(x.status));
-  END IF;
-
-  IF v_moved THEN
-    INSERT INTO ${s}.order_status_history (order_id, from_status, to_status, note, at)
-      VALUES (v_order_id, 'pending_payment', v_to, p->>'note', v_at);
-    IF v_to = 'payment_failed' THEN
-      -- Promotion before stock, the order checkout_begin takes them in.
-      WITH gone AS (
-        DELETE FROM ${s}.promotion_redemptions x WHERE x.order_id = v_order_id RETURNING x.promotion_id)
-      UPDATE ${s}.promotions pr SET times_used = pr.times_used - g.n
-        FROM (SELECT promotion_id, count(*) AS n FROM gone GROUP BY promotion_id) g WHERE pr.id = g.promotion_id;
-      UPDATE ${s}.carts c SET order_id = NULL, version = c.version + 1, updated_at = v_at
-        WHERE c.id = v_order.cart_id AND c.order_id = v_order_id;
-    END IF;
-    IF v_order.reservation_id IS NOT NULL THEN
-      SELECT x.id, x.status, x.expires_at INTO v_res_id, v_res_status, v_res_expires FROM ${s}.reservations x
-        WHERE x.id = v_order.reservation_id FOR UPDATE;
-      IF v_to = 'confirmed' THEN
-        IF v_res_status IN ('released', 'expired') OR (v_res_status = 'active' AND v_res_expires <= v_at) THEN
-          RAISE EXCEPTION USING ERRCODE = 'SK005', MESSAGE = 'reservation ended', DETAIL = jsonb_build_object(
-            'reservationId', v_res_id, 'status', CASE WHEN v_res_status = 'active' THEN 'expired' ELSE v_res_status END)::text;
-        END IF;
-        IF v_res_status = 'active' THEN
-          PERFORM ${s}.close_reservations(ARRAY[v_res_id], 'committed', v_at);
-          v_res_status := 'committed';
-        END IF;
-      ELSIF v_res_status = 'active' THEN
-        PERFORM ${s}.close_reservations(ARRAY[v_res_id], 'released', v_at);
-        v_res_status := 'released';
-      END IF;
-    END IF;
-    INSERT INTO ${s}.outbox (topic, key, payload, created_at, available_at)
-      SELECT m->>'topic', m->>'key', m->'payload', v_at, v_at FROM jsonb_array_elements(p->'outbox') m;
-  END IF;
-
-  IF jsonb_typeof(p->'response') = 'object' AND (v_moved OR v_to IS NULL) THEN
-    UPDATE ${s}.idempotency_keys k SET status = 'completed', response = p->'response', resource_id = v_order_id,
-        updated_at = v_at
-      WHERE k.status = 'in_progress'
-        AND ((k.scope = p->'key'->>'scope' AND k.key = p->'key'->>'key') OR k.resource_id = v_order_id);
-  END IF;
-
-  IF v_moved THEN
-    v_status := v_to;
-    v_updated := v_at;
-  ELSE
-    SELECT o.status, o.updated_at INTO v_status, v_updated FROM ${s}.orders o WHERE o.id = v_order_id;
-  END IF;
-  RETURN jsonb_build_object('moved', v_moved, 'status', v_status, 'updatedAt', v_updated,
-    'reservation', CASE WHEN v_res_id IS NULL THEN NULL
-      ELSE jsonb_build_object('id', v_res_id, 'status', v_res_status) END);
-END
-$fn$;
-`)
-        .execute(db)
-    },
-  }
+`
 }

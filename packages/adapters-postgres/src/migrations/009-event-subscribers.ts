@@ -1,4 +1,22 @@
 import { type Kysely, sql } from 'kysely'
+import { checkoutBeginFunction } from './008-checkout-statements.js'
+
+const OUTBOX_COPY =
+  "SELECT m->>'topic', m->>'key', m->'payload', v_at, v_at FROM jsonb_array_elements(p->'outbox') m;"
+const OUTBOX_COPY_NUMBERED = `SELECT m->>'topic', m->>'key',
+      CASE WHEN m->'payload'->>'type' = 'order.created'
+        THEN jsonb_set(m->'payload', '{data,displayNumber}', to_jsonb(v_display::text)) ELSE m->'payload' END,
+      v_at, v_at FROM jsonb_array_elements(p->'outbox') m;`
+
+/** checkout_begin, writing the display number it just drew into the durable order.created. */
+function numberedCheckoutBegin(s: string): string {
+  const original = checkoutBeginFunction(s)
+  if (original.split(OUTBOX_COPY).length !== 2)
+    throw new Error('checkout_begin changed: cannot patch its outbox insert')
+  return original
+    .replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION')
+    .replace(OUTBOX_COPY, OUTBOX_COPY_NUMBERED)
+}
 
 /**
  * Durable subscribers over the event log (the outbox's `commerce.event` rows):
@@ -10,6 +28,8 @@ import { type Kysely, sql } from 'kysely'
  *   the event after it, when it is due again, and its lease.
  * - `event_dead_letters`: events a subscriber gave up on, with their payload (the log row may be
  *   purged), until an operator replays or discards them.
+ * - `checkout_begin` puts the display number it draws into the durable `order.created`, which the
+ *   caller builds before the number exists.
  */
 export function eventSubscribersMigration(schema: string) {
   const s = schema
@@ -54,6 +74,8 @@ CREATE TABLE ${s}.event_dead_letters (
 );
 CREATE INDEX event_dead_letters_replay_idx ON ${s}.event_dead_letters (subscriber, partition, dead_at)
   WHERE replay_requested_at IS NOT NULL;
+
+${numberedCheckoutBegin(s)}
 `)
         .execute(db)
     },

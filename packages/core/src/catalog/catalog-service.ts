@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import type { Clock } from '../clock/clock.js'
 import { ConfigError, NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
+import { outboxEvent } from '../events/outbox-event.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import { entityIdSchema } from '../inventory/inventory-schemas.js'
 import type { InventoryItem, StockLevel } from '../inventory/inventory-types.js'
@@ -17,6 +18,7 @@ import type {
   StoredProduct,
 } from '../ports/catalog-store.js'
 import type { InventoryStore } from '../ports/inventory-store.js'
+import type { Storage } from '../ports/storage.js'
 import { parseInput } from '../validation/parse-input.js'
 import {
   type CachedCategory,
@@ -33,6 +35,7 @@ import {
   toCachedSummary,
 } from './cached-shapes.js'
 import { createCatalogCache } from './catalog-cache.js'
+import type { CatalogEvent } from './catalog-events.js'
 import {
   type AddReviewInput,
   addReviewSchema,
@@ -107,6 +110,11 @@ export interface CatalogServiceDeps {
    * applier. Without it, `syncUnitsSold` throws `ConfigError`.
    */
   readonly unitsSold?: Pick<UnitsSoldApplier, 'sync'>
+  /**
+   * Storage's unit of work: product and review writes then commit their domain events to the
+   * outbox with them, for durable subscribers. Without it, catalog events are in-process only.
+   */
+  readonly transaction?: Storage['transaction']
 }
 
 /** `commerce.catalog`: sellers, categories, products, reviews and recommendations. */
@@ -303,6 +311,32 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
     return toProduct(product)
   }
 
+  /**
+   * Runs a catalog write; with `deps.transaction`, the events it produced are written to the outbox
+   * in the same transaction. Returns the write's result and its events, to publish in process.
+   */
+  async function writeWithEvents<T>(
+    write: (catalog: CatalogStore) => Promise<T>,
+    eventsOf: (result: T) => CatalogEvent[],
+  ): Promise<{ result: T; events: CatalogEvent[] }> {
+    const transaction = deps.transaction
+    if (!transaction) {
+      const result = await write(store)
+      return { result, events: eventsOf(result) }
+    }
+    return transaction(async (stores) => {
+      const result = await write(stores.catalog)
+      const events = eventsOf(result)
+      if (events.length > 0) {
+        await stores.outbox.enqueue(
+          events.map((e) => outboxEvent(e, ids('evt'), e.productId)),
+          clock.now(),
+        )
+      }
+      return { result, events }
+    })
+  }
+
   async function afterProductWrite(id: string, slugs: readonly string[]): Promise<void> {
     await cache.invalidateProduct(id, slugs)
     await cache.invalidateListings()
@@ -322,7 +356,20 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
         : {}),
       ...(images ? { images: normaliseImages(images, ids) } : {}),
     }
-    const result = await store.updateProduct(productId, storePatch, now)
+    const fieldNames = Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined)
+    const { result, events: written } = await writeWithEvents(
+      (catalog) => catalog.updateProduct(productId, storePatch, now),
+      (result): CatalogEvent[] => {
+        if (!result) return []
+        const slug = patch.slug ?? result.previousSlug
+        const changed: CatalogEvent[] = []
+        if (event === 'updated')
+          changed.push({ type: 'product.updated', productId, slug, fields: fieldNames, occurredAt: now })
+        if (patch.status === 'archived' && (event === 'archived' || result.previousStatus !== 'archived'))
+          changed.push({ type: 'product.archived', productId, slug, occurredAt: now })
+        return changed
+      },
+    )
     if (!result) throw new NotFoundError('product', productId)
     const slugs = [
       result.previousSlug,
@@ -330,19 +377,7 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
     ]
     await afterProductWrite(productId, slugs)
     const product = await freshProduct(productId)
-    const fieldNames = Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined)
-    if (event === 'updated') {
-      events.emit({
-        type: 'product.updated',
-        productId,
-        slug: product.slug,
-        fields: fieldNames,
-        occurredAt: now,
-      })
-    }
-    if (patch.status === 'archived' && (event === 'archived' || result.previousStatus !== 'archived')) {
-      events.emit({ type: 'product.archived', productId, slug: product.slug, occurredAt: now })
-    }
+    for (const e of written) events.emit(e)
     return product
   }
 
@@ -389,22 +424,28 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
       const parsed = parseInput(createProductSchema, input, 'product')
       const now = clock.now()
       const id = ids('prod')
-      await store.insertProduct({
-        ...parsed,
-        id,
-        variants: toNewVariants(parsed.variants, ids),
-        primaryCurrency: parsed.variants[0]!.prices[0]!.currency,
-        images: normaliseImages(parsed.images, ids),
-        createdAt: now,
-      })
+      const { events: written } = await writeWithEvents(
+        (catalog) =>
+          catalog.insertProduct({
+            ...parsed,
+            id,
+            variants: toNewVariants(parsed.variants, ids),
+            primaryCurrency: parsed.variants[0]!.prices[0]!.currency,
+            images: normaliseImages(parsed.images, ids),
+            createdAt: now,
+          }),
+        (): CatalogEvent[] => [
+          {
+            type: 'product.created',
+            productId: id,
+            slug: parsed.slug,
+            status: parsed.status,
+            occurredAt: now,
+          },
+        ],
+      )
       await afterProductWrite(id, [parsed.slug])
-      events.emit({
-        type: 'product.created',
-        productId: id,
-        slug: parsed.slug,
-        status: parsed.status,
-        occurredAt: now,
-      })
+      for (const e of written) events.emit(e)
       return freshProduct(id)
     },
 
@@ -484,18 +525,23 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
 
     async addReview(input) {
       const parsed = parseInput(addReviewSchema, input, 'review')
-      const review = await store.insertReview({ id: ids('rev'), ...parsed, createdAt: clock.now() })
+      const { result: review, events: written } = await writeWithEvents(
+        (catalog) => catalog.insertReview({ id: ids('rev'), ...parsed, createdAt: clock.now() }),
+        (review): CatalogEvent[] => [
+          {
+            type: 'review.created',
+            reviewId: review.id,
+            productId: review.productId,
+            customerId: review.customerId,
+            rating: review.rating,
+            verifiedPurchase: review.verifiedPurchase,
+            occurredAt: review.createdAt,
+          },
+        ],
+      )
       // The rating summary is part of the product read; listings catch up within their TTL.
       await cache.invalidateProduct(review.productId, [])
-      events.emit({
-        type: 'review.created',
-        reviewId: review.id,
-        productId: review.productId,
-        customerId: review.customerId,
-        rating: review.rating,
-        verifiedPurchase: review.verifiedPurchase,
-        occurredAt: review.createdAt,
-      })
+      for (const e of written) events.emit(e)
       return review
     },
 

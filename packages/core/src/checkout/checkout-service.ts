@@ -286,8 +286,8 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       expiresAt,
       occurredAt: now,
     }
-    // The display number comes from the database: the durable order.created carries the order id
-    // (the order has the number); the in-process event below has both.
+    // The display number comes from the database: checkout_begin writes it into the durable
+    // order.created as it draws it; the in-process event below gets it from begin's result.
     const createdEvent: Extract<CommerceEvent, { type: 'order.created' }> = {
       type: 'order.created',
       orderId: order.id,

@@ -85,6 +85,7 @@ export function createCommerce(config: CommerceConfig): Commerce {
   const unitsSold = createUnitsSoldApplier({ storage, clock, logger })
   const catalog = createCatalogService({
     unitsSold,
+    transaction: (work) => storage.transaction(work),
     store: storage.catalog,
     inventory: storage.inventory,
     cache: parsed.data.cache ?? createMemoryCache(),
