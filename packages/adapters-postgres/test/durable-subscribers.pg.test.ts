@@ -424,6 +424,43 @@ describe('durable subscribers', () => {
     ])
   })
 
+  it('a refund is announced durably once per idempotent give-back', async () => {
+    const clock = createManualClock(new Date('2031-01-09T00:00:00Z'))
+    const got: DeliveredEvent[] = []
+    const commerce = commerceWith(clock, {
+      payments: [createTestPaymentProvider({ clock, latencyMs: 0, captureMethod: 'automatic' })],
+    })
+    await commerce.subscribers.add({
+      name: uniq('refunds'),
+      events: ['order.refunded'],
+      handle: (e) => void got.push(e),
+    })
+    const sku = uniq('SKU')
+    await commerce.catalog.createProduct({
+      slug: sku.toLowerCase(),
+      name: sku,
+      status: 'active',
+      variants: [{ sku, prices: [{ amount: 1250, currency: 'USD' }] }],
+    })
+    await commerce.inventory.setStock({ sku, onHand: 5 })
+    const cart = await commerce.cart.create({ currency: 'USD', email: 'buyer@example.com' })
+    await commerce.cart.addItem({ cartId: cart.id, sku, quantity: 2 })
+    const placed = await commerce.checkout.placeOrder({
+      cartId: cart.id,
+      idempotencyKey: uniq('key-00'),
+      payment: {},
+    })
+    await commerce.orders.cancel({ orderId: placed.order.id })
+    await drainUntil(commerce, () => got.length >= 1)
+    expect(got).toHaveLength(1)
+    expect(got[0]).toMatchObject({
+      type: 'order.refunded',
+      aggregateId: placed.order.id,
+      data: { orderId: placed.order.id, amount: { amount: 2500, currency: 'USD' } },
+    })
+    expect(got[0]!.id).toMatch(/^evt_[0-9a-f]{26}$/)
+  })
+
   it('catalog writes commit their events with them: created, updated, archived, review', async () => {
     const clock = createManualClock(new Date('2031-01-08T00:00:00Z'))
     const got: DeliveredEvent[] = []

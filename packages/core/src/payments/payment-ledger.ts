@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto'
 import type { Clock } from '../clock/clock.js'
 import { ConfigError } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
+import { outboxEvent } from '../events/outbox-event.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import type { Logger } from '../logger/logger.js'
 import { type Money, money } from '../money/money.js'
@@ -68,7 +70,9 @@ export function createPaymentLedger(deps: PaymentLedgerDeps) {
 
   /**
    * Gives back what was paid for `order`, up to `amount` (everything when omitted: uncaptured
-   * payments are voided, captured ones refunded). Idempotent per `key`. Emits `order.refunded`.
+   * payments are voided, captured ones refunded). Idempotent per `key`. Emits `order.refunded`, in
+   * process and to the outbox (after the money moved: a crash in between loses it unless the
+   * caller retries, which the idempotency key makes safe).
    */
   async function giveBack(order: OrderRecord, key: string, amount?: Money): Promise<Money> {
     const provider = providerOf(order)
@@ -106,8 +110,19 @@ export function createPaymentLedger(deps: PaymentLedgerDeps) {
       remaining -= take
       returned = money(returned.amount + take, order.currency)
     }
-    if (returned.amount > 0)
-      events.emit({ type: 'order.refunded', orderId: order.id, amount: returned, occurredAt: clock.now() })
+    if (returned.amount > 0) {
+      const refunded = {
+        type: 'order.refunded' as const,
+        orderId: order.id,
+        amount: returned,
+        occurredAt: clock.now(),
+      }
+      // Durable too. The id comes from the idempotency key: a retried cancel or return gives the
+      // same money back and announces it under the same id, so subscribers dedupe it.
+      const eventId = `evt_${createHash('sha256').update(`${key}:refunded`).digest('hex').slice(0, 26)}`
+      await storage.outbox.enqueue([outboxEvent(refunded, eventId, order.id)], refunded.occurredAt)
+      events.emit(refunded)
+    }
     return returned
   }
 
