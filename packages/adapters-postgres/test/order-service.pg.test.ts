@@ -174,7 +174,13 @@ describe('orders on real Postgres', () => {
       to: new Date('2026-06-02T00:00:00Z'),
     })
     expect(analytics.days).toEqual([
-      { day: '2026-06-01', currency: 'USD', revenue: { amount: 3000, currency: 'USD' }, units: 2 },
+      {
+        day: '2026-06-01',
+        currency: 'USD',
+        units: 2,
+        revenue: { amount: 3000, currency: 'USD' },
+        tax: { amount: 0, currency: 'USD' },
+      },
     ])
     expect(analytics.topProducts[0]).toMatchObject({ units: 2, revenue: { amount: 3000, currency: 'USD' } })
     expect(

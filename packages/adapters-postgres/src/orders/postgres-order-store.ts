@@ -7,7 +7,8 @@ import {
   type OrderRecord,
   type OrderStatus,
   type OrderStore,
-  PAID_STATUSES,
+  PURCHASED_ORDER_STATUSES,
+  type SellerSalesFigures,
   ValidationError,
 } from '@souk/core'
 import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely'
@@ -86,8 +87,54 @@ function toOrder(row: Selectable<OrdersTable>, lines: Selectable<OrderLinesTable
   }
 }
 
+/** Sums of kept sales as Postgres returns them: `sum(bigint)` is numeric, read as text. */
+interface FiguresRow {
+  currency: string
+  units: string
+  revenue: string
+  tax: string
+}
+
+function toFigures(r: FiguresRow): SellerSalesFigures {
+  const currency = r.currency
+  return {
+    currency,
+    units: Number(r.units),
+    revenue: money(Number(r.revenue), currency),
+    tax: money(Number(r.tax), currency),
+  }
+}
+
+/**
+ * The part of a line amount (`total` or `tax`) that stays with the units not returned.
+ * `receiveReturn` refunds returned units as the first `returned_quantity` parts of
+ * `allocateEvenly(amount, quantity)` (the remainder's extra minor units go to the first parts), so
+ * what is kept is exactly the amount less those parts: `r × ⌊|a|/q⌋ + min(r, |a| mod q)`, signed.
+ * This is that rule's SQL twin, in integer arithmetic; the contract suite checks both agree.
+ */
+function keptShare(column: 'total' | 'tax') {
+  const a = sql.ref(`l.${column}`)
+  return sql<string>`${a} - (case when ${a} < 0 then -1 else 1 end)
+    * (l.returned_quantity * (abs(${a}) / l.quantity) + least(l.returned_quantity, abs(${a}) % l.quantity))`
+}
+
 /** Orders on Postgres. Status moves are compare-and-set updates that also append to the history. */
 export function createPostgresOrderStore(db: Kysely<SoukDatabase>, schema: string): OrderStore {
+  /**
+   * The seller's lines with units kept, in orders placed in `[from, to)` whose goods were bought:
+   * pending, failed and cancelled orders are out; a refunded order stays in, its returned units
+   * (and only those) taken off, so a refund that was not a return changes nothing.
+   */
+  function keptLines(sellerId: string, from: Date, to: Date) {
+    return sql`
+      select o.created_at, o.currency, l.product_id, l.name, l.quantity - l.returned_quantity as units,
+             ${keptShare('total')} as kept_total, ${keptShare('tax')} as kept_tax
+      from ${sql.id(schema, 'order_lines')} l join ${sql.id(schema, 'orders')} o on o.id = l.order_id
+      where l.seller_id = ${sellerId} and o.created_at >= ${from} and o.created_at < ${to}
+        and o.status = any(${[...PURCHASED_ORDER_STATUSES]}::text[])
+        and l.returned_quantity < l.quantity`
+  }
+
   async function withLines(rows: Selectable<OrdersTable>[], sellerId?: string): Promise<OrderRecord[]> {
     if (rows.length === 0) return []
     let query = db
@@ -265,44 +312,31 @@ export function createPostgresOrderStore(db: Kysely<SoukDatabase>, schema: strin
 
     sellerDailyFigures: (sellerId, from, to) =>
       withMappedErrors(async () => {
-        const { rows } = await sql<{ day: string; currency: string; revenue: string; units: string }>`
-          select to_char(o.created_at at time zone 'UTC', 'YYYY-MM-DD') as day, o.currency,
-                 sum(l.total) as revenue, sum(l.quantity) as units
-          from ${sql.id(schema, 'order_lines')} l join ${sql.id(schema, 'orders')} o on o.id = l.order_id
-          where l.seller_id = ${sellerId} and o.created_at >= ${from} and o.created_at < ${to}
-            and o.status = any(${[...PAID_STATUSES]}::text[])
+        const { rows } = await sql<FiguresRow & { day: string }>`
+          select to_char(k.created_at at time zone 'UTC', 'YYYY-MM-DD') as day, k.currency,
+                 sum(k.units) as units, sum(k.kept_total - k.kept_tax) as revenue, sum(k.kept_tax) as tax
+          from (${keptLines(sellerId, from, to)}) k
           group by 1, 2 order by 1, 2`.execute(db)
-        return rows.map((r) => ({
-          day: r.day,
-          currency: r.currency,
-          revenue: money(Number(r.revenue), r.currency),
-          units: Number(r.units),
-        }))
+        return rows.map((r) => ({ day: r.day, ...toFigures(r) }))
       }),
 
     sellerTopProducts: (sellerId, from, to, limit) =>
       withMappedErrors(async () => {
-        const { rows } = await sql<{
-          product_id: string
-          name: string
-          currency: string
-          revenue: string
-          units: string
-        }>`
-          select l.product_id, min(l.name) as name, o.currency, sum(l.total) as revenue, sum(l.quantity) as units
-          from ${sql.id(schema, 'order_lines')} l join ${sql.id(schema, 'orders')} o on o.id = l.order_id
-          where l.seller_id = ${sellerId} and l.product_id is not null
-            and o.created_at >= ${from} and o.created_at < ${to}
-            and o.status = any(${[...PAID_STATUSES]}::text[])
-          group by l.product_id, o.currency order by sum(l.quantity) desc, l.product_id limit ${limit}`.execute(
-          db,
-        )
-        return rows.map((r) => ({
-          productId: r.product_id,
-          name: r.name,
-          units: Number(r.units),
-          revenue: money(Number(r.revenue), r.currency),
-        }))
+        const { rows } = await sql<FiguresRow & { product_id: string; name: string }>`
+          select product_id, name, currency, units, revenue, tax from (
+            select k.product_id, min(k.name) as name, k.currency, sum(k.units) as units,
+                   sum(k.kept_total - k.kept_tax) as revenue, sum(k.kept_tax) as tax,
+                   row_number() over (
+                     partition by k.currency
+                     order by sum(k.units) desc, sum(k.kept_total - k.kept_tax) desc, k.product_id
+                   ) as rank
+            from (${keptLines(sellerId, from, to)}) k
+            where k.product_id is not null
+            group by k.product_id, k.currency
+          ) ranked
+          where rank <= ${limit}
+          order by currency, rank`.execute(db)
+        return rows.map((r) => ({ productId: r.product_id, name: r.name, ...toFigures(r) }))
       }),
 
     listStale: (status, updatedBefore, limit) =>

@@ -23,9 +23,11 @@ export type ListSellerOrdersInput = z.input<typeof listSellerOrdersSchema>
 export const sellerAnalyticsSchema = z
   .strictObject({
     sellerId: entityIdSchema,
-    /** A Date or an ISO-8601 date-time with an offset. */
+    /** Orders placed at or after this instant: a Date or an ISO-8601 date-time with an offset. */
     from: instantSchema,
+    /** Orders placed before this instant (exclusive), at most a year after `from`. */
     to: instantSchema,
+    /** Top products listed per currency. Default 10, at most 100. */
     top: z.number().int().min(1).max(100).default(10),
   })
   .refine((v) => v.from < v.to, { message: 'from must be before to', path: ['to'] })

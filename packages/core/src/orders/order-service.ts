@@ -7,9 +7,16 @@ import { outboxEvent } from '../events/outbox-event.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import type { Logger } from '../logger/logger.js'
 import { allocateEvenly } from '../money/allocate.js'
-import { type Money, sum } from '../money/money.js'
+import { add, type Money, sum } from '../money/money.js'
 import type { PaymentLedger } from '../payments/payment-ledger.js'
-import type { OrderPage, OrderRecord, OrderStatus, SellerDailyFigures } from '../ports/order-store.js'
+import type {
+  OrderPage,
+  OrderRecord,
+  OrderStatus,
+  SellerDailyFigures,
+  SellerProductFigures,
+  SellerSalesFigures,
+} from '../ports/order-store.js'
 import type { Storage } from '../ports/storage.js'
 import { parseInput } from '../validation/parse-input.js'
 import {
@@ -44,9 +51,37 @@ export interface OrderServiceDeps {
   readonly logger: Logger
 }
 
+/**
+ * A seller's kept sales over a window: units less returns, revenue after discounts and before tax,
+ * tax apart. Every figure is in one currency; different currencies are never summed.
+ */
 export interface SellerAnalytics {
+  /** The window's figures keyed by currency code; only currencies with kept sales appear. */
+  readonly totals: Readonly<Record<string, SellerSalesFigures>>
+  /** Per UTC day of the order and currency, by day then currency; days without kept sales are left out. */
   readonly days: readonly SellerDailyFigures[]
-  readonly topProducts: readonly { productId: string; name: string; units: number; revenue: Money }[]
+  /** Up to `top` products per currency by kept units, by currency then rank. */
+  readonly topProducts: readonly SellerProductFigures[]
+}
+
+/** Adds up daily figures per currency, in currency-code order. */
+function totalsByCurrency(days: readonly SellerDailyFigures[]): Record<string, SellerSalesFigures> {
+  const totals = new Map<string, SellerSalesFigures>()
+  for (const { currency, units, revenue, tax } of days) {
+    const seen = totals.get(currency)
+    totals.set(
+      currency,
+      seen
+        ? {
+            currency,
+            units: seen.units + units,
+            revenue: add(seen.revenue, revenue),
+            tax: add(seen.tax, tax),
+          }
+        : { currency, units, revenue, tax },
+    )
+  }
+  return Object.fromEntries([...totals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
 /** `commerce.orders`: reading orders, their state machine, cancellations and returns. */
@@ -60,7 +95,11 @@ export interface OrderService {
   listForCustomer(input: ListCustomerOrdersInput): Promise<OrderPage>
   /** Orders holding the seller's items, with only their lines. */
   listForSeller(input: ListSellerOrdersInput): Promise<OrderPage>
-  /** Revenue and units per day and the top products of a seller, over paid orders. */
+  /**
+   * Kept sales of a seller's lines in orders placed in `[from, to)`: cancelled, failed and unpaid
+   * orders count nothing, received returns are taken off, tax is reported apart from revenue, and
+   * each currency is reported on its own. Refunds without a return change nothing here.
+   */
   sellerAnalytics(input: SellerAnalyticsInput): Promise<SellerAnalytics>
   /** Staff moves through fulfilment; an invalid move throws `order.invalid_transition`. */
   transition(input: TransitionOrderInput): Promise<OrderRecord>
@@ -190,7 +229,7 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
         storage.orders.sellerDailyFigures(sellerId, from, to),
         storage.orders.sellerTopProducts(sellerId, from, to, top),
       ])
-      return { days, topProducts }
+      return { totals: totalsByCurrency(days), days, topProducts }
     },
 
     async transition(input) {

@@ -20,7 +20,7 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
   refunded: [],
 }
 
-/** Statuses in which an order has been paid for (used by sales figures and recommendations). */
+/** Statuses of an order that has been paid for, short of a full refund. */
 export const PAID_STATUSES: readonly OrderStatus[] = [
   'confirmed',
   'processing',

@@ -69,12 +69,32 @@ export interface OrderPage {
   readonly nextCursor: string | null
 }
 
-export interface SellerDailyFigures {
-  /** UTC day, `YYYY-MM-DD`. */
-  readonly day: string
+/**
+ * A seller's kept sales in one currency: what was sold in orders that were bought (not pending,
+ * failed or cancelled), less what came back in received returns. Amounts are integer minor units of
+ * `currency`; figures in different currencies are never added together.
+ */
+export interface SellerSalesFigures {
   readonly currency: string
-  readonly revenue: Money
+  /** Units sold less units returned. */
   readonly units: number
+  /** What the kept units sold for after discounts, excluding tax (and shipping). */
+  readonly revenue: Money
+  /** Tax charged on the kept units, reported beside `revenue`, never inside it. */
+  readonly tax: Money
+}
+
+/** {@link SellerSalesFigures} of the orders placed on one UTC day. */
+export interface SellerDailyFigures extends SellerSalesFigures {
+  /** UTC day the orders were placed, `YYYY-MM-DD`; a later return revises that day. */
+  readonly day: string
+}
+
+/** {@link SellerSalesFigures} of one product. */
+export interface SellerProductFigures extends SellerSalesFigures {
+  readonly productId: string
+  /** The name the product's lines were sold under. */
+  readonly name: string
 }
 
 /**
@@ -97,14 +117,18 @@ export interface OrderStore {
   listForCustomer(customerId: string, cursor: string | null, limit: number): Promise<OrderPage>
   /** Orders holding at least one line of the seller's, newest first, with only that seller's lines. */
   listForSeller(sellerId: string, cursor: string | null, limit: number): Promise<OrderPage>
-  /** Revenue and units per UTC day of the seller's lines in orders that were paid. */
+  /**
+   * Kept sales of the seller's lines per UTC day and currency, over orders placed in `[from, to)`,
+   * ordered by day then currency. A line's returned units take their refunded share of the line's
+   * total and tax (the first `returnedQuantity` parts of `allocateEvenly(amount, quantity)`, as
+   * `receiveReturn` refunds them); rows with no kept units are left out.
+   */
   sellerDailyFigures(sellerId: string, from: Date, to: Date): Promise<SellerDailyFigures[]>
-  sellerTopProducts(
-    sellerId: string,
-    from: Date,
-    to: Date,
-    limit: number,
-  ): Promise<{ productId: string; name: string; units: number; revenue: Money }[]>
+  /**
+   * The seller's `limit` best products in each currency by kept units (then revenue, then product
+   * id), counted as in {@link OrderStore.sellerDailyFigures}; ordered by currency, then rank.
+   */
+  sellerTopProducts(sellerId: string, from: Date, to: Date, limit: number): Promise<SellerProductFigures[]>
   /** Orders in `status` last changed at or before `updatedBefore`, oldest first: recovery's work list. */
   listStale(status: OrderStatus, updatedBefore: Date, limit: number): Promise<OrderRecord[]>
   /** Adds returned quantity to a line; fails (false) if it would exceed the ordered quantity. */

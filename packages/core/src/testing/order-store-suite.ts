@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { isCommerceError } from '../errors/commerce-error.js'
 import { createIdGenerator } from '../ids/id-generator.js'
-import { money } from '../money/money.js'
-import type { NewOrder, OrderStatus, OrderStore } from '../ports/order-store.js'
+import { allocateEvenly } from '../money/allocate.js'
+import { money, sum } from '../money/money.js'
+import type { NewOrder, OrderLineRecord, OrderStatus, OrderStore } from '../ports/order-store.js'
 import type { SuiteApi, SuiteOptions } from './suite-api.js'
 
 export interface OrderInspector {
@@ -70,6 +71,40 @@ export function orderStoreSuite(
       ...over,
     }
   }
+
+  /** A line of `sellerId`'s, its total consistent with its price, discount and (added) tax. */
+  const sellerLine = (
+    sellerId: string,
+    l: {
+      quantity: number
+      unitPrice: number
+      tax?: number
+      discount?: number
+      productId?: string
+      currency?: string
+    },
+  ): OrderLineRecord => {
+    const c = l.currency ?? 'USD'
+    const tax = l.tax ?? 0
+    const discount = l.discount ?? 0
+    return {
+      id: ids('oli'),
+      sku: ids('sku'),
+      productId: l.productId ?? ids('prod'),
+      variantId: null,
+      sellerId,
+      name: 'Thing',
+      quantity: l.quantity,
+      unitPrice: money(l.unitPrice, c),
+      discount: money(discount, c),
+      tax: money(tax, c),
+      total: money(l.quantity * l.unitPrice - discount + tax, c),
+      returnedQuantity: 0,
+    }
+  }
+  const march3 = new Date(Date.UTC(2026, 2, 3, 10))
+  /** Analytics window: all of March 2026 but the 31st. */
+  const march = [new Date(Date.UTC(2026, 2, 1)), new Date(Date.UTC(2026, 2, 31))] as const
 
   describe('order store contract', () => {
     it('inserts an order with lines, a display number and its first history entry', async () => {
@@ -154,49 +189,123 @@ export function orderStoreSuite(
       )
     })
 
-    it('shows a seller only orders with their lines, and sums paid sales per day', async () => {
+    it('shows a seller only orders with their lines, and sums their kept sales per day', async () => {
       const { store } = await makeHarness()
       const seller = ids('sel')
-      const day = new Date(Date.UTC(2026, 2, 3, 10))
-      const base = newOrder({ createdAt: day })
+      const other = ids('sel')
       const mixed = newOrder({
-        createdAt: day,
+        createdAt: march3,
         lines: [
-          {
-            ...base.lines[0]!,
-            id: ids('oli'),
-            sellerId: seller,
-            productId: 'prod_x',
-            quantity: 3,
-            total: usd(3000),
-          },
-          { ...base.lines[0]!, id: ids('oli'), sellerId: 'someone_else' },
+          sellerLine(seller, { productId: 'prod_x', quantity: 3, unitPrice: 1000, tax: 300 }),
+          sellerLine(other, { productId: 'prod_x', quantity: 5, unitPrice: 700, tax: 350 }),
         ],
       })
       const unpaid = newOrder({
-        createdAt: day,
-        lines: [{ ...base.lines[0]!, id: ids('oli'), sellerId: seller, productId: 'prod_x' }],
+        createdAt: march3,
+        lines: [sellerLine(seller, { productId: 'prod_x', quantity: 2, unitPrice: 1000 })],
       })
       await store.insert(mixed)
       await store.insert(unpaid)
       await store.insert(newOrder())
-      await store.transition({ id: mixed.id, from: 'pending_payment', to: 'confirmed', at: day })
+      await store.transition({ id: mixed.id, from: 'pending_payment', to: 'confirmed', at: march3 })
       const page = await store.listForSeller(seller, null, 10)
       assert.deepEqual(page.items.map((o) => o.id).sort(), [mixed.id, unpaid.id].sort())
       assert.ok(page.items.every((o) => o.lines.every((l) => l.sellerId === seller)))
-      const figures = await store.sellerDailyFigures(
-        seller,
-        new Date(Date.UTC(2026, 2, 1)),
-        new Date(Date.UTC(2026, 2, 31)),
+      const kept = { currency: 'USD', units: 3, revenue: usd(3000), tax: usd(300) }
+      assert.deepEqual(await store.sellerDailyFigures(seller, ...march), [{ day: '2026-03-03', ...kept }])
+      assert.deepEqual(await store.sellerTopProducts(seller, ...march, 5), [
+        { productId: 'prod_x', name: 'Thing', ...kept },
+      ])
+      // The other seller's line of the same order is theirs alone.
+      assert.deepEqual(await store.sellerDailyFigures(other, ...march), [
+        { day: '2026-03-03', currency: 'USD', units: 5, revenue: usd(3500), tax: usd(350) },
+      ])
+    })
+
+    it("takes received returns and their share of revenue and tax off a seller's figures", async () => {
+      const { store } = await makeHarness()
+      const seller = ids('sel')
+      // 4 sold, 3 returned: 1 kept. Uneven amounts, so the share kept is the refund rule's.
+      const returned = sellerLine(seller, {
+        productId: 'prod_mostly_back',
+        quantity: 4,
+        unitPrice: 1001,
+        tax: 401,
+      })
+      const kept = sellerLine(seller, { productId: 'prod_kept', quantity: 2, unitPrice: 500, tax: 50 })
+      const order = newOrder({ createdAt: march3, lines: [returned, kept] })
+      await store.insert(order)
+      await store.transition({ id: order.id, from: 'pending_payment', to: 'partially_refunded', at: march3 })
+      assert.equal(await store.addReturnedQuantity(returned.id, 3), true)
+
+      // What the refund of 3 of 4 units took back: the first 3 of the line's even parts.
+      const refunded = (amount: number) => sum(allocateEvenly(usd(amount), 4).slice(0, 3), 'USD').amount
+      const keptTotal = returned.total.amount - refunded(returned.total.amount)
+      const keptTax = returned.tax.amount - refunded(returned.tax.amount)
+      assert.equal(keptTotal - keptTax, 1001) // one unit's price, tax excluded
+      const one = { currency: 'USD', units: 1, revenue: usd(keptTotal - keptTax), tax: usd(keptTax) }
+      const two = { currency: 'USD', units: 2, revenue: usd(1000), tax: usd(50) }
+      assert.deepEqual(await store.sellerDailyFigures(seller, ...march), [
+        { day: '2026-03-03', currency: 'USD', units: 3, revenue: usd(2001), tax: usd(keptTax + 50) },
+      ])
+      // Ranked by units kept, not sold.
+      assert.deepEqual(await store.sellerTopProducts(seller, ...march, 5), [
+        { productId: 'prod_kept', name: 'Thing', ...two },
+        { productId: 'prod_mostly_back', name: 'Thing', ...one },
+      ])
+
+      // The last unit back too: the product drops out of the figures.
+      assert.equal(await store.addReturnedQuantity(returned.id, 1), true)
+      assert.deepEqual(await store.sellerTopProducts(seller, ...march, 5), [
+        { productId: 'prod_kept', name: 'Thing', ...two },
+      ])
+    })
+
+    it('counts nothing of unpaid, failed, cancelled or wholly returned orders', async () => {
+      const { store } = await makeHarness()
+      const seller = ids('sel')
+      const endsIn: OrderStatus[] = ['pending_payment', 'payment_failed', 'cancelled', 'refunded']
+      for (const status of endsIn) {
+        const line = sellerLine(seller, { quantity: 2, unitPrice: 900, tax: 90 })
+        const order = newOrder({ createdAt: march3, lines: [line] })
+        await store.insert(order)
+        if (status !== 'pending_payment')
+          await store.transition({ id: order.id, from: 'pending_payment', to: status, at: march3 })
+        if (status === 'refunded') assert.equal(await store.addReturnedQuantity(line.id, 2), true)
+      }
+      assert.deepEqual(await store.sellerDailyFigures(seller, ...march), [])
+      assert.deepEqual(await store.sellerTopProducts(seller, ...march, 5), [])
+    })
+
+    it('reports each currency on its own, never summed, with top products per currency', async () => {
+      const { store } = await makeHarness()
+      const seller = ids('sel')
+      const eur = (n: number) => money(n, 'EUR')
+      const sold = async (currency: string, lines: OrderLineRecord[], createdAt = march3) => {
+        const order = newOrder({ currency, createdAt, lines })
+        await store.insert(order)
+        await store.transition({ id: order.id, from: 'pending_payment', to: 'delivered', at: createdAt })
+      }
+      await sold('USD', [sellerLine(seller, { productId: 'prod_a', quantity: 1, unitPrice: 1000, tax: 100 })])
+      await sold('EUR', [
+        sellerLine(seller, { productId: 'prod_a', quantity: 2, unitPrice: 900, tax: 171, currency: 'EUR' }),
+        sellerLine(seller, { productId: 'prod_b', quantity: 1, unitPrice: 400, tax: 76, currency: 'EUR' }),
+      ])
+      // Orders placed at `to` are outside the window.
+      await sold(
+        'EUR',
+        [sellerLine(seller, { productId: 'prod_b', quantity: 9, unitPrice: 400, currency: 'EUR' })],
+        march[1],
       )
-      assert.deepEqual(figures, [{ day: '2026-03-03', currency: 'USD', revenue: usd(3000), units: 3 }])
-      const top = await store.sellerTopProducts(
-        seller,
-        new Date(Date.UTC(2026, 2, 1)),
-        new Date(Date.UTC(2026, 2, 31)),
-        5,
-      )
-      assert.deepEqual(top, [{ productId: 'prod_x', name: 'Tee, M', units: 3, revenue: usd(3000) }])
+
+      assert.deepEqual(await store.sellerDailyFigures(seller, ...march), [
+        { day: '2026-03-03', currency: 'EUR', units: 3, revenue: eur(2200), tax: eur(247) },
+        { day: '2026-03-03', currency: 'USD', units: 1, revenue: usd(1000), tax: usd(100) },
+      ])
+      assert.deepEqual(await store.sellerTopProducts(seller, ...march, 1), [
+        { productId: 'prod_a', name: 'Thing', currency: 'EUR', units: 2, revenue: eur(1800), tax: eur(171) },
+        { productId: 'prod_a', name: 'Thing', currency: 'USD', units: 1, revenue: usd(1000), tax: usd(100) },
+      ])
     })
 
     it('limits returned quantity to what was ordered', async () => {
