@@ -373,6 +373,8 @@ describe('durable subscribers', () => {
       ['order.status_changed', placed.order.id],
     ])
     expect(got[1]!.data).toMatchObject({ to: 'confirmed' })
+    // inventory.reserved (not subscribed) is the order's first event.
+    expect(got.map((e) => e.sequence)).toEqual([2, 3])
     // The durable order.created carries the display number the database drew.
     expect(placed.order.displayNumber).toMatch(/^[0-9]+$/)
     expect(got[0]!.data).toMatchObject({

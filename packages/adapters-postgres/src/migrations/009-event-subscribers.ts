@@ -28,6 +28,7 @@ function numberedCheckoutBegin(s: string): string {
  *   the event after it, when it is due again, and its lease.
  * - `event_dead_letters`: events a subscriber gave up on, with their payload (the log row may be
  *   purged), until an operator replays or discards them.
+ * - `event_sequences` numbers every domain event per aggregate (1, 2, 3, …) as it is written.
  * - `checkout_begin` puts the display number it draws into the durable `order.created`, which the
  *   caller builds before the number exists.
  */
@@ -74,6 +75,28 @@ CREATE TABLE ${s}.event_dead_letters (
 );
 CREATE INDEX event_dead_letters_replay_idx ON ${s}.event_dead_letters (subscriber, partition, dead_at)
   WHERE replay_requested_at IS NOT NULL;
+
+-- Every domain event gets the next number of its aggregate, under a row lock held to commit, so
+-- the numbers of one aggregate follow its commits with no gaps.
+CREATE TABLE ${s}.event_sequences (
+  aggregate_id text PRIMARY KEY,
+  last_sequence bigint NOT NULL
+);
+CREATE FUNCTION ${s}.sequence_domain_event() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_sequence bigint;
+BEGIN
+  IF jsonb_typeof(NEW.payload) = 'object' THEN
+    INSERT INTO ${s}.event_sequences AS q (aggregate_id, last_sequence) VALUES (NEW.key, 1)
+      ON CONFLICT (aggregate_id) DO UPDATE SET last_sequence = q.last_sequence + 1
+      RETURNING q.last_sequence INTO v_sequence;
+    NEW.payload := jsonb_set(NEW.payload, '{sequence}', to_jsonb(v_sequence));
+  END IF;
+  RETURN NEW;
+END
+$fn$;
+CREATE TRIGGER outbox_domain_event_sequence BEFORE INSERT ON ${s}.outbox
+  FOR EACH ROW WHEN (NEW.topic = 'commerce.event') EXECUTE FUNCTION ${s}.sequence_domain_event();
 
 ${numberedCheckoutBegin(s)}
 `)

@@ -195,7 +195,7 @@ export function createCommerce(config: CommerceConfig): Commerce {
         ...(relayOptions ? relayOptions : {}),
       })
     : null
-  // Registered in storage on the relay's first round, once the schema is there.
+  // Registered in storage by migrate(), or by the relay's first round for hosts that migrate elsewhere.
   for (const subscriber of parsed.data.subscribers ?? []) relay?.adopt(subscriber)
   const subscribers: DurableSubscribers = relay ?? storageWithoutEventLog()
   if (parsed.data.searchSync) indexer.start({ intervalMs: parsed.data.searchSync.intervalMs ?? 1000 })
@@ -226,6 +226,8 @@ export function createCommerce(config: CommerceConfig): Commerce {
     subscribers,
     async migrate() {
       await storage.migrate()
+      // The config's subscribers get their cursors now, before the app serves anything.
+      await relay?.registerAdopted()
       startUnitsSold()
     },
     async close() {

@@ -16,6 +16,12 @@ interface DeliveredEnvelope {
   readonly id: string
   /** The entity it is about (an order id). Events of one aggregate arrive in order. */
   readonly aggregateId: string
+  /**
+   * Its number among the aggregate's events: 1, 2, 3, … in commit order with no gaps, so a
+   * consumer can tell a duplicate (a number it has seen) from a gap. 0 from a storage that does
+   * not number events.
+   */
+  readonly sequence: number
   readonly schemaVersion: number
   /** ISO-8601, from the clock of the process that made the change. */
   readonly occurredAt: string

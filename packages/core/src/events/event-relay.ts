@@ -84,6 +84,8 @@ export interface EventRelay extends DurableSubscribers {
    * created on the next round. Throws like `add`, except for the storage conflict, which is logged.
    */
   adopt<T extends CommerceEventType>(subscriber: DurableSubscriber<T>): void
+  /** Registers in storage the adopted subscribers not registered yet; one refused is logged and left out. */
+  registerAdopted(): Promise<void>
   /** Runs rounds in the background every `intervalMs` (at once again while there is work), until `stop()`. */
   start(options: { intervalMs: number }): void
   /** Stops the background rounds and waits for the one in flight. */
@@ -160,6 +162,7 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
       id: envelope.id,
       type: envelope.type,
       aggregateId: envelope.aggregateId,
+      sequence: typeof envelope.sequence === 'number' ? envelope.sequence : 0,
       schemaVersion: envelope.schemaVersion,
       occurredAt: envelope.occurredAt,
       data: envelope.data as unknown as DeliveredEvent['data'],
@@ -284,6 +287,7 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
 
   return {
     adopt,
+    registerAdopted: registerPending,
 
     async add(subscriber) {
       adopt(subscriber)

@@ -14,6 +14,11 @@ export interface OutboxEventEnvelope {
   /** The entity it is about (an order id); the outbox key, so events of one entity stay in order. */
   readonly aggregateId: string
   readonly schemaVersion: number
+  /**
+   * The event's number among its aggregate's events (1, 2, 3, … in commit order, no gaps), set by
+   * the storage as it writes the event; absent before that.
+   */
+  readonly sequence?: number
   /** ISO-8601, from the injected clock. */
   readonly occurredAt: string
   readonly data: CommerceEvent

@@ -2,7 +2,10 @@
 export interface LoggedEvent {
   /** Where the event sits in the log: opaque to callers, ordered by the store. */
   readonly position: string
-  /** The envelope as written (`OutboxEventEnvelope`), parsed from JSON. */
+  /**
+   * The envelope as written (`OutboxEventEnvelope`), parsed from JSON, with `sequence` set: the
+   * event's number among its aggregate's events, 1, 2, 3, … in commit order, numbered as written.
+   */
   readonly payload: unknown
 }
 
