@@ -13,6 +13,7 @@ import { startBackgroundJobs } from './background-jobs.js'
 import { installGracefulShutdown, trackRequests } from './graceful-shutdown.js'
 import { seedDemo } from './seed/seed-demo.js'
 import { progressPrinter } from './seed-progress.js'
+import { startOutgoingWebhooks } from './webhooks/outgoing-webhooks.js'
 import { openCommerce } from './wiring/open-commerce.js'
 import { postgresStats } from './wiring/postgres-stats.js'
 import { readinessChecks } from './wiring/readiness.js'
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     print(`  seeded in ${(report.ms / 1000).toFixed(1)} s; promo codes: ${report.promoCodes.join(', ')}`)
   }
 
+  const webhooks = await startOutgoingWebhooks({ commerce, storage, settings: config.webhooks, logger })
   const { app } = createApp(commerce, {
     sessionSecret: config.sessionSecret,
     adminToken: config.adminToken,
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
     ready: readinessChecks(opened),
     secureCookies: config.secureCookies,
     security: { ...config.security, rateLimitRedis: opened.redis },
+    webhooks,
   })
   const jobs = startBackgroundJobs(commerce, logger)
   // The tracker sits in front of the app: it counts requests for the drain and answers 503 once
@@ -78,6 +81,10 @@ async function main(): Promise<void> {
   print(
     `  sellers: ${sellers ? `${sellers} seller token(s) from SELLER_TOKENS` : 'staff token only (set SELLER_TOKENS)'}; metrics: ${config.security.metricsToken ? 'METRICS_TOKEN' : 'the staff token'}; CORS: ${config.security.corsOrigins?.length ? config.security.corsOrigins.join(', ') : 'same-origin only (set CORS_ORIGINS)'}`,
   )
+  const endpoints = (await webhooks.list()).length
+  print(
+    `  webhooks: ${endpoints} endpoint(s), managed at /api/admin/webhooks${config.webhooks.allowPrivateUrls ? '; http and private addresses allowed (WEBHOOK_ALLOW_PRIVATE_URLS)' : ''}`,
+  )
   if (config.sessionSecretGenerated)
     print('  sessions: random SESSION_SECRET, so sign-ins end on restart (set SESSION_SECRET)')
   print('  Ctrl-C stops it gracefully')
@@ -86,7 +93,12 @@ async function main(): Promise<void> {
     server,
     requests,
     stopFirst: [{ name: 'background jobs', run: () => jobs.stop() }],
-    closeAfter: [{ name: 'commerce', run: () => opened.close() }],
+    // Deliveries in flight are cut short (and retried by the next process), so the relay's last
+    // round does not hold commerce.close() for a slow receiver's timeout.
+    closeAfter: [
+      { name: 'webhook deliveries', run: () => webhooks.stop() },
+      { name: 'commerce', run: () => opened.close() },
+    ],
   })
 }
 

@@ -7,6 +7,7 @@ import express, {
   type Request,
   type Response,
 } from 'express'
+import type { OutgoingWebhooks } from '../webhooks/outgoing-webhooks.js'
 import { errorResponse } from './error-response.js'
 import { HttpError } from './http-error.js'
 import { identityMiddleware } from './identity.js'
@@ -19,6 +20,7 @@ import { healthRoutes } from './routes/health-routes.js'
 import { orderRoutes } from './routes/order-routes.js'
 import { sellerRoutes } from './routes/seller-routes.js'
 import { sessionRoutes } from './routes/session-routes.js'
+import { webhookAdminRoutes } from './routes/webhook-routes.js'
 import {
   createStorefrontSecurity,
   type SecurityOptions,
@@ -68,6 +70,11 @@ export interface StorefrontOptions {
    * it should not throw. Default: none, so /readyz answers 200 whenever the process is up.
    */
   readonly ready?: () => Promise<Readonly<Record<string, boolean>>>
+  /**
+   * The outgoing-webhook registry (`startOutgoingWebhooks`), served to staff under
+   * /api/admin/webhooks. Default null: those routes are not mounted.
+   */
+  readonly webhooks?: OutgoingWebhooks | null
 }
 
 /** What route modules share. */
@@ -166,6 +173,7 @@ export function createApp(commerce: Commerce, options: StorefrontOptions): Store
   api.use(orderRoutes(context))
   api.use(addressRoutes(context))
   api.use(sellerRoutes(context))
+  if (options.webhooks) api.use('/admin/webhooks', markBase, webhookAdminRoutes(context, options.webhooks))
   api.use('/admin', markBase, adminRoutes(context))
   api.use((req: Request) => {
     throw new HttpError(404, 'route_not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)

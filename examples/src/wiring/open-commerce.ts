@@ -152,6 +152,7 @@ export async function openCommerce(
     ...(cache ? { cache } : {}),
     ...(carts ? { carts } : {}),
     ...(search && accepts('search') ? ({ search } as object) : {}),
+    ...(Object.keys(config.relay).length > 0 ? { relay: config.relay } : {}),
   }
   const commerce = createCommerce(commerceConfig)
   if (!config.typesense) {

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { readSecurityConfig, type SecurityConfig } from '../app/security/security-config.js'
+import type { WebhookSettings } from '../webhooks/outgoing-webhooks.js'
 
 /** The repository root: examples/src/wiring/../../.. */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
@@ -34,6 +35,10 @@ export interface StorefrontConfig {
   /** CORS, seller tokens, metrics token, rate limits, trusted proxies (docs/production.md). */
   readonly security: SecurityConfig['security']
   readonly seed: { readonly onFirstRun: boolean; readonly products: number; readonly seed: string }
+  /** The durable-subscriber relay's polling interval and first retry delay; unset keys keep Souk's defaults. */
+  readonly relay: { readonly intervalMs?: number; readonly retryDelayMs?: number }
+  /** Outgoing webhooks: URL policy, timeout, attempts (docs/webhooks.md). */
+  readonly webhooks: WebhookSettings
 }
 
 const optional = z
@@ -41,6 +46,10 @@ const optional = z
   .trim()
   .transform((v) => (v === '' ? undefined : v))
   .optional()
+
+/** A whole number of milliseconds in a range, or undefined when unset. */
+const millis = (min: number, max: number) =>
+  optional.pipe(z.coerce.number<string>().int().min(min).max(max).optional())
 
 const envSchema = z
   .object({
@@ -72,6 +81,11 @@ const envSchema = z
     SEED_ON_FIRST_RUN: z.enum(['true', 'false']).default('true'),
     SEED_PRODUCTS: z.coerce.number().int().min(1).max(5_000_000).default(2000),
     SEED: z.string().min(1).default('souk'),
+    RELAY_INTERVAL_MS: millis(10, 3_600_000),
+    RELAY_RETRY_DELAY_MS: millis(1, 3_600_000),
+    WEBHOOK_ALLOW_PRIVATE_URLS: optional.pipe(z.enum(['1', '0', 'true', 'false', 'on', 'off']).optional()),
+    WEBHOOK_TIMEOUT_MS: millis(100, 60_000),
+    WEBHOOK_MAX_ATTEMPTS: optional.pipe(z.coerce.number<string>().int().min(1).max(100).optional()),
   })
   .superRefine((env, ctx) => {
     if (env.TYPESENSE_URL && !env.TYPESENSE_API_KEY) {
@@ -127,5 +141,14 @@ export function loadStorefrontConfig(env: NodeJS.ProcessEnv = process.env): Stor
     secureCookies: secured.secureCookies,
     security: secured.security,
     seed: { onFirstRun: e.SEED_ON_FIRST_RUN === 'true', products: e.SEED_PRODUCTS, seed: e.SEED },
+    relay: {
+      ...(e.RELAY_INTERVAL_MS === undefined ? {} : { intervalMs: e.RELAY_INTERVAL_MS }),
+      ...(e.RELAY_RETRY_DELAY_MS === undefined ? {} : { retryDelayMs: e.RELAY_RETRY_DELAY_MS }),
+    },
+    webhooks: {
+      allowPrivateUrls: ['1', 'true', 'on'].includes(e.WEBHOOK_ALLOW_PRIVATE_URLS ?? '0'),
+      ...(e.WEBHOOK_TIMEOUT_MS === undefined ? {} : { timeoutMs: e.WEBHOOK_TIMEOUT_MS }),
+      ...(e.WEBHOOK_MAX_ATTEMPTS === undefined ? {} : { maxAttempts: e.WEBHOOK_MAX_ATTEMPTS }),
+    },
   }
 }
