@@ -8,6 +8,7 @@ import { checkoutMigration } from './006-checkout.js'
 import { fasterReservationsMigration } from './007-faster-reservations.js'
 import { checkoutStatementsMigration } from './008-checkout-statements.js'
 import { eventSubscribersMigration } from './009-event-subscribers.js'
+import { stockSignalsMigration } from './010-stock-signals.js'
 
 /** Souk's migrations, in order. Names are permanent: never rename or reorder one that shipped. */
 export function soukMigrations(schema: string): Record<string, Migration> {
@@ -21,5 +22,6 @@ export function soukMigrations(schema: string): Record<string, Migration> {
     '007-faster-reservations': fasterReservationsMigration(schema),
     '008-checkout-statements': checkoutStatementsMigration(schema),
     '009-event-subscribers': eventSubscribersMigration(schema),
+    '010-stock-signals': stockSignalsMigration(schema),
   }
 }

@@ -1,4 +1,16 @@
-/** Events the Inventory service publishes after its transaction commits. */
+/**
+ * Inventory events. `reserved`, `committed`, `released` and `adjusted` are published on the
+ * in-process bus (`commerce.events`) after the change commits. `low_stock` and `back_in_stock`
+ * are durable only: storage writes them to the outbox in the transaction that changes the stock,
+ * on every path (reservations, checkout, commits, releases, expiry, restocks, adjustments), and
+ * they reach durable subscribers (`commerce.subscribers`), never the in-process bus.
+ *
+ * Once per crossing: each SKU has a stock state ('in', 'low' at or below its threshold, 'out' at
+ * or below zero) that storage moves, under a row lock, only when the counters move it. An event
+ * fires when the state changes, so writers racing across the line raise one event, and a SKU
+ * that stays low raises nothing more until it has gone back above the line. A settings change
+ * (threshold, tracked) moves the state without an event.
+ */
 export type InventoryEvent =
   | {
       readonly type: 'inventory.reserved'
@@ -33,7 +45,10 @@ export type InventoryEvent =
       readonly occurredAt: Date
     }
   | {
-      /** Available stock of a SKU (all locations) fell to or below its low-stock threshold. */
+      /**
+       * Durable only. Available stock of a SKU (all locations) fell from above its low-stock
+       * threshold to at or below it (sold out included); `available` is after the change.
+       */
       readonly type: 'inventory.low_stock'
       readonly sku: string
       readonly available: number
@@ -41,11 +56,17 @@ export type InventoryEvent =
       readonly occurredAt: Date
     }
   | {
-      /** Available stock of a SKU rose from zero (or below) to positive. */
+      /**
+       * Durable only. Available stock of a SKU rose from zero (or below) to positive; a SKU's
+       * first stock counts.
+       */
       readonly type: 'inventory.back_in_stock'
       readonly sku: string
       readonly available: number
-      /** Customers who asked to be told, for the host app's notifications. */
+      /**
+       * Customers who asked to be told, oldest first, for the host app's notifications. Their
+       * subscriptions are deleted with the event, so each is told once.
+       */
       readonly subscribers: readonly string[]
       readonly occurredAt: Date
     }

@@ -58,7 +58,11 @@ export interface ReservationReceipt {
   readonly reference: string | null
 }
 
-/** `commerce.inventory`: stock levels, reservations, and stock events. */
+/**
+ * `commerce.inventory`: stock levels, reservations, and stock events. `inventory.low_stock` and
+ * `inventory.back_in_stock` are not published here: storage raises them in the transaction of
+ * every stock change, whoever makes it (see inventory-events.ts).
+ */
 export interface InventoryService {
   /**
    * Sets on hand at a location (default `'default'`). Fails below what is reserved there, and with
@@ -92,7 +96,10 @@ export interface InventoryService {
   getReservation(reservationId: string): Promise<Reservation>
   /** Expires every active reservation past its expiry; run it on a timer. Returns how many. */
   releaseExpired(): Promise<{ expired: number }>
-  /** Registers interest in a SKU's return to stock; `inventory.back_in_stock` lists subscribers. */
+  /**
+   * Registers interest in a SKU's return to stock. The next `inventory.back_in_stock` of the SKU
+   * lists the subscriber, and the subscription ends with it.
+   */
   subscribeBackInStock(input: StockSubscriptionInput): Promise<void>
   unsubscribeBackInStock(input: StockSubscriptionInput): Promise<void>
 }
@@ -101,37 +108,7 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
   const { store, clock, ids, events, allocation, catalog } = deps
   const defaultTtl = deps.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS
 
-  async function publishStockCrossings(
-    change: ReadonlyMap<string, number>,
-    deltas: ReadonlyMap<string, number>,
-    items?: ReadonlyMap<string, InventoryItem>,
-  ): Promise<void> {
-    const occurredAt = clock.now()
-    // Stock that grows can only come back in stock: settings are read only when something crossed.
-    const crossing = [...deltas].filter(([sku, delta]) => {
-      const after = change.get(sku)
-      return after !== undefined && delta !== 0 && (delta < 0 || (after - delta <= 0 && after > 0))
-    })
-    if (crossing.length === 0) return
-    const known =
-      items ?? new Map((await store.getItems(crossing.map(([sku]) => sku))).map((i) => [i.sku, i]))
-    for (const [sku, delta] of crossing) {
-      const after = change.get(sku)
-      const item = known.get(sku)
-      if (after === undefined || item === undefined || !item.tracked || delta === 0) continue
-      const before = after - delta
-      const threshold = item.lowStockThreshold
-      if (threshold !== null && before > threshold && after <= threshold) {
-        events.emit({ type: 'inventory.low_stock', sku, available: after, threshold, occurredAt })
-      }
-      if (before <= 0 && after > 0) {
-        const subscribers = await store.listStockSubscribers(sku)
-        events.emit({ type: 'inventory.back_in_stock', sku, available: after, subscribers, occurredAt })
-      }
-    }
-  }
-
-  async function afterLevelChange(change: LevelChange, reason: string): Promise<StockLevel> {
+  function afterLevelChange(change: LevelChange, reason: string): StockLevel {
     const { level, previousOnHand } = change
     const delta = level.onHand - previousOnHand
     if (delta !== 0) {
@@ -144,12 +121,11 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
         reason,
         occurredAt: clock.now(),
       })
-      await publishStockCrossings(change.availableAfter, new Map([[level.sku, delta]]))
     }
     return level
   }
 
-  async function afterRelease(change: ReservationChange, reason: 'released' | 'expired'): Promise<void> {
+  function afterRelease(change: ReservationChange, reason: 'released' | 'expired'): void {
     if (!change.changed) return
     const { reservation } = change
     events.emit({
@@ -159,9 +135,6 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
       reason,
       occurredAt: clock.now(),
     })
-    const deltas = new Map<string, number>()
-    for (const a of reservation.allocations) deltas.set(a.sku, (deltas.get(a.sku) ?? 0) + a.quantity)
-    await publishStockCrossings(change.availableAfter, deltas)
   }
 
   async function requireLevels(sku: string): Promise<StockLevel[]> {
@@ -265,8 +238,6 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
         expiresAt,
         occurredAt: now,
       })
-      const deltas = new Map(planned.tracked.map((l) => [l.sku, -l.quantity]))
-      await publishStockCrossings(planned.change.availableAfter, deltas, planned.items)
       return { id, expiresAt, lines, allocations, reference }
     },
 
@@ -289,7 +260,7 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
     async release(reservationId) {
       const id = parseInput(entityIdSchema, reservationId, 'reservation id')
       const change = await store.releaseReservation(id, clock.now())
-      await afterRelease(change, 'released')
+      afterRelease(change, 'released')
       return change.reservation
     },
 
@@ -304,7 +275,7 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
       let expired = 0
       for (;;) {
         const batch = await store.expireReservations(clock.now(), EXPIRY_BATCH)
-        for (const change of batch) await afterRelease(change, 'expired')
+        for (const change of batch) afterRelease(change, 'expired')
         expired += batch.length
         if (batch.length < EXPIRY_BATCH) return { expired }
       }
