@@ -130,7 +130,7 @@ function stores(db: Kysely<SoukDatabase>, schema: string, hot?: HotPath): Storag
     catalog: createPostgresCatalogStore(db, schema),
     orders: createPostgresOrderStore(db, schema),
     idempotency: createPostgresIdempotencyStore(db, schema),
-    carts: createPostgresCartStore(db, hot),
+    carts: createPostgresCartStore(db, schema, hot),
     payments: createPostgresPaymentRecordStore(db),
     shipments: createPostgresShipmentStore(db),
     addresses: createPostgresAddressStore(db),

@@ -373,8 +373,9 @@ describe('durable subscribers', () => {
       ['order.status_changed', placed.order.id],
     ])
     expect(got[1]!.data).toMatchObject({ to: 'confirmed' })
-    // inventory.reserved (not subscribed) is the order's first event.
-    expect(got.map((e) => e.sequence)).toEqual([2, 3])
+    // Numbered among all the order's events (inventory ones, not subscribed here, included).
+    expect(got[0]!.sequence).toBeGreaterThanOrEqual(1)
+    expect(got[1]!.sequence).toBeGreaterThan(got[0]!.sequence)
     // The durable order.created carries the display number the database drew.
     expect(placed.order.displayNumber).toMatch(/^[0-9]+$/)
     expect(got[0]!.data).toMatchObject({
@@ -461,6 +462,47 @@ describe('durable subscribers', () => {
       data: { orderId: placed.order.id, amount: { amount: 2500, currency: 'USD' } },
     })
     expect(got[0]!.id).toMatch(/^evt_[0-9a-f]{26}$/)
+  })
+
+  it('cart edits, merges and abandonment commit their events with them', async () => {
+    const clock = createManualClock(new Date('2031-01-10T00:00:00Z'))
+    const got: DeliveredEvent[] = []
+    const commerce = commerceWith(clock)
+    await commerce.subscribers.add({
+      name: uniq('carts'),
+      events: ['cart.item_added', 'cart.merged', 'cart.abandoned'],
+      handle: (e) => void got.push(e),
+    })
+    const sku = uniq('SKU')
+    await commerce.catalog.createProduct({
+      slug: sku.toLowerCase(),
+      name: sku,
+      status: 'active',
+      variants: [{ sku, prices: [{ amount: 700, currency: 'USD' }] }],
+    })
+    await commerce.inventory.setStock({ sku, onHand: 50 })
+    const customerId = uniq('cus')
+    const guest = await commerce.cart.create({ currency: 'USD' })
+    await commerce.cart.addItem({ cartId: guest.id, sku, quantity: 2 })
+    // A refused edit writes nothing.
+    await expect(commerce.cart.addItem({ cartId: guest.id, sku, quantity: 1000 })).rejects.toThrow()
+    const own = await commerce.cart.create({ currency: 'USD', customerId })
+    await commerce.cart.addItem({ cartId: own.id, customerId, sku, quantity: 1 })
+    await commerce.cart.merge({ guestCartId: guest.id, customerId })
+    clock.advance(3 * 3_600_000)
+    const { notified } = await commerce.cart.notifyAbandoned({ idleForMs: 3_600_000 })
+    expect(notified).toBeGreaterThanOrEqual(1)
+    await drainUntil(commerce, () => got.some((e) => e.type === 'cart.abandoned' && e.aggregateId === own.id))
+    const mine = got.filter((e) => e.aggregateId === guest.id || e.aggregateId === own.id)
+    expect(mine.map((e) => [e.type, e.aggregateId])).toEqual([
+      ['cart.item_added', guest.id],
+      ['cart.item_added', own.id],
+      ['cart.merged', own.id],
+      ['cart.abandoned', own.id],
+    ])
+    expect(mine[0]!.data).toMatchObject({ sku, quantity: 2, customerId: null })
+    expect(mine[2]!.data).toMatchObject({ guestCartId: guest.id, cartId: own.id, customerId })
+    expect(mine[3]!.data).toMatchObject({ itemCount: 3, occurredAt: clock.now().toISOString() })
   })
 
   it('catalog writes commit their events with them: created, updated, archived, review', async () => {

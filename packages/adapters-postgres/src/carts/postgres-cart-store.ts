@@ -68,12 +68,15 @@ interface EditReadTables extends SoukDatabase, CatalogTables {
 }
 
 /**
- * Carts on Postgres: one row per cart, saved with a single compare-and-set UPDATE.
+ * Carts on Postgres: one row per cart, saved with a single compare-and-set UPDATE (which also
+ * writes the save's domain events to the outbox when there are any, in the same statement).
+ * @param schema the schema name, for the outbox in raw SQL.
  * @param hot when given (the store outside transactions, over a node-postgres pool), the reads and
  *   the save of every edit go out as named statements, planned once per connection.
  */
-export function createPostgresCartStore(db: Kysely<SoukDatabase>, hot?: HotPath): CartStore {
+export function createPostgresCartStore(db: Kysely<SoukDatabase>, schema: string, hot?: HotPath): CartStore {
   const editDb = db as unknown as Kysely<EditReadTables>
+  const outbox = sql.id(schema, 'outbox')
 
   /** The first row of a query: as a named statement on the hot path, else through Kysely. */
   async function first<Row>(
@@ -154,17 +157,35 @@ export function createPostgresCartStore(db: Kysely<SoukDatabase>, hot?: HotPath)
           .execute()
       }),
 
-    save: (cart, expectedVersion) =>
+    save: (cart, expectedVersion, events = []) =>
       withMappedErrors(async () => {
-        const row = await first(
-          'souk_cart_save',
-          db
-            .updateTable('carts')
-            .set({ ...columns(cart), version: expectedVersion + 1 })
-            .where('id', '=', cart.id)
-            .where('version', '=', expectedVersion)
-            .returningAll(),
-        )
+        const update = db
+          .updateTable('carts')
+          .set({ ...columns(cart), version: expectedVersion + 1 })
+          .where('id', '=', cart.id)
+          .where('version', '=', expectedVersion)
+          .returningAll()
+        let row: Selectable<CartsTable> | undefined
+        if (events.length === 0) row = await first('souk_cart_save', update)
+        else {
+          // The events are written only if the compare-and-set updated the row: one statement.
+          const statement = sql<Selectable<CartsTable>>`
+            WITH saved AS (${update}),
+            written AS (
+              INSERT INTO ${outbox} (topic, key, payload, created_at, available_at)
+              SELECT m->>'topic', m->>'key', m->'payload', ${cart.updatedAt}, ${cart.updatedAt}
+              FROM jsonb_array_elements(${JSON.stringify(events)}::jsonb) AS m
+              WHERE EXISTS (SELECT 1 FROM saved))
+            SELECT * FROM saved`
+          if (hot) {
+            const compiled = statement.compile(db)
+            ;[row] = await hot<Selectable<CartsTable>>(
+              'souk_cart_save_events',
+              compiled.sql,
+              compiled.parameters,
+            )
+          } else [row] = (await statement.execute(db)).rows
+        }
         if (row) return toCart(row)
         const exists = await db
           .selectFrom('carts')

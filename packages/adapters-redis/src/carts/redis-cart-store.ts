@@ -372,10 +372,10 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
       if (cacheable(cart.id)) await settle(cart.id, cart.version, await writeCart(cart, '', 'insert'))
     },
 
-    async save(cart, expectedVersion) {
+    async save(cart, expectedVersion, events) {
       let saved: CartRecord
       try {
-        saved = await durable.save(cart, expectedVersion)
+        saved = await durable.save(cart, expectedVersion, events)
       } catch (error) {
         if (
           cacheable(cart.id) &&

@@ -7,10 +7,13 @@ import {
   ValidationError,
 } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
+import { outboxEvent } from '../events/outbox-event.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import type { CartRecord, CartSkuStock, CartStore } from '../ports/cart-store.js'
 import type { InventoryStore } from '../ports/inventory-store.js'
+import type { Storage } from '../ports/storage.js'
 import { parseInput } from '../validation/parse-input.js'
+import type { CartEvent } from './cart-events.js'
 import {
   type AddItemInput,
   type ApplyPromoInput,
@@ -72,6 +75,11 @@ export interface CartServiceDeps {
   readonly events: EventBus
   /** Idle time after which a cart expires. Default 30 days. */
   readonly ttlMs?: number
+  /**
+   * Storage's unit of work, for `notifyAbandoned`: it claims the carts and writes their
+   * `cart.abandoned` events to the outbox in one transaction. Without it they are in-process only.
+   */
+  readonly transaction?: Storage['transaction']
 }
 
 /** `commerce.cart`: guest and customer carts. Stock is checked on add, never reserved. */
@@ -150,6 +158,7 @@ export function createCartService(deps: CartServiceDeps): CartService {
     customerId: string | undefined,
     change: (cart: CartRecord, facts: EditFacts | null) => Promise<CartRecord> | CartRecord,
     sku?: string,
+    eventsOf?: (saved: CartRecord, now: Date) => CartEvent[],
   ): Promise<CartView> {
     for (let attempt = 1; ; attempt++) {
       const { cart, facts } = await read(cartId, customerId, sku)
@@ -166,8 +175,13 @@ export function createCartService(deps: CartServiceDeps): CartService {
         updatedAt: now,
         expiresAt: new Date(now.getTime() + ttl),
       }
+      // The edit's events go to the outbox with the save (durable subscribers), then in process.
+      const happened = eventsOf?.(next, now) ?? []
+      const durable = happened.map((e) => outboxEvent(e, ids('evt'), next.id))
       try {
-        return await price(await store.save(next, cart.version), facts?.variants)
+        const view = await price(await store.save(next, cart.version, durable), facts?.variants)
+        for (const e of happened) events.emit(e)
+        return view
       } catch (error) {
         if (!isCommerceError(error, 'conflict') || attempt >= MAX_SAVE_ATTEMPTS) throw error
         if (attempt > 3) await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 2))
@@ -260,15 +274,17 @@ export function createCartService(deps: CartServiceDeps): CartService {
           return withQuantity(cart, sku, total)
         },
         sku,
+        (saved, now) => [
+          {
+            type: 'cart.item_added',
+            cartId,
+            customerId: saved.customerId,
+            sku,
+            quantity: added,
+            occurredAt: now,
+          },
+        ],
       )
-      events.emit({
-        type: 'cart.item_added',
-        cartId,
-        customerId: view.customerId,
-        sku,
-        quantity: added,
-        occurredAt: clock.now(),
-      })
       return view
     },
 
@@ -336,24 +352,42 @@ export function createCartService(deps: CartServiceDeps): CartService {
       if (guest.customerId === customerId) return price(guest)
       const target = await store.findOpenForCustomer(customerId)
       let view: CartView
+      const mergedEvent = (saved: CartRecord, now: Date): CartEvent[] => [
+        { type: 'cart.merged', guestCartId, cartId: saved.id, customerId, occurredAt: now },
+      ]
       if (!target || target.currency !== guest.currency || target.expiresAt <= clock.now()) {
-        view = await mutate(guestCartId, customerId, (cart) => ({ ...cart, customerId }))
+        view = await mutate(
+          guestCartId,
+          customerId,
+          (cart) => ({ ...cart, customerId }),
+          undefined,
+          mergedEvent,
+        )
       } else {
-        view = await mutate(target.id, customerId, (cart) => {
-          let merged = cart
-          for (const line of guest.lines) {
-            const current = merged.lines.find((l) => l.sku === line.sku)?.quantity ?? 0
-            merged = withQuantity(merged, line.sku, Math.min(MAX_CART_LINE_QUANTITY, current + line.quantity))
-          }
-          return {
-            ...merged,
-            promoCode: merged.promoCode ?? guest.promoCode,
-            email: merged.email ?? guest.email,
-          }
-        })
+        view = await mutate(
+          target.id,
+          customerId,
+          (cart) => {
+            let merged = cart
+            for (const line of guest.lines) {
+              const current = merged.lines.find((l) => l.sku === line.sku)?.quantity ?? 0
+              merged = withQuantity(
+                merged,
+                line.sku,
+                Math.min(MAX_CART_LINE_QUANTITY, current + line.quantity),
+              )
+            }
+            return {
+              ...merged,
+              promoCode: merged.promoCode ?? guest.promoCode,
+              email: merged.email ?? guest.email,
+            }
+          },
+          undefined,
+          mergedEvent,
+        )
         await store.delete(guestCartId)
       }
-      events.emit({ type: 'cart.merged', guestCartId, cartId: view.id, customerId, occurredAt: clock.now() })
       return view
     },
 
@@ -366,19 +400,31 @@ export function createCartService(deps: CartServiceDeps): CartService {
     async notifyAbandoned(input = {}) {
       const { idleForMs, limit } = parseInput(listAbandonedSchema, input, 'abandoned-cart query')
       const now = clock.now()
-      const carts = await store.claimAbandoned(new Date(now.getTime() - idleForMs), now, limit)
-      for (const cart of carts) {
-        events.emit({
-          type: 'cart.abandoned',
-          cartId: cart.id,
-          customerId: cart.customerId,
-          email: cart.email,
-          itemCount: cart.lines.reduce((n, l) => n + l.quantity, 0),
-          idleSince: cart.updatedAt,
-          occurredAt: now,
-        })
-      }
-      return { notified: carts.length }
+      const idleSince = new Date(now.getTime() - idleForMs)
+      const abandoned = (cart: CartRecord): CartEvent => ({
+        type: 'cart.abandoned',
+        cartId: cart.id,
+        customerId: cart.customerId,
+        email: cart.email,
+        itemCount: cart.lines.reduce((n, l) => n + l.quantity, 0),
+        idleSince: cart.updatedAt,
+        occurredAt: now,
+      })
+      const transaction = deps.transaction
+      // With storage's unit of work the claim and the durable events commit together (the claim
+      // is made on the durable cart store, which a layered store delegates it to anyway).
+      const happened = transaction
+        ? await transaction(async (stores) => {
+            const claimed = (await stores.carts.claimAbandoned(idleSince, now, limit)).map(abandoned)
+            await stores.outbox.enqueue(
+              claimed.map((e) => outboxEvent(e, ids('evt'), e.cartId)),
+              now,
+            )
+            return claimed
+          })
+        : (await store.claimAbandoned(idleSince, now, limit)).map(abandoned)
+      for (const e of happened) events.emit(e)
+      return { notified: happened.length }
     },
 
     async deleteExpired() {

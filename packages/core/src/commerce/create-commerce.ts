@@ -133,6 +133,7 @@ export function createCommerce(config: CommerceConfig): Commerce {
     ids,
     events,
     ttlMs: parsed.data.cartTtlMs,
+    transaction: (work) => storage.transaction(work),
   })
 
   const checkout = createCheckoutService({

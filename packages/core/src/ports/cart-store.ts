@@ -1,5 +1,6 @@
 import type { VariantPricing } from '../catalog/catalog-types.js'
 import type { Address } from '../customers/address-schemas.js'
+import type { NewOutboxMessage } from './outbox-store.js'
 
 export interface CartLineRecord {
   readonly sku: string
@@ -62,8 +63,12 @@ export interface CartStore {
    */
   readForEdit?(id: string, sku?: string): Promise<CartEditSnapshot | null>
   insert(cart: CartRecord): Promise<void>
-  /** Compare-and-set; returns the stored cart (version + 1). */
-  save(cart: CartRecord, expectedVersion: number): Promise<CartRecord>
+  /**
+   * Compare-and-set; returns the stored cart (version + 1). `events` (the edit's domain events,
+   * outbox messages) are written to the storage outbox in the same transaction as the save, and
+   * only if it succeeds; a layered store passes them to the durable store it writes through.
+   */
+  save(cart: CartRecord, expectedVersion: number, events?: readonly NewOutboxMessage[]): Promise<CartRecord>
   delete(id: string): Promise<void>
   /** The customer's most recently updated cart that has not been checked out. */
   findOpenForCustomer(customerId: string): Promise<CartRecord | null>
