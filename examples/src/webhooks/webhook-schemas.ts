@@ -17,6 +17,7 @@ const SUBSCRIBABLE: Readonly<Record<CommerceEventType, true>> = {
   'product.created': true,
   'product.updated': true,
   'product.archived': true,
+  'product.stock_status_changed': true,
   'review.created': true,
   'cart.item_added': true,
   'cart.merged': true,

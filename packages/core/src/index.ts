@@ -41,6 +41,16 @@ export type {
 } from './catalog/catalog-types.js'
 export { PURCHASED_ORDER_STATUSES } from './catalog/catalog-types.js'
 export {
+  createStockStatusApplier,
+  DEFAULT_STOCK_STATUS_BATCH_SIZE,
+  DEFAULT_STOCK_STATUS_LEASE_MS,
+  STOCK_STATUS_TOPIC,
+  type StockStatusApplier,
+  type StockStatusApplierDeps,
+  type StockStatusPollerOptions,
+  type StockStatusSyncOptions,
+} from './catalog/stock-status-applier.js'
+export {
   MAX_UNITS_SOLD_LINES,
   UNITS_SOLD_TOPIC,
   type UnitsSoldPayload,

@@ -14,31 +14,20 @@ export interface PageRow extends SummaryRow {
 }
 
 /**
- * Whether product `p` has a variant that can be bought now: untracked or backorderable, or with
- * stock at some location. Per location `on_hand - reserved` never goes below 0 for SKUs that do
- * not backorder, so "some location has more on hand than reserved" is "available > 0".
+ * The product columns a page query selects, before the summary's per-row extras are added.
+ * `in_stock` is the flag migration 011 keeps from the variants' stock: whether some variant is
+ * untracked, backorderable or has stock available.
  */
-export function inStockSql(schema: string): RawBuilder<boolean> {
-  const t = (name: string) => sql.id(schema, name)
-  return sql<boolean>`exists (
-    select 1 from ${t('product_variants')} v
-    join ${t('inventory_items')} ii on ii.sku = v.sku
-    where v.product_id = p.id
-      and (not ii.tracked or ii.allow_backorder
-        or exists (select 1 from ${t('stock_levels')} sl where sl.sku = v.sku and sl.on_hand > sl.reserved)))`
-}
-
-/** The product columns a page query selects, before the summary's per-row extras are added. */
 export function baseColumnsSql(): RawBuilder<unknown> {
   return sql`p.id, p.slug, p.name, p.status, p.category_id, p.seller_id, p.tags, p.units_sold,
-    p.rating_count, p.rating_sum, p.rating_avg, p.created_at`
+    p.rating_count, p.rating_sum, p.rating_avg, p.created_at, p.in_stock`
 }
 
 /**
  * Turns the rows of `inner` (at most a page, selecting {@link baseColumnsSql} and any `extra`
- * columns) into {@link SummaryRow}s: prices, primary image and stock are computed only for those
- * rows. Done outside `inner` on purpose: inside, the planner sizes the per-row subqueries by the
- * whole filtered table rather than the page, and hashes every variant and stock level instead.
+ * columns) into {@link SummaryRow}s: prices and primary image are looked up only for those rows.
+ * Done outside `inner` on purpose: inside, the planner sizes the per-row subqueries by the whole
+ * filtered table rather than the page, and hashes every price and image instead.
  * `order` re-applies the inner order (a subquery's order does not survive a join).
  */
 export function summarySql<R extends SummaryRow>(
@@ -49,12 +38,11 @@ export function summarySql<R extends SummaryRow>(
 ): RawBuilder<R> {
   const t = (name: string) => sql.id(schema, name)
   return sql<R>`select p.id, p.slug, p.name, p.status, p.category_id, p.seller_id, p.tags, p.units_sold,
-    p.rating_count, p.rating_sum, p.created_at${extra},
+    p.rating_count, p.rating_sum, p.created_at, p.in_stock${extra},
     (select coalesce(jsonb_agg(jsonb_build_array(x.currency, x.min_amount) order by x.currency), '[]')
       from ${t('product_prices')} x where x.product_id = p.id) as prices,
     (select jsonb_build_array(i.url, i.alt) from ${t('product_images')} i
-      where i.product_id = p.id order by i.is_primary desc, i.position, i.id limit 1) as image,
-    ${inStockSql(schema)} as in_stock
+      where i.product_id = p.id order by i.is_primary desc, i.position, i.id limit 1) as image
     from (${inner}) p
     order by ${order}`
 }
@@ -168,8 +156,8 @@ export function listProductsSql(schema: string, query: ProductListQuery): ListPr
   if (query.tags !== undefined && query.tags.length > 0) where.push(sql`p.tags @> ${[...query.tags]}::text[]`)
   if (query.priceMin !== undefined) where.push(sql`pr.min_amount >= ${query.priceMin}`)
   if (query.priceMax !== undefined) where.push(sql`pr.min_amount <= ${query.priceMax}`)
-  if (query.inStock !== undefined)
-    where.push(query.inStock ? inStockSql(schema) : sql`not ${inStockSql(schema)}`)
+  // Partial indexes on the flag serve the products-ordered sorts (migration 011).
+  if (query.inStock !== undefined) where.push(query.inStock ? sql`p.in_stock` : sql`not p.in_stock`)
   const filters = sql.join(where, sql` and `)
   const keyset = query.after ? sql` and ${spec.after(query.after)}` : sql``
 

@@ -17,7 +17,6 @@ import { transact } from '../transact.js'
 import type { CatalogTables } from './catalog-tables.js'
 import {
   baseColumnsSql,
-  inStockSql,
   isoMicros,
   listProductsSql,
   type PageRow,
@@ -453,7 +452,7 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
           created_at: Date
         }>`
           select p.id, p.slug, p.name, p.description, p.tags, p.category_path, p.seller_id,
-            x.min_amount as price, ${inStockSql(schema)} as in_stock, p.units_sold, p.rating_count,
+            x.min_amount as price, p.in_stock, p.units_sold, p.rating_count,
             p.rating_sum, p.created_at
           from ${t('products')} p
           join ${t('product_prices')} x on x.product_id = p.id and x.currency = ${currency}

@@ -78,6 +78,9 @@ BEGIN
   -- Judged again under the items' locks (taken in SKU order), from counters read by the next
   -- statement, after them: of writers racing across a line only the first moves the state.
   PERFORM 1 FROM ${s}.inventory_items i WHERE i.sku = ANY (v_skus) ORDER BY i.sku FOR NO KEY UPDATE;
+  -- What the state change sets off downstream (011: a product's in-stock flag) is timed by the
+  -- same injected clock: the time travels in a transaction-local setting for this statement only.
+  PERFORM set_config('souk.event_at', (SELECT max(t) FROM unnest(v_ats) AS t)::text, true);
   WITH fresh AS (
     SELECT i.sku, c.at, i.stock_state AS old, i.low_stock_threshold AS threshold, a.available,
            ${s}.stock_state_of(i.tracked, a.available, i.low_stock_threshold) AS new
@@ -108,6 +111,7 @@ BEGIN
         'aggregateId', e.sku, 'schemaVersion', 1, 'occurredAt', e.data->>'occurredAt', 'data', e.data),
       e.at, e.at
     FROM signal e ORDER BY e.sku;
+  PERFORM set_config('souk.event_at', '', true);
   RETURN NULL;
 END
 $fn$;

@@ -9,6 +9,7 @@ import { fasterReservationsMigration } from './007-faster-reservations.js'
 import { checkoutStatementsMigration } from './008-checkout-statements.js'
 import { eventSubscribersMigration } from './009-event-subscribers.js'
 import { stockSignalsMigration } from './010-stock-signals.js'
+import { inStockFlagMigration } from './011-in-stock-flag.js'
 
 /** Souk's migrations, in order. Names are permanent: never rename or reorder one that shipped. */
 export function soukMigrations(schema: string): Record<string, Migration> {
@@ -23,5 +24,6 @@ export function soukMigrations(schema: string): Record<string, Migration> {
     '008-checkout-statements': checkoutStatementsMigration(schema),
     '009-event-subscribers': eventSubscribersMigration(schema),
     '010-stock-signals': stockSignalsMigration(schema),
+    '011-in-stock-flag': inStockFlagMigration(schema),
   }
 }

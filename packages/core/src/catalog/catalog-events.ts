@@ -22,6 +22,19 @@ export type CatalogEvent =
       readonly occurredAt: Date
     }
   | {
+      /**
+       * The product's in-stock flag flipped: its last sellable variant sold out (`inStock: false`),
+       * or one became sellable again. Raised by the database in the transaction that moved the stock
+       * (or the settings, or the variants), once per flip, on the outbox only: durable subscribers
+       * receive it, the in-process bus does not. `occurredAt` is the database's clock.
+       */
+      readonly type: 'product.stock_status_changed'
+      readonly productId: string
+      /** True when some variant is untracked, backorderable or has stock available. */
+      readonly inStock: boolean
+      readonly occurredAt: Date
+    }
+  | {
       readonly type: 'review.created'
       readonly reviewId: string
       readonly productId: string

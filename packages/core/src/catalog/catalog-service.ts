@@ -80,6 +80,7 @@ import type {
   VariantPricing,
 } from './catalog-types.js'
 import { decodeCursor, encodeCursor } from './keyset-cursor.js'
+import type { StockStatusApplier, StockStatusSyncOptions } from './stock-status-applier.js'
 import type { UnitsSoldApplier, UnitsSoldSyncOptions } from './units-sold-applier.js'
 
 /** How long a product read stays cached when the config names no TTL: 5 minutes. */
@@ -102,7 +103,8 @@ export interface CatalogServiceDeps {
   readonly productTtlMs?: number
   /**
    * TTL of cached listings, the category tree and recommendations. Product writes invalidate them
-   * at once; stock, sales and reviews reach them when the TTL ends. Default 1 minute.
+   * at once, and a product's in-stock flag flipping within a poll of the stock-status applier
+   * (see `syncStockStatus`); sales and reviews reach them when the TTL ends. Default 1 minute.
    */
   readonly listingTtlMs?: number
   /**
@@ -110,6 +112,11 @@ export interface CatalogServiceDeps {
    * applier. Without it, `syncUnitsSold` throws `ConfigError`.
    */
   readonly unitsSold?: Pick<UnitsSoldApplier, 'sync'>
+  /**
+   * Applies `catalog.stock_status` outbox messages for `syncStockStatus`; `createCommerce` passes
+   * its applier. Without it, `syncStockStatus` throws `ConfigError`.
+   */
+  readonly stockStatus?: Pick<StockStatusApplier, 'sync'>
   /**
    * Storage's unit of work: product and review writes then commit their domain events to the
    * outbox with them, for durable subscribers. Without it, catalog events are in-process only.
@@ -173,6 +180,13 @@ export interface CatalogService {
    * `unitsSold.intervalMs` (default 1 s). Returns how many outbox messages it applied.
    */
   syncUnitsSold(options?: UnitsSoldSyncOptions): Promise<{ readonly applied: number }>
+  /**
+   * Drops cached listings now for the in-stock flips waiting in the outbox (written by storage when
+   * a product's last sellable variant sells out or one comes back), instead of waiting for the
+   * background applier, which runs every `stockStatus.intervalMs` (default 1 s). Returns how many
+   * outbox messages it applied.
+   */
+  syncStockStatus(options?: StockStatusSyncOptions): Promise<{ readonly applied: number }>
   /** Loads the `count` most popular active products into the cache. Returns how many it loaded. */
   warm(count: number): Promise<{ warmed: number }>
 }
@@ -602,6 +616,16 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
         )
       }
       return deps.unitsSold.sync(options)
+    },
+
+    async syncStockStatus(options) {
+      if (!deps.stockStatus) {
+        throw new ConfigError(
+          'This catalog service has no stock-status applier; build it with createCommerce',
+          [{ path: 'stockStatus', message: 'no applier wired' }],
+        )
+      }
+      return deps.stockStatus.sync(options)
     },
 
     async warm(count) {

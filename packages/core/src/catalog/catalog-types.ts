@@ -145,7 +145,11 @@ export interface ProductSummary {
   readonly image: { readonly url: string; readonly alt: string } | null
   readonly rating: RatingSummary
   readonly unitsSold: number
-  /** Any variant in stock (see {@link VariantAvailability}); may lag stock by the listing TTL. */
+  /**
+   * Any variant in stock (see {@link VariantAvailability}). A cached listing shows a flip once the
+   * stock-status applier ran (about a second), or after the listing TTL in other processes with
+   * their own memory cache.
+   */
   readonly inStock: boolean
   readonly createdAt: Date
 }

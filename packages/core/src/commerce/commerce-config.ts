@@ -92,6 +92,15 @@ export interface CommerceConfig {
    */
   readonly unitsSold?: { readonly intervalMs?: number } | false
   /**
+   * Drop cached listings in this process when products go in or out of stock: a poller applies the
+   * flips storage wrote to the outbox every `intervalMs` (default 1000), so cached listings show a
+   * flip within about that much. It starts with the units-sold poller. With a per-process memory
+   * cache only the process that applies a flip drops its listings (others wait out the listing
+   * TTL); with a shared cache (Redis) one drop serves all. Default on; `false` turns it off: call
+   * `commerce.catalog.syncStockStatus()` from a worker instead.
+   */
+  readonly stockStatus?: { readonly intervalMs?: number } | false
+  /**
    * Durable subscribers (see docs/events.md): every committed domain event of their types is
    * delivered at least once, in order per aggregate, across crashes and processes. More can be
    * added later with `commerce.subscribers.add(...)`. Needs a storage with an `eventLog`.
@@ -186,6 +195,12 @@ export const commerceConfigSchema = z.strictObject({
     ])
     .optional(),
   unitsSold: z
+    .union([
+      z.literal(false),
+      z.strictObject({ intervalMs: z.number().int().min(50).max(3_600_000).optional() }),
+    ])
+    .optional(),
+  stockStatus: z
     .union([
       z.literal(false),
       z.strictObject({ intervalMs: z.number().int().min(50).max(3_600_000).optional() }),

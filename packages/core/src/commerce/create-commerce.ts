@@ -3,6 +3,7 @@ import { createCartPricer } from '../cart/cart-pricer.js'
 import { type CartService, createCartService } from '../cart/cart-service.js'
 import { catalogVariantLookup } from '../cart/catalog-variant-lookup.js'
 import { type CatalogService, createCatalogService } from '../catalog/catalog-service.js'
+import { createStockStatusApplier } from '../catalog/stock-status-applier.js'
 import { createUnitsSoldApplier } from '../catalog/units-sold-applier.js'
 import { type CheckoutService, createCheckoutService } from '../checkout/checkout-service.js'
 import { systemClock } from '../clock/clock.js'
@@ -83,12 +84,16 @@ export function createCommerce(config: CommerceConfig): Commerce {
   })
 
   const unitsSold = createUnitsSoldApplier({ storage, clock, logger })
+  const catalogCache = parsed.data.cache ?? createMemoryCache()
+  // Bumps the listing generation in the same cache the catalog reads through.
+  const stockStatus = createStockStatusApplier({ outbox: storage.outbox, cache: catalogCache, clock, logger })
   const catalog = createCatalogService({
     unitsSold,
+    stockStatus,
     transaction: (work) => storage.transaction(work),
     store: storage.catalog,
     inventory: storage.inventory,
-    cache: parsed.data.cache ?? createMemoryCache(),
+    cache: catalogCache,
     clock,
     ids,
     events,
@@ -207,6 +212,8 @@ export function createCommerce(config: CommerceConfig): Commerce {
   const startUnitsSold = () => {
     if (unitsSoldOptions !== false && !closed)
       unitsSold.start({ intervalMs: unitsSoldOptions?.intervalMs ?? 1000 })
+    if (parsed.data.stockStatus !== false && !closed)
+      stockStatus.start({ intervalMs: parsed.data.stockStatus?.intervalMs ?? 1000 })
     if (relay && relayOptions !== false && !closed)
       relay.start({ intervalMs: relayOptions?.intervalMs ?? 500 })
   }
@@ -237,6 +244,7 @@ export function createCommerce(config: CommerceConfig): Commerce {
       clearTimeout(unitsSoldFallback)
       await indexer.stop()
       await unitsSold.stop()
+      await stockStatus.stop()
       await relay?.stop()
       events.removeAllListeners()
       await storage.close()
