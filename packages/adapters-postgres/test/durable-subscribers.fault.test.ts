@@ -127,6 +127,7 @@ describe('a shop process SIGKILLed right after its order', () => {
     expect(envelopes.map((e) => e.type)).toEqual([
       'inventory.reserved',
       'order.created',
+      'inventory.committed',
       'order.status_changed',
     ])
 
@@ -162,7 +163,9 @@ describe('a shop process SIGKILLed right after its order', () => {
         to: 'confirmed',
       })
       // Exactly the committed envelopes, plus the delivery's own stamp.
-      expect(received.map(({ delivery, ...envelope }) => envelope)).toEqual(envelopes.slice(1))
+      expect(received.map(({ delivery, ...envelope }) => envelope)).toEqual(
+        envelopes.filter((e) => e.type.startsWith('order.')),
+      )
       expect(received.map((e) => e.delivery)).toEqual([
         { subscriber: 'after-crash', attempt: 1 },
         { subscriber: 'after-crash', attempt: 1 },

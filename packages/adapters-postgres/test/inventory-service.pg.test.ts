@@ -314,6 +314,7 @@ describe('inventory service: stock events', () => {
   async function stockSignals(a: string): Promise<Record<string, unknown>[]> {
     const { rows } = await sql<{ data: Record<string, unknown> }>`
       select payload->'data' as data from souk.outbox where topic = 'commerce.event' and key = ${a}
+        and payload->>'type' in ('inventory.low_stock', 'inventory.back_in_stock')
       order by id`.execute(fixture.storage.db)
     return rows.map((r) => r.data)
   }

@@ -450,7 +450,10 @@ describe('stock state', () => {
       await inventory.setOnHand({ sku: 'LITE', locationId: 'default', onHand: 4, at })
       await inventory.adjustOnHand({ sku: 'LITE', locationId: 'default', delta: -2, at })
       const { rows } = await sql<{ payload: { type: string; occurredAt: string; data: unknown } }>`
-        select payload from souk.outbox where topic = 'commerce.event' order by id`.execute(lite.storage.db)
+        select payload from souk.outbox where topic = 'commerce.event'
+          and payload->>'type' in ('inventory.low_stock', 'inventory.back_in_stock') order by id`.execute(
+        lite.storage.db,
+      )
       expect(rows.map((r) => r.payload.data)).toEqual([
         back('LITE', 4, ['cus_lite'], at.toISOString()),
         low('LITE', 2, 2, at.toISOString()),

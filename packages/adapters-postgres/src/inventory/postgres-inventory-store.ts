@@ -1,12 +1,14 @@
 import {
   InsufficientStockError,
+  type InventoryEvent,
   type InventoryStore,
+  type NewReservation,
   NotFoundError,
   type ReservationChange,
   ReservationStateError,
   type StockShortfall,
 } from '@souk/core'
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { SoukDatabase } from '../database.js'
 import { withMappedErrors } from '../map-postgres-error.js'
 import { transact } from '../transact.js'
@@ -63,6 +65,32 @@ export function createPostgresInventoryStore(db: Kysely<SoukDatabase>, schema: s
       .filter(([sku, quantity]) => shortSkus.includes(sku) || quantity > (available.get(sku) ?? 0))
       .map(([sku, quantity]) => ({ sku, requested: quantity, available: available.get(sku) ?? 0 }))
   }
+
+  /**
+   * A CTE body writing the durable `inventory.reserved` of a reservation (the event the service
+   * publishes in process) for each row of `source`: the statement that reserves writes it, so it
+   * commits or rolls back with the stock. Keyed by the reference, else the reservation id.
+   */
+  function reservedEvent(r: Omit<NewReservation, 'allocations'>, source: RawBuilder<unknown>) {
+    const event: Extract<InventoryEvent, { type: 'inventory.reserved' }> = {
+      type: 'inventory.reserved',
+      reservationId: r.id,
+      reference: r.reference,
+      lines: r.lines,
+      expiresAt: r.expiresAt,
+      occurredAt: r.createdAt,
+    }
+    const key = r.reference ?? r.id
+    const at = r.createdAt
+    return sql`insert into ${sql.id(schema, 'outbox')} (topic, key, payload, created_at, available_at)
+      select 'commerce.event', ${key}::text, ${fn('domain_event')}(${key}::text, ${JSON.stringify(event)}::jsonb, ${at}),
+        ${at}, ${at} from ${source}`
+  }
+
+  /** A jsonb `inventory.adjusted` of the level row `l` (alias) moved by `delta` (a SQL expression). */
+  const adjustedEvent = (delta: RawBuilder<unknown>, reason: string, at: Date) =>
+    sql`jsonb_build_object('type', 'inventory.adjusted', 'sku', l.sku, 'locationId', l.location_id,
+      'delta', ${delta}, 'onHand', l.on_hand, 'reason', ${reason}::text, 'occurredAt', ${at.toISOString()}::text)`
 
   function transition(id: string, target: 'committed' | 'released', at: Date): Promise<ReservationChange> {
     return withMappedErrors(async () => {
@@ -173,26 +201,35 @@ export function createPostgresInventoryStore(db: Kysely<SoukDatabase>, schema: s
           if (onHand < reserved && !item.allow_backorder) {
             throw new InsufficientStockError([{ sku, requested: reserved, available: onHand }])
           }
-          const row = await trx
-            .insertInto('stock_levels')
-            .values({ sku, location_id: locationId, on_hand: onHand, reserved: 0, updated_at: at })
-            .onConflict((oc) =>
-              oc.columns(['sku', 'location_id']).doUpdateSet({ on_hand: onHand, updated_at: at }),
+          const before = previous ? Number(previous.on_hand) : 0
+          // The durable inventory.adjusted in the same statement, before the stock signals its
+          // change raises (they fire at the statement's end).
+          const { rows } = await sql<LevelRow>`
+            with level as (
+              insert into ${sql.id(schema, 'stock_levels')} as l (sku, location_id, on_hand, reserved, updated_at)
+              values (${sku}, ${locationId}, ${onHand}, 0, ${at})
+              on conflict (sku, location_id) do update set on_hand = excluded.on_hand, updated_at = excluded.updated_at
+              returning l.sku, l.location_id, l.on_hand, l.reserved
+            ), adjusted as (
+              insert into ${sql.id(schema, 'outbox')} (topic, key, payload, created_at, available_at)
+              select 'commerce.event', l.sku,
+                ${fn('domain_event')}(l.sku, ${adjustedEvent(sql`l.on_hand - ${before}::bigint`, 'set', at)}, ${at}), ${at}, ${at}
+              from level l where l.on_hand <> ${before}::bigint
             )
-            .returning(LEVEL_COLUMNS)
-            .executeTakeFirstOrThrow()
+            select * from level`.execute(trx)
+          const row = rows[0]!
           await sql`insert into ${sql.id(schema, 'outbox')} (topic, key, payload, created_at, available_at)
             select 'search.product', v.product_id, '{}'::jsonb, ${at}, ${at}
             from ${sql.id(schema, 'product_variants')} v where v.sku = ${sku}`.execute(trx)
           return {
             level: toStockLevel(row),
-            previousOnHand: previous ? Number(previous.on_hand) : 0,
+            previousOnHand: before,
             availableAfter: await availability(trx, [sku]),
           }
         }),
       ),
 
-    adjustOnHand: ({ sku, locationId, delta, at }) =>
+    adjustOnHand: ({ sku, locationId, delta, reason = 'restock', at }) =>
       withMappedErrors(async () => {
         // In-stock is part of a product's search document: the indexer is told in the same statement.
         const { rows } = await sql<LevelRow>`
@@ -208,6 +245,11 @@ export function createPostgresInventoryStore(db: Kysely<SoukDatabase>, schema: s
             insert into ${sql.id(schema, 'outbox')} (topic, key, payload, created_at, available_at)
             select 'search.product', v.product_id, '{}'::jsonb, ${at}, ${at}
             from ${sql.id(schema, 'product_variants')} v join updated u on v.sku = u.sku
+          ), adjusted as (
+            insert into ${sql.id(schema, 'outbox')} (topic, key, payload, created_at, available_at)
+            select 'commerce.event', l.sku,
+              ${fn('domain_event')}(l.sku, ${adjustedEvent(sql`${delta}::bigint`, reason, at)}, ${at}), ${at}, ${at}
+            from updated l where ${delta}::bigint <> 0
           )
           select * from updated`.execute(db)
         const row = rows[0]
@@ -260,8 +302,9 @@ export function createPostgresInventoryStore(db: Kysely<SoukDatabase>, schema: s
         }
       }),
 
-    reserveWithDefaultAllocation: ({ id, reference, lines, expiresAt, createdAt }) =>
+    reserveWithDefaultAllocation: (reservation) =>
       withMappedErrors(async () => {
+        const { id, reference, lines, expiresAt, createdAt } = reservation
         const payload = JSON.stringify({
           id,
           reference,
@@ -272,7 +315,9 @@ export function createPostgresInventoryStore(db: Kysely<SoukDatabase>, schema: s
           allocations: null,
         })
         const { rows } = await sql<{ result: unknown }>`
-          select ${fn('reserve_cart')}(${payload}::jsonb) as result`.execute(db)
+          with r as (select ${fn('reserve_cart')}(${payload}::jsonb) as result),
+          reserved as (${reservedEvent(reservation, sql`r`)})
+          select result from r`.execute(db)
         const result = parseJson<{
           allocations: { sku: string; locationId: string; quantity: number | string }[]
           available: Record<string, number>
@@ -294,11 +339,13 @@ export function createPostgresInventoryStore(db: Kysely<SoukDatabase>, schema: s
       withMappedErrors(async () => {
         const { id, reference, lines, allocations, expiresAt, createdAt } = reservation
         const { rows } = await sql<{ ok: boolean; short_skus: string[]; available: unknown }>`
-          select * from ${fn('reserve_stock')}(
+          with r as (select * from ${fn('reserve_stock')}(
             ${id}, ${reference}, ${expiresAt}, ${createdAt},
             ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.quantity)}::bigint[],
             ${allocations.map((a) => a.sku)}::text[], ${allocations.map((a) => a.locationId)}::text[],
-            ${allocations.map((a) => a.quantity)}::bigint[])`.execute(db)
+            ${allocations.map((a) => a.quantity)}::bigint[])),
+          reserved as (${reservedEvent(reservation, sql`r where r.ok`)})
+          select ok, short_skus, available from r`.execute(db)
         const row = rows[0]!
         if (!row.ok) {
           const requested = new Map<string, number>()

@@ -10,6 +10,7 @@ import { checkoutStatementsMigration } from './008-checkout-statements.js'
 import { eventSubscribersMigration } from './009-event-subscribers.js'
 import { stockSignalsMigration } from './010-stock-signals.js'
 import { inStockFlagMigration } from './011-in-stock-flag.js'
+import { inventoryEventsMigration } from './012-inventory-events.js'
 
 /** Souk's migrations, in order. Names are permanent: never rename or reorder one that shipped. */
 export function soukMigrations(schema: string): Record<string, Migration> {
@@ -25,5 +26,6 @@ export function soukMigrations(schema: string): Record<string, Migration> {
     '009-event-subscribers': eventSubscribersMigration(schema),
     '010-stock-signals': stockSignalsMigration(schema),
     '011-in-stock-flag': inStockFlagMigration(schema),
+    '012-inventory-events': inventoryEventsMigration(schema),
   }
 }

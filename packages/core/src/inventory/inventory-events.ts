@@ -1,7 +1,11 @@
 /**
  * Inventory events. `reserved`, `committed`, `released` and `adjusted` are published on the
- * in-process bus (`commerce.events`) after the change commits. `low_stock` and `back_in_stock`
- * are durable only: storage writes them to the outbox in the transaction that changes the stock,
+ * in-process bus (`commerce.events`) after the change commits, and a storage with an event log
+ * also writes them to the outbox in the change's transaction, on every path (`commerce.inventory`,
+ * checkout, expiry, order cancellations' and returns' restocks, which are `adjusted` with reason
+ * `'restock'` and durable only). Their aggregate is the reservation's reference when it has one
+ * (checkout: the order), else the reservation id; for `adjusted`, the SKU. `low_stock` and
+ * `back_in_stock` are durable only: storage writes them to the outbox in the transaction that changes the stock,
  * on every path (reservations, checkout, commits, releases, expiry, restocks, adjustments), and
  * they reach durable subscribers (`commerce.subscribers`), never the in-process bus.
  *

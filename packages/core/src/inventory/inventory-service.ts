@@ -59,7 +59,9 @@ export interface ReservationReceipt {
 }
 
 /**
- * `commerce.inventory`: stock levels, reservations, and stock events. `inventory.low_stock` and
+ * `commerce.inventory`: stock levels, reservations, and stock events. `reserved`, `committed`,
+ * `released` and `adjusted` are published here after the store call; a storage with an outbox also
+ * writes them durably in the change's transaction. `inventory.low_stock` and
  * `inventory.back_in_stock` are not published here: storage raises them in the transaction of
  * every stock change, whoever makes it (see inventory-events.ts).
  */
@@ -181,7 +183,10 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
         allowUnknownSku,
       } = parseInput(adjustStockSchema, input, 'adjustment')
       await requireCatalogSku(sku, allowUnknownSku)
-      return afterLevelChange(await store.adjustOnHand({ sku, locationId, delta, at: clock.now() }), reason)
+      return afterLevelChange(
+        await store.adjustOnHand({ sku, locationId, delta, reason, at: clock.now() }),
+        reason,
+      )
     },
 
     async getLevels(sku) {

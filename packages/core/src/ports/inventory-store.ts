@@ -62,8 +62,16 @@ export interface InventoryStore {
   /**
    * Adds `delta` to on hand in one statement. Throws `InsufficientStockError` when the result would
    * be negative or below reserved (unless backorderable), and `NotFoundError` for an unknown level.
+   * `reason` goes into the durable `inventory.adjusted` a store with an outbox writes with the
+   * change; default `'restock'` (an order's cancellation or return).
    */
-  adjustOnHand(input: { sku: string; locationId: string; delta: number; at: Date }): Promise<LevelChange>
+  adjustOnHand(input: {
+    sku: string
+    locationId: string
+    delta: number
+    reason?: string
+    at: Date
+  }): Promise<LevelChange>
   /** Levels of the given SKUs at every location; SKUs without stock are absent. */
   getLevels(skus: readonly string[]): Promise<StockLevel[]>
   /**
