@@ -58,34 +58,34 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION ${s}.reservations_closed_event() RETURNS trigger LANGUAGE plpgsql AS $fn$
+CREATE FUNCTION ${s}.reservation_closed_event() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_key text := coalesce(NEW.reference, NEW.id);
+  v_data jsonb;
 BEGIN
+  IF NEW.status = 'committed' THEN
+    v_data := jsonb_build_object('type', 'inventory.committed', 'reservationId', NEW.id,
+      'reference', NEW.reference,
+      -- Summed per SKU in code-unit order, as core's sumLines and Reservation.lines have them.
+      'lines', (SELECT coalesce(jsonb_agg(jsonb_build_object('sku', x.sku, 'quantity', x.quantity)
+                                          ORDER BY x.sku COLLATE "C"), '[]')
+                FROM (SELECT i.sku, sum(i.quantity) AS quantity FROM ${s}.reservation_items i
+                      WHERE i.reservation_id = NEW.id GROUP BY i.sku) x),
+      'occurredAt', ${iso('NEW.closed_at')});
+  ELSE
+    v_data := jsonb_build_object('type', 'inventory.released', 'reservationId', NEW.id,
+      'reference', NEW.reference, 'reason', NEW.status, 'occurredAt', ${iso('NEW.closed_at')});
+  END IF;
   INSERT INTO ${s}.outbox (topic, key, payload, created_at, available_at)
-    SELECT 'commerce.event', e.key, ${s}.domain_event(e.key, e.data, e.at), e.at, e.at
-    FROM (
-      SELECT n.id, coalesce(n.reference, n.id) AS key, n.closed_at AS at,
-        CASE WHEN n.status = 'committed' THEN jsonb_build_object('type', 'inventory.committed',
-            'reservationId', n.id, 'reference', n.reference,
-            -- Summed per SKU in code-unit order, as core's sumLines and Reservation.lines have them.
-            'lines', (SELECT coalesce(jsonb_agg(jsonb_build_object('sku', x.sku, 'quantity', x.quantity)
-                                                ORDER BY x.sku COLLATE "C"), '[]')
-                      FROM (SELECT i.sku, sum(i.quantity) AS quantity FROM ${s}.reservation_items i
-                            WHERE i.reservation_id = n.id GROUP BY i.sku) x),
-            'occurredAt', ${iso('n.closed_at')})
-          ELSE jsonb_build_object('type', 'inventory.released', 'reservationId', n.id,
-            'reference', n.reference, 'reason', n.status, 'occurredAt', ${iso('n.closed_at')}) END AS data
-      FROM closed_new n JOIN closed_old o ON o.id = n.id
-      WHERE o.status = 'active' AND n.status <> 'active'
-    ) e
-    ORDER BY e.id;
+    VALUES ('commerce.event', v_key, ${s}.domain_event(v_key, v_data, NEW.closed_at), NEW.closed_at, NEW.closed_at);
   RETURN NULL;
 END
 $fn$;
--- Per statement: an expiry batch is one insert. (A trigger on named columns cannot have a
--- transition table; close_reservations is the only writer of reservations' rows after insert.)
-CREATE TRIGGER reservations_closed_event AFTER UPDATE ON ${s}.reservations
-  REFERENCING OLD TABLE AS closed_old NEW TABLE AS closed_new
-  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.reservations_closed_event();
+-- Per row, only for a reservation leaving 'active' (the WHEN clause costs nothing otherwise).
+-- close_reservations is the only writer of reservations' status after insert.
+CREATE TRIGGER reservations_closed_event AFTER UPDATE OF status ON ${s}.reservations
+  FOR EACH ROW WHEN (OLD.status = 'active' AND NEW.status <> 'active')
+  EXECUTE FUNCTION ${s}.reservation_closed_event();
 `)
         .execute(db)
     },
