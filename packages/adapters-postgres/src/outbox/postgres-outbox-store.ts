@@ -54,6 +54,8 @@ export function createPostgresOutboxStore<DB>(db: Kysely<DB>, schema: string): O
               SELECT c.id FROM ${outbox} c
               WHERE c.topic = ${topic}
                 AND c.processed_at IS NULL
+                -- The claim index's predicate, as a literal: domain events are never claimed.
+                AND c.topic <> 'commerce.event'
                 AND c.available_at <= ${now}
                 AND (c.locked_until IS NULL OR c.locked_until <= ${now})
                 AND NOT EXISTS (

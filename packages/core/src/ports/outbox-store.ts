@@ -32,7 +32,9 @@ export interface OutboxStore {
    * Claims up to `limit` unacked messages of `topic` that are available at `now` and not leased,
    * oldest first, and leases them until `now + leaseMs`. Two claims never hold one message, and a
    * key whose message is leased to one claim is held back from every other claim until that lease
-   * ends, so two workers never work on the same key at once.
+   * ends, so two workers never work on the same key at once. The domain events' topic
+   * (`'commerce.event'`) is read through the event log (durable subscribers), never claimed: a
+   * store may return nothing for it.
    */
   claim(topic: string, limit: number, leaseMs: number, now: Date): Promise<OutboxMessage[]>
   /**
