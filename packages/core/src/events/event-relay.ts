@@ -117,6 +117,9 @@ const envelopeSchema = z.looseObject({
 
 type RoundOutcome = 'none' | 'idle' | 'progress' | 'failed'
 
+/** Most rounds one background tick runs before it yields to the timer. */
+const SWEEP_ROUNDS = 1000
+
 /** Creates the relay. Subscribers given to `add` are delivered to by `drain` and by `start`'s rounds. */
 export function createEventRelay(deps: EventRelayDeps): EventRelay {
   const { store, clock, logger, ids } = deps
@@ -282,6 +285,24 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
     subscribers.set(parsed.name, subscriber as unknown as DurableSubscriber)
   }
 
+  /**
+   * Rounds until every due partition was looked at and found caught up (or `maxRounds` ran).
+   * Idle partitions go to the back of the lease order, so a run of idle rounds as long as the
+   * partition count means each was seen. Returns whether any round made progress.
+   */
+  async function sweep(maxRounds: number): Promise<boolean> {
+    let idleRun = 0
+    let progressed = false
+    for (let i = 0; i < maxRounds; i++) {
+      const outcome = await round()
+      if (outcome === 'none') break
+      if (outcome === 'progress') progressed = true
+      idleRun = outcome === 'progress' ? 0 : idleRun + 1
+      if (idleRun >= partitionCount()) break
+    }
+    return progressed
+  }
+
   const partitionCount = () =>
     [...subscribers.values()].reduce((sum, s) => sum + (registered.has(s.name) ? (s.partitions ?? 1) : 0), 0)
 
@@ -311,15 +332,7 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
     async drain(options) {
       const { maxRounds = 10_000 } = parseInput(drainSchema, options, 'drain options') ?? {}
       const before = { ...totals }
-      // Idle partitions go to the back of the lease order, so a run of idle rounds as long as
-      // the partition count means every partition was looked at and found caught up.
-      let idleRun = 0
-      for (let i = 0; i < maxRounds; i++) {
-        const outcome = await round()
-        if (outcome === 'none') break
-        idleRun = outcome === 'progress' ? 0 : idleRun + 1
-        if (idleRun >= partitionCount()) break
-      }
+      await sweep(maxRounds)
       return {
         delivered: totals.delivered - before.delivered,
         failed: totals.failed - before.failed,
@@ -360,7 +373,8 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
       poller = startOutboxPoller({
         intervalMs,
         maxBackoffMs: 60_000,
-        round: async () => (await round()) === 'progress',
+        // Each tick visits every due partition, so N subscribers do not wait N ticks.
+        round: () => sweep(SWEEP_ROUNDS),
         onError: (error, failures, nextPollMs) =>
           logger.error('event relay round failed', { error: describeError(error), failures, nextPollMs }),
       })
