@@ -95,6 +95,30 @@ async function drainUntil(commerce: Commerce, done: (total: Report) => boolean):
   }
 }
 
+/** A sellable SKU of a new product, priced in USD, with stock. */
+async function stockedSku(
+  commerce: Commerce,
+  amount: number,
+  onHand: number,
+): Promise<{ sku: string; productId: string }> {
+  const sku = uniq('SKU')
+  const product = await commerce.catalog.createProduct({
+    slug: sku.toLowerCase(),
+    name: sku,
+    status: 'active',
+    variants: [{ sku, prices: [{ amount, currency: 'USD' }] }],
+  })
+  await commerce.inventory.setStock({ sku, onHand })
+  return { sku, productId: product.id }
+}
+
+/** A guest checkout of `quantity` of `sku`. */
+async function buy(commerce: Commerce, sku: string, quantity: number) {
+  const cart = await commerce.cart.create({ currency: 'USD', email: 'buyer@example.com' })
+  await commerce.cart.addItem({ cartId: cart.id, sku, quantity })
+  return commerce.checkout.placeOrder({ cartId: cart.id, idempotencyKey: uniq('key-00'), payment: {} })
+}
+
 describe('durable subscribers', () => {
   it('delivers the committed events of its types once each, in write order, with the envelope', async () => {
     const clock = createManualClock(new Date('2031-01-01T00:00:00Z'))
@@ -350,21 +374,8 @@ describe('durable subscribers', () => {
       ],
     })
     await commerce.migrate()
-    const sku = uniq('SKU')
-    await commerce.catalog.createProduct({
-      slug: sku.toLowerCase(),
-      name: sku,
-      status: 'active',
-      variants: [{ sku, prices: [{ amount: 1500, currency: 'USD' }] }],
-    })
-    await commerce.inventory.setStock({ sku, onHand: 5 })
-    const cart = await commerce.cart.create({ currency: 'USD', email: 'buyer@example.com' })
-    await commerce.cart.addItem({ cartId: cart.id, sku, quantity: 2 })
-    const placed = await commerce.checkout.placeOrder({
-      cartId: cart.id,
-      idempotencyKey: uniq('key-00'),
-      payment: {},
-    })
+    const { sku } = await stockedSku(commerce, 1500, 5)
+    const placed = await buy(commerce, sku, 2)
     expect(placed.outcome).toBe('confirmed')
     const deadline = Date.now() + 20_000
     while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
@@ -395,24 +406,8 @@ describe('durable subscribers', () => {
         handle: (e) => void got.push(e),
       }),
     )
-    const sku = uniq('SKU')
-    await commerce.catalog.createProduct({
-      slug: sku.toLowerCase(),
-      name: sku,
-      status: 'active',
-      variants: [{ sku, prices: [{ amount: 900, currency: 'USD' }] }],
-    })
-    await commerce.inventory.setStock({ sku, onHand: 5 })
-    const placeOne = async () => {
-      const cart = await commerce.cart.create({ currency: 'USD', email: 'buyer@example.com' })
-      await commerce.cart.addItem({ cartId: cart.id, sku, quantity: 1 })
-      const placed = await commerce.checkout.placeOrder({
-        cartId: cart.id,
-        idempotencyKey: uniq('key-00'),
-        payment: {},
-      })
-      return placed.order.id
-    }
+    const { sku } = await stockedSku(commerce, 900, 5)
+    const placeOne = async () => (await buy(commerce, sku, 1)).order.id
     const cancelled = await placeOne()
     const shipped = await placeOne()
     await commerce.orders.cancel({ orderId: cancelled })
@@ -438,21 +433,8 @@ describe('durable subscribers', () => {
       events: ['order.refunded'],
       handle: (e) => void got.push(e),
     })
-    const sku = uniq('SKU')
-    await commerce.catalog.createProduct({
-      slug: sku.toLowerCase(),
-      name: sku,
-      status: 'active',
-      variants: [{ sku, prices: [{ amount: 1250, currency: 'USD' }] }],
-    })
-    await commerce.inventory.setStock({ sku, onHand: 5 })
-    const cart = await commerce.cart.create({ currency: 'USD', email: 'buyer@example.com' })
-    await commerce.cart.addItem({ cartId: cart.id, sku, quantity: 2 })
-    const placed = await commerce.checkout.placeOrder({
-      cartId: cart.id,
-      idempotencyKey: uniq('key-00'),
-      payment: {},
-    })
+    const { sku } = await stockedSku(commerce, 1250, 5)
+    const placed = await buy(commerce, sku, 2)
     await commerce.orders.cancel({ orderId: placed.order.id })
     await drainUntil(commerce, () => got.length >= 1)
     expect(got).toHaveLength(1)
@@ -473,14 +455,7 @@ describe('durable subscribers', () => {
       events: ['cart.item_added', 'cart.merged', 'cart.abandoned'],
       handle: (e) => void got.push(e),
     })
-    const sku = uniq('SKU')
-    await commerce.catalog.createProduct({
-      slug: sku.toLowerCase(),
-      name: sku,
-      status: 'active',
-      variants: [{ sku, prices: [{ amount: 700, currency: 'USD' }] }],
-    })
-    await commerce.inventory.setStock({ sku, onHand: 50 })
+    const { sku } = await stockedSku(commerce, 700, 50)
     const customerId = uniq('cus')
     const guest = await commerce.cart.create({ currency: 'USD' })
     await commerce.cart.addItem({ cartId: guest.id, sku, quantity: 2 })

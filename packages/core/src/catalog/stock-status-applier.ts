@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Clock } from '../clock/clock.js'
 import type { Logger } from '../logger/logger.js'
+import { giveBack } from '../outbox/give-back.js'
 import { describeError, type OutboxPoller, startOutboxPoller } from '../outbox/outbox-poller.js'
 import type { Cache } from '../ports/cache.js'
 import type { OutboxMessage, OutboxStore } from '../ports/outbox-store.js'
@@ -67,7 +68,6 @@ export interface StockStatusApplier {
   stop(): Promise<void>
 }
 
-const MAX_RETRY_DELAY_MS = 5 * 60_000
 const MAX_POLL_BACKOFF_MS = 60_000
 
 const batchSizeSchema = z.number().int().min(1).max(10_000)
@@ -87,30 +87,17 @@ export function createStockStatusApplier(deps: StockStatusApplierDeps): StockSta
   const leaseMs = deps.leaseMs ?? DEFAULT_STOCK_STATUS_LEASE_MS
   const retryDelayMs = deps.retryDelayMs ?? 1000
 
-  async function giveBack(messages: readonly OutboxMessage[], error: unknown): Promise<void> {
-    const attempts = Math.max(...messages.map((m) => m.attempts))
-    const delay = Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** Math.min(attempts - 1, 20))
-    const retryAt = new Date(clock.now().getTime() + delay)
-    logger.error('stock status not applied; messages will be retried', {
+  const giveBackBatch = (messages: readonly OutboxMessage[], error: unknown) =>
+    giveBack({
+      outbox,
+      clock,
+      logger,
       topic: STOCK_STATUS_TOPIC,
-      messages: messages.length,
-      retryAt: retryAt.toISOString(),
-      error: describeError(error),
+      messages,
+      error,
+      retryDelayMs,
+      message: 'stock status not applied; messages will be retried',
     })
-    // If giving them back fails too, the lease runs out and they are claimed again anyway.
-    await outbox
-      .fail(
-        messages.map((m) => m.id),
-        describeError(error),
-        retryAt,
-      )
-      .catch((failError: unknown) =>
-        logger.error('could not release failed outbox messages', {
-          topic: STOCK_STATUS_TOPIC,
-          error: describeError(failError),
-        }),
-      )
-  }
 
   async function apply(claimed: readonly OutboxMessage[]): Promise<void> {
     try {
@@ -123,7 +110,7 @@ export function createStockStatusApplier(deps: StockStatusApplierDeps): StockSta
         clock.now(),
       )
     } catch (error) {
-      await giveBack(claimed, error)
+      await giveBackBatch(claimed, error)
       throw error
     }
   }

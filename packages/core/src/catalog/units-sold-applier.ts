@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { Clock } from '../clock/clock.js'
 import { ConflictError } from '../errors/error-classes.js'
 import type { Logger } from '../logger/logger.js'
+import { giveBack } from '../outbox/give-back.js'
 import { describeError, type OutboxPoller, startOutboxPoller } from '../outbox/outbox-poller.js'
 import type { OutboxMessage } from '../ports/outbox-store.js'
 import type { Storage } from '../ports/storage.js'
@@ -58,7 +59,6 @@ export interface UnitsSoldApplier {
   stop(): Promise<void>
 }
 
-const MAX_RETRY_DELAY_MS = 5 * 60_000
 const MAX_POLL_BACKOFF_MS = 60_000
 
 const batchSizeSchema = z.number().int().min(1).max(10_000)
@@ -77,35 +77,17 @@ export function createUnitsSoldApplier(deps: UnitsSoldApplierDeps): UnitsSoldApp
   const leaseMs = deps.leaseMs ?? DEFAULT_UNITS_SOLD_LEASE_MS
   const retryDelayMs = deps.retryDelayMs ?? 1000
 
-  function retryAt(messages: readonly OutboxMessage[]): Date {
-    const attempts = Math.max(...messages.map((m) => m.attempts))
-    const delay = Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** Math.min(attempts - 1, 20))
-    return new Date(clock.now().getTime() + delay)
-  }
-
-  async function giveBack(messages: readonly OutboxMessage[], error: unknown): Promise<void> {
-    const at = retryAt(messages)
-    logger.error('units sold not applied; messages will be retried', {
+  const giveBackBatch = (messages: readonly OutboxMessage[], error: unknown) =>
+    giveBack({
+      outbox: storage.outbox,
+      clock,
+      logger,
       topic: UNITS_SOLD_TOPIC,
-      messages: messages.length,
-      ids: messages.slice(0, 20).map((m) => m.id),
-      retryAt: at.toISOString(),
-      error: describeError(error),
+      messages,
+      error,
+      retryDelayMs,
+      message: 'units sold not applied; messages will be retried',
     })
-    // If giving them back fails too, the lease runs out and they are claimed again anyway.
-    await storage.outbox
-      .fail(
-        messages.map((m) => m.id),
-        describeError(error),
-        at,
-      )
-      .catch((failError: unknown) =>
-        logger.error('could not release failed outbox messages', {
-          topic: UNITS_SOLD_TOPIC,
-          error: describeError(failError),
-        }),
-      )
-  }
 
   /** Applies one claimed batch; returns how many messages it applied. */
   async function apply(claimed: readonly OutboxMessage[]): Promise<number> {
@@ -115,7 +97,10 @@ export function createUnitsSoldApplier(deps: UnitsSoldApplierDeps): UnitsSoldApp
       const parsed = unitsSoldPayloadSchema.safeParse(message.payload)
       if (!parsed.success) {
         // One bad producer must not hold back everyone's sales: set it aside, loudly.
-        await giveBack([message], new Error(`malformed ${UNITS_SOLD_TOPIC} payload: ${parsed.error.message}`))
+        await giveBackBatch(
+          [message],
+          new Error(`malformed ${UNITS_SOLD_TOPIC} payload: ${parsed.error.message}`),
+        )
         continue
       }
       valid.push(message)
@@ -141,7 +126,7 @@ export function createUnitsSoldApplier(deps: UnitsSoldApplierDeps): UnitsSoldApp
         if (lines.length > 0) await stores.catalog.addUnitsSold(lines)
       })
     } catch (error) {
-      await giveBack(valid, error)
+      await giveBackBatch(valid, error)
       throw error
     }
     return valid.length

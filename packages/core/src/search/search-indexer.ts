@@ -1,5 +1,6 @@
 import type { Clock } from '../clock/clock.js'
 import type { Logger } from '../logger/logger.js'
+import { giveBack } from '../outbox/give-back.js'
 import { describeError, type OutboxPoller, startOutboxPoller } from '../outbox/outbox-poller.js'
 import type { OutboxMessage, OutboxStore } from '../ports/outbox-store.js'
 import type { SearchDocument, SearchIndex } from '../ports/search-index.js'
@@ -95,8 +96,6 @@ export interface SearchIndexer {
   reindex(options?: ReindexOptions): Promise<{ readonly indexed: number; readonly total: number }>
 }
 
-const MAX_RETRY_DELAY_MS = 5 * 60_000
-
 /** Creates the outbox-driven indexer. See {@link SearchIndexer}. */
 export function createSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
   const topic = deps.topic ?? SEARCH_PRODUCT_TOPIC
@@ -127,29 +126,16 @@ export function createSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
       )
       return { upserted: documents.length, deleted: missing.length }
     } catch (error) {
-      const attempts = Math.max(...messages.map((m) => m.attempts))
-      const delay = Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** Math.min(attempts - 1, 20))
-      const retryAt = new Date(clock.now().getTime() + delay)
-      logger.error('search index sync failed; messages will be retried', {
+      await giveBack({
+        outbox,
+        clock,
+        logger,
         topic,
-        messages: messages.length,
-        attempts,
-        retryAt: retryAt.toISOString(),
-        error: describeError(error),
+        messages,
+        error,
+        retryDelayMs,
+        message: 'search index sync failed; messages will be retried',
       })
-      // If giving them back fails too, the lease runs out and they are claimed again anyway.
-      await outbox
-        .fail(
-          messages.map((m) => m.id),
-          describeError(error),
-          retryAt,
-        )
-        .catch((failError: unknown) =>
-          logger.error('could not release failed outbox messages', {
-            topic,
-            error: describeError(failError),
-          }),
-        )
       throw error
     }
   }
