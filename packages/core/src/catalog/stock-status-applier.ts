@@ -1,6 +1,12 @@
-import { z } from 'zod'
 import type { Clock } from '../clock/clock.js'
 import type { Logger } from '../logger/logger.js'
+import {
+  type BatchPollerOptions,
+  type BatchSyncOptions,
+  batchPollerOptionsSchema,
+  batchSyncOptionsSchema,
+  MAX_POLL_BACKOFF_MS,
+} from '../outbox/batch-options.js'
 import { giveBack } from '../outbox/give-back.js'
 import { describeError, type OutboxPoller, startOutboxPoller } from '../outbox/outbox-poller.js'
 import type { Cache } from '../ports/cache.js'
@@ -31,19 +37,9 @@ export interface StockStatusApplierDeps {
   readonly retryDelayMs?: number
 }
 
-export interface StockStatusSyncOptions {
-  /** Messages claimed per batch. Default 500. */
-  readonly batchSize?: number
-  /** Stop after this many batches even if more messages wait. Default 50. */
-  readonly maxBatches?: number
-}
+export type StockStatusSyncOptions = BatchSyncOptions
 
-export interface StockStatusPollerOptions {
-  /** Pause between polls when the outbox is empty or after an error, in ms. Default 1000. */
-  readonly intervalMs?: number
-  /** Messages claimed per batch. Default 500. */
-  readonly batchSize?: number
-}
+export type StockStatusPollerOptions = BatchPollerOptions
 
 /**
  * Makes in-stock flips reach cached listings within one poll instead of the listing TTL.
@@ -67,18 +63,6 @@ export interface StockStatusApplier {
   /** Stops the poller and waits for a sync in flight to finish. */
   stop(): Promise<void>
 }
-
-const MAX_POLL_BACKOFF_MS = 60_000
-
-const batchSizeSchema = z.number().int().min(1).max(10_000)
-const syncOptionsSchema = z.strictObject({
-  batchSize: batchSizeSchema.optional(),
-  maxBatches: z.number().int().min(1).max(10_000).optional(),
-})
-const pollerOptionsSchema = z.strictObject({
-  intervalMs: z.number().int().min(1).max(3_600_000).optional(),
-  batchSize: batchSizeSchema.optional(),
-})
 
 /** Creates the applier. See {@link StockStatusApplier}. */
 export function createStockStatusApplier(deps: StockStatusApplierDeps): StockStatusApplier {
@@ -116,7 +100,7 @@ export function createStockStatusApplier(deps: StockStatusApplierDeps): StockSta
   }
 
   async function sync(options: StockStatusSyncOptions = {}): Promise<{ applied: number }> {
-    const parsed = parseInput(syncOptionsSchema, options, 'stock status sync options')
+    const parsed = parseInput(batchSyncOptionsSchema, options, 'stock status sync options')
     const batchSize = parsed.batchSize ?? DEFAULT_STOCK_STATUS_BATCH_SIZE
     const maxBatches = parsed.maxBatches ?? 50
     let applied = 0
@@ -135,7 +119,7 @@ export function createStockStatusApplier(deps: StockStatusApplierDeps): StockSta
 
   function start(options: StockStatusPollerOptions = {}): void {
     if (poller) return
-    const parsed = parseInput(pollerOptionsSchema, options, 'stock status poller options')
+    const parsed = parseInput(batchPollerOptionsSchema, options, 'stock status poller options')
     const intervalMs = parsed.intervalMs ?? 1000
     const batchSize = parsed.batchSize ?? DEFAULT_STOCK_STATUS_BATCH_SIZE
     poller = startOutboxPoller({

@@ -1,7 +1,13 @@
-import { z } from 'zod'
 import type { Clock } from '../clock/clock.js'
 import { ConflictError } from '../errors/error-classes.js'
 import type { Logger } from '../logger/logger.js'
+import {
+  type BatchPollerOptions,
+  type BatchSyncOptions,
+  batchPollerOptionsSchema,
+  batchSyncOptionsSchema,
+  MAX_POLL_BACKOFF_MS,
+} from '../outbox/batch-options.js'
 import { giveBack } from '../outbox/give-back.js'
 import { describeError, type OutboxPoller, startOutboxPoller } from '../outbox/outbox-poller.js'
 import type { OutboxMessage } from '../ports/outbox-store.js'
@@ -25,19 +31,9 @@ export interface UnitsSoldApplierDeps {
   readonly retryDelayMs?: number
 }
 
-export interface UnitsSoldSyncOptions {
-  /** Messages claimed per batch. Default 500. */
-  readonly batchSize?: number
-  /** Stop after this many batches even if more messages wait. Default 50. */
-  readonly maxBatches?: number
-}
+export type UnitsSoldSyncOptions = BatchSyncOptions
 
-export interface UnitsSoldPollerOptions {
-  /** Pause between polls when the outbox is empty or after an error, in ms. Default 1000. */
-  readonly intervalMs?: number
-  /** Messages claimed per batch. Default 500. */
-  readonly batchSize?: number
-}
+export type UnitsSoldPollerOptions = BatchPollerOptions
 
 /**
  * Applies `catalog.units_sold` outbox messages to products' units sold, in batches: what keeps
@@ -58,18 +54,6 @@ export interface UnitsSoldApplier {
   /** Stops the poller and waits for a sync in flight to finish. */
   stop(): Promise<void>
 }
-
-const MAX_POLL_BACKOFF_MS = 60_000
-
-const batchSizeSchema = z.number().int().min(1).max(10_000)
-const syncOptionsSchema = z.strictObject({
-  batchSize: batchSizeSchema.optional(),
-  maxBatches: z.number().int().min(1).max(10_000).optional(),
-})
-const pollerOptionsSchema = z.strictObject({
-  intervalMs: z.number().int().min(1).max(3_600_000).optional(),
-  batchSize: batchSizeSchema.optional(),
-})
 
 /** Creates the batch applier. See {@link UnitsSoldApplier}. */
 export function createUnitsSoldApplier(deps: UnitsSoldApplierDeps): UnitsSoldApplier {
@@ -133,7 +117,7 @@ export function createUnitsSoldApplier(deps: UnitsSoldApplierDeps): UnitsSoldApp
   }
 
   async function sync(options: UnitsSoldSyncOptions = {}): Promise<{ applied: number }> {
-    const parsed = parseInput(syncOptionsSchema, options, 'units sold sync options')
+    const parsed = parseInput(batchSyncOptionsSchema, options, 'units sold sync options')
     const batchSize = parsed.batchSize ?? DEFAULT_UNITS_SOLD_BATCH_SIZE
     const maxBatches = parsed.maxBatches ?? 50
     let applied = 0
@@ -154,7 +138,7 @@ export function createUnitsSoldApplier(deps: UnitsSoldApplierDeps): UnitsSoldApp
 
   function start(options: UnitsSoldPollerOptions = {}): void {
     if (poller) return
-    const parsed = parseInput(pollerOptionsSchema, options, 'units sold poller options')
+    const parsed = parseInput(batchPollerOptionsSchema, options, 'units sold poller options')
     const intervalMs = parsed.intervalMs ?? 1000
     const batchSize = parsed.batchSize ?? DEFAULT_UNITS_SOLD_BATCH_SIZE
     poller = startOutboxPoller({
