@@ -325,6 +325,9 @@ describe('in-stock flips reach listings, the cache, search and subscribers (node
       unitsSold: false,
       relay: false,
       stockStatus: { intervalMs },
+      // Listings cached for a day: a listing that follows the flip at all was dropped by the
+      // applier, not by its TTL.
+      catalogCache: { listingTtlMs: 86_400_000 },
     })
     try {
       await live.migrate()
@@ -352,10 +355,8 @@ describe('in-stock flips reach listings, the cache, search and subscribers (node
       )
       console.log(
         `[in-stock freshness] cached listing followed the flip ${out.toFixed(0)} ms (sold out) and ` +
-          `${back.toFixed(0)} ms (restocked) after the stock change committed; applier interval ${intervalMs} ms, listing TTL 60 s`,
+          `${back.toFixed(0)} ms (restocked) after the stock change committed; applier interval ${intervalMs} ms, listing TTL 1 day`,
       )
-      // Generous: the machine is shared. The point is "a poll, not the TTL".
-      expect(Math.max(out, back)).toBeLessThan(10_000)
     } finally {
       await live.close()
     }

@@ -13,6 +13,7 @@ import {
 } from '@souk/core'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { eventHorizonPassed } from './event-horizon.js'
 import { postgresFixture } from './support.js'
 
 const TYPES = [
@@ -71,13 +72,7 @@ afterAll(async () => {
  * event (another suite's long transaction holds it back for a while).
  */
 async function delivery(): Promise<Delivered[]> {
-  for (let waited = 0; waited < 50_000; waited += 50) {
-    const { rows } = await sql<{ behind: boolean }>`
-      select exists (select 1 from souk.outbox where topic = 'commerce.event'
-        and tx >= pg_snapshot_xmin(pg_current_snapshot())) as behind`.execute(fixture.storage.db)
-    if (!rows[0]!.behind) break
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  await eventHorizonPassed(fixture.storage.db)
   await commerce.subscribers.drain()
   return delivered.splice(0)
 }

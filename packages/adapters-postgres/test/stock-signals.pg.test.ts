@@ -14,6 +14,7 @@ import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { soukMigrations } from '../src/migrations/souk-migrations.js'
+import { eventHorizonPassed } from './event-horizon.js'
 import { pgliteFixture, postgresFixture } from './support.js'
 
 type Signal = DeliveredEvent<'inventory.low_stock' | 'inventory.back_in_stock'>
@@ -56,13 +57,7 @@ afterAll(async () => {
  * transaction on the same server holds it back for a while.
  */
 async function delivery(): Promise<Signal[]> {
-  for (let waited = 0; waited < 50_000; waited += 50) {
-    const { rows } = await sql<{ behind: boolean }>`
-      select exists (select 1 from souk.outbox where topic = 'commerce.event'
-        and tx >= pg_snapshot_xmin(pg_current_snapshot())) as behind`.execute(fixture.storage.db)
-    if (!rows[0]!.behind) break
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  await eventHorizonPassed(fixture.storage.db)
   await commerce.subscribers.drain()
   return delivered.splice(0)
 }

@@ -1,17 +1,10 @@
 import type { Clock } from '../clock/clock.js'
 import type { Logger } from '../logger/logger.js'
-import {
-  type BatchPollerOptions,
-  type BatchSyncOptions,
-  batchPollerOptionsSchema,
-  batchSyncOptionsSchema,
-  MAX_POLL_BACKOFF_MS,
-} from '../outbox/batch-options.js'
+import { createBatchConsumer } from '../outbox/batch-consumer.js'
+import type { BatchPollerOptions, BatchSyncOptions } from '../outbox/batch-options.js'
 import { giveBack } from '../outbox/give-back.js'
-import { describeError, type OutboxPoller, startOutboxPoller } from '../outbox/outbox-poller.js'
 import type { Cache } from '../ports/cache.js'
 import type { OutboxMessage, OutboxStore } from '../ports/outbox-store.js'
-import { parseInput } from '../validation/parse-input.js'
 import { createCatalogCache } from './catalog-cache.js'
 
 /**
@@ -83,7 +76,7 @@ export function createStockStatusApplier(deps: StockStatusApplierDeps): StockSta
       message: 'stock status not applied; messages will be retried',
     })
 
-  async function apply(claimed: readonly OutboxMessage[]): Promise<void> {
+  async function apply(claimed: readonly OutboxMessage[]): Promise<number> {
     try {
       // Bumped before the ack: a crash in between re-delivers, and a second bump is harmless.
       // A cache that fails is logged by the catalog cache and not retried: reads then fall back to
@@ -97,53 +90,17 @@ export function createStockStatusApplier(deps: StockStatusApplierDeps): StockSta
       await giveBackBatch(claimed, error)
       throw error
     }
+    return claimed.length
   }
 
-  async function sync(options: StockStatusSyncOptions = {}): Promise<{ applied: number }> {
-    const parsed = parseInput(batchSyncOptionsSchema, options, 'stock status sync options')
-    const batchSize = parsed.batchSize ?? DEFAULT_STOCK_STATUS_BATCH_SIZE
-    const maxBatches = parsed.maxBatches ?? 50
-    let applied = 0
-    for (let batch = 0; batch < maxBatches; batch++) {
-      const claimed = await outbox.claim(STOCK_STATUS_TOPIC, batchSize, leaseMs, clock.now())
-      if (claimed.length === 0) break
-      await apply(claimed)
-      applied += claimed.length
-      if (claimed.length < batchSize) break
-    }
-    if (applied > 0) logger.debug('stock status applied', { topic: STOCK_STATUS_TOPIC, messages: applied })
-    return { applied }
-  }
-
-  let poller: OutboxPoller | undefined
-
-  function start(options: StockStatusPollerOptions = {}): void {
-    if (poller) return
-    const parsed = parseInput(batchPollerOptionsSchema, options, 'stock status poller options')
-    const intervalMs = parsed.intervalMs ?? 1000
-    const batchSize = parsed.batchSize ?? DEFAULT_STOCK_STATUS_BATCH_SIZE
-    poller = startOutboxPoller({
-      intervalMs,
-      round: async () => (await sync({ batchSize, maxBatches: 1 })).applied >= batchSize,
-      // On by default like the units-sold poller: a database that is down or not migrated yet
-      // gets a query a minute, not one per interval.
-      maxBackoffMs: MAX_POLL_BACKOFF_MS,
-      onError: (error, failures, nextPollMs) =>
-        logger.warn('stock status poll failed', {
-          topic: STOCK_STATUS_TOPIC,
-          failures,
-          nextPollMs,
-          error: describeError(error),
-        }),
-      firstDelayMs: intervalMs,
-    })
-  }
-
-  async function stop(): Promise<void> {
-    const stopping = poller
-    poller = undefined
-    await stopping?.stop()
-  }
-
-  return { sync, start, stop }
+  return createBatchConsumer({
+    outbox: outbox,
+    clock,
+    logger,
+    topic: STOCK_STATUS_TOPIC,
+    leaseMs,
+    defaultBatchSize: DEFAULT_STOCK_STATUS_BATCH_SIZE,
+    what: 'stock status',
+    apply,
+  })
 }

@@ -1,18 +1,11 @@
 import type { Clock } from '../clock/clock.js'
 import { ConflictError } from '../errors/error-classes.js'
 import type { Logger } from '../logger/logger.js'
-import {
-  type BatchPollerOptions,
-  type BatchSyncOptions,
-  batchPollerOptionsSchema,
-  batchSyncOptionsSchema,
-  MAX_POLL_BACKOFF_MS,
-} from '../outbox/batch-options.js'
+import { createBatchConsumer } from '../outbox/batch-consumer.js'
+import type { BatchPollerOptions, BatchSyncOptions } from '../outbox/batch-options.js'
 import { giveBack } from '../outbox/give-back.js'
-import { describeError, type OutboxPoller, startOutboxPoller } from '../outbox/outbox-poller.js'
 import type { OutboxMessage } from '../ports/outbox-store.js'
 import type { Storage } from '../ports/storage.js'
-import { parseInput } from '../validation/parse-input.js'
 import { UNITS_SOLD_TOPIC, unitsSoldPayloadSchema } from './units-sold.js'
 
 /** Default lease on claimed units-sold messages: a batch is one statement, so this is generous. */
@@ -116,54 +109,14 @@ export function createUnitsSoldApplier(deps: UnitsSoldApplierDeps): UnitsSoldApp
     return valid.length
   }
 
-  async function sync(options: UnitsSoldSyncOptions = {}): Promise<{ applied: number }> {
-    const parsed = parseInput(batchSyncOptionsSchema, options, 'units sold sync options')
-    const batchSize = parsed.batchSize ?? DEFAULT_UNITS_SOLD_BATCH_SIZE
-    const maxBatches = parsed.maxBatches ?? 50
-    let applied = 0
-    let batches = 0
-    while (batches < maxBatches) {
-      const claimed = await storage.outbox.claim(UNITS_SOLD_TOPIC, batchSize, leaseMs, clock.now())
-      if (claimed.length === 0) break
-      batches++
-      applied += await apply(claimed)
-      if (claimed.length < batchSize) break
-    }
-    if (applied > 0)
-      logger.debug('units sold applied', { topic: UNITS_SOLD_TOPIC, messages: applied, batches })
-    return { applied }
-  }
-
-  let poller: OutboxPoller | undefined
-
-  function start(options: UnitsSoldPollerOptions = {}): void {
-    if (poller) return
-    const parsed = parseInput(batchPollerOptionsSchema, options, 'units sold poller options')
-    const intervalMs = parsed.intervalMs ?? 1000
-    const batchSize = parsed.batchSize ?? DEFAULT_UNITS_SOLD_BATCH_SIZE
-    poller = startOutboxPoller({
-      intervalMs,
-      round: async () => (await sync({ batchSize, maxBatches: 1 })).applied >= batchSize,
-      // The poller is on by default, so a database that is down or not yet migrated must not get a
-      // query and a log line every interval forever: back off to a minute.
-      maxBackoffMs: MAX_POLL_BACKOFF_MS,
-      onError: (error, failures, nextPollMs) =>
-        logger.warn('units sold poll failed', {
-          topic: UNITS_SOLD_TOPIC,
-          failures,
-          nextPollMs,
-          error: describeError(error),
-        }),
-      // The first poll waits a full interval, in case the schema is not there yet.
-      firstDelayMs: intervalMs,
-    })
-  }
-
-  async function stop(): Promise<void> {
-    const stopping = poller
-    poller = undefined
-    await stopping?.stop()
-  }
-
-  return { sync, start, stop }
+  return createBatchConsumer({
+    outbox: storage.outbox,
+    clock,
+    logger,
+    topic: UNITS_SOLD_TOPIC,
+    leaseMs,
+    defaultBatchSize: DEFAULT_UNITS_SOLD_BATCH_SIZE,
+    what: 'units sold',
+    apply,
+  })
 }
