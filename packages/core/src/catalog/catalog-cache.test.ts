@@ -3,7 +3,7 @@ import { createMemoryCache } from '../cache/memory-cache.js'
 import type { Logger } from '../logger/logger.js'
 import type { Cache } from '../ports/cache.js'
 import { createCatalogCache } from './catalog-cache.js'
-import { decodeCursor, encodeCursor } from './keyset-cursor.js'
+import { decodeCursor, encodeCursor } from '../pagination/keyset-cursor.js'
 
 function recordingLogger() {
   const lines: string[] = []

@@ -79,7 +79,7 @@ import type {
   VariantAvailability,
   VariantPricing,
 } from './catalog-types.js'
-import { decodeCursor, encodeCursor } from './keyset-cursor.js'
+import { decodeCursor, encodeCursor } from '../pagination/keyset-cursor.js'
 import type { StockStatusApplier, StockStatusSyncOptions } from './stock-status-applier.js'
 import type { UnitsSoldApplier, UnitsSoldSyncOptions } from './units-sold-applier.js'
 

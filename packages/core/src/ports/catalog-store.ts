@@ -13,18 +13,10 @@ import type {
   VariantPricing,
 } from '../catalog/catalog-types.js'
 import type { CurrencyCode } from '../money/currencies.js'
+import type { KeysetCursor } from './keyset-page.js'
 import type { SearchDocument } from './search-index.js'
 
-/**
- * A position in a keyset-paginated listing: the last row's sort key (as text the adapter chose,
- * exact, e.g. a timestamp with microseconds) and its id, the tie-breaker. The service turns it into
- * an opaque string for callers.
- */
-export interface KeysetCursor {
-  readonly sort: string
-  readonly key: string
-  readonly id: string
-}
+export type { KeysetCursor } from './keyset-page.js'
 
 export interface NewVariant extends Omit<ProductVariant, 'id'> {
   /** Used for a new SKU; a SKU the product already has keeps its variant id. */

@@ -12,6 +12,7 @@ export type { CheckoutInspector, CheckoutStoreHarness } from './checkout-store-s
 export { checkoutStoreSuite } from './checkout-store-suite.js'
 export type { EventLogStoreHarness, EventLogStoreSuiteOptions } from './event-log-store-suite.js'
 export { eventLogStoreSuite } from './event-log-store-suite.js'
+export { expectCommerceError } from './expect-commerce-error.js'
 export { idempotencyStoreSuite } from './idempotency-store-suite.js'
 export type { InventoryInspector, InventoryStoreHarness } from './inventory-store-suite.js'
 export { inventoryStoreSuite } from './inventory-store-suite.js'

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors/error-classes.js'
-import type { KeysetCursor } from '../ports/catalog-store.js'
+import type { KeysetCursor } from '../ports/keyset-page.js'
 
 /** Turns a keyset position into the opaque string callers pass back as `cursor`. */
 export function encodeCursor(cursor: KeysetCursor): string {
