@@ -1,17 +1,7 @@
 import { idempotencyStoreSuite } from '@souk/core/testing'
-import { afterAll, beforeAll, describe, it } from 'vitest'
-import { pgliteFixture, postgresFixture, type StorageFixture } from './support.js'
+import { describe, it } from 'vitest'
+import { describeOnDrivers } from './support.js'
 
-for (const [name, make] of [
-  ['node-postgres', () => postgresFixture('idempotency_contract')],
-  ['PGlite', pgliteFixture],
-] as const) {
-  describe(name, () => {
-    let fixture: StorageFixture
-    beforeAll(async () => {
-      fixture = await make()
-    })
-    afterAll(() => fixture.close())
-    idempotencyStoreSuite({ describe, it }, async () => fixture.storage.idempotency)
-  })
-}
+describeOnDrivers('idempotency_contract', (fixture) => {
+  idempotencyStoreSuite({ describe, it }, async () => fixture().storage.idempotency)
+})

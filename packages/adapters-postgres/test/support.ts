@@ -4,6 +4,7 @@ import type { InventoryInspector } from '@souk/core/testing'
 import { createTestDatabase, type TestDatabase } from '@souk/test-harness'
 import { type Kysely, sql } from 'kysely'
 import pg from 'pg'
+import { afterAll, beforeAll, describe } from 'vitest'
 import type { SoukDatabase } from '../src/database.js'
 import { type PostgresStorage, postgresStorage } from '../src/postgres-storage.js'
 
@@ -91,5 +92,34 @@ export async function pgliteFixture(
       await storage.close()
       await pglite.close()
     },
+  }
+}
+
+/** A storage test's backends: node-postgres on a fresh database named after `label`, then PGlite. */
+export function storageDrivers(label: string): readonly (readonly [string, () => Promise<StorageFixture>])[] {
+  return [
+    ['node-postgres', () => postgresFixture(label)],
+    ['PGlite', () => pgliteFixture()],
+  ]
+}
+
+/**
+ * Runs `body` once per backend inside `describe(<driver name>)`, with a migrated storage made in
+ * `beforeAll` and closed in `afterAll`: the one loop every test that is not about concurrency uses,
+ * instead of a `.pg` and a `.pglite` twin. `fixture()` returns the current backend's storage.
+ */
+export function describeOnDrivers(label: string, body: (fixture: () => StorageFixture) => void): void {
+  for (const [name, make] of storageDrivers(label)) {
+    describe(name, () => {
+      let current: StorageFixture | undefined
+      beforeAll(async () => {
+        current = await make()
+      })
+      afterAll(() => current?.close())
+      body(() => {
+        if (!current) throw new Error(`the ${name} fixture is not ready: call fixture() inside a test`)
+        return current
+      })
+    })
   }
 }
