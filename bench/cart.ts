@@ -1,8 +1,10 @@
+import { postgresStorage } from '@souk/adapters-postgres'
+import { type RedisClient, redisCartStore } from '@souk/adapters-redis'
+import { createCommerce } from '@souk/core'
 import { benchKeyPrefix, connectRedis, deleteKeys } from './lib/bench-redis.js'
 import type { Benchmark, BenchmarkContext, CaseResult } from './lib/benchmark.js'
 import { caseResult, describeCase } from './lib/case-result.js'
 import { seedSimpleProducts } from './lib/catalog-seed.js'
-import { createCommerce, postgresStorage, type RedisClient, redisCartStore } from './lib/souk-packages.js'
 import { runTimed } from './lib/timed-run.js'
 
 /** SKUs each cart cycles through: a cart of a few lines, each added to again and again. */

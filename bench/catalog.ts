@@ -1,3 +1,5 @@
+import { postgresStorage } from '@souk/adapters-postgres'
+import { type Cache, type Commerce, createCommerce, createMemoryCache } from '@souk/core'
 import type { Benchmark, BenchmarkContext, CaseResult, CheckResult } from './lib/benchmark.js'
 import { caseResult, describeCase } from './lib/case-result.js'
 import {
@@ -12,13 +14,6 @@ import {
 } from './lib/catalog-seed.js'
 import { noOpCache } from './lib/no-op-cache.js'
 import { withPgClient } from './lib/pg-client.js'
-import {
-  type Cache,
-  type Commerce,
-  createCommerce,
-  createMemoryCache,
-  postgresStorage,
-} from './lib/souk-packages.js'
 import { runTimed } from './lib/timed-run.js'
 
 /** Products the cached case reads: a popular set that fits the default 10,000-entry memory cache. */
@@ -57,27 +52,33 @@ const CASES: readonly CatalogCase[] = [
     name: 'getProduct, uncached, random of 100k',
     callers: 1,
     cached: false,
-    op: (c) => c.catalog.getProduct(randomProduct(), { currency: CATALOG_CURRENCY }),
+    op: (c) => c.catalog.getProduct({ productId: randomProduct(), currency: CATALOG_CURRENCY }),
   },
   {
     name: 'getProduct, uncached, random of 100k',
     callers: MAX_CALLERS,
     cached: false,
-    op: (c) => c.catalog.getProduct(randomProduct(), { currency: CATALOG_CURRENCY }),
+    op: (c) => c.catalog.getProduct({ productId: randomProduct(), currency: CATALOG_CURRENCY }),
   },
   {
     name: `getProduct, cached, random of ${HOT_PRODUCTS.toLocaleString('en-US')} hot`,
     callers: 1,
     cached: true,
     op: (c) =>
-      c.catalog.getProduct(catalogProductId(randomInt(1, HOT_PRODUCTS)), { currency: CATALOG_CURRENCY }),
+      c.catalog.getProduct({
+        productId: catalogProductId(randomInt(1, HOT_PRODUCTS)),
+        currency: CATALOG_CURRENCY,
+      }),
   },
   {
     name: `getProduct, cached, random of ${HOT_PRODUCTS.toLocaleString('en-US')} hot`,
     callers: MAX_CALLERS,
     cached: true,
     op: (c) =>
-      c.catalog.getProduct(catalogProductId(randomInt(1, HOT_PRODUCTS)), { currency: CATALOG_CURRENCY }),
+      c.catalog.getProduct({
+        productId: catalogProductId(randomInt(1, HOT_PRODUCTS)),
+        currency: CATALOG_CURRENCY,
+      }),
   },
   {
     name: 'listProducts, root category (with descendants), newest',
@@ -135,7 +136,7 @@ async function runCase(context: BenchmarkContext, catalogCase: CatalogCase): Pro
     if (cached) {
       // Filled before timing, so the measured window reads a warm cache, as a shop's would be.
       for (let n = 1; n <= HOT_PRODUCTS; n++) {
-        await commerce.catalog.getProduct(catalogProductId(n), { currency: CATALOG_CURRENCY })
+        await commerce.catalog.getProduct({ productId: catalogProductId(n), currency: CATALOG_CURRENCY })
         if (n % 100 === 0) progress.update(`catalog · warming the cache ${n}/${HOT_PRODUCTS}`)
       }
     }
@@ -180,7 +181,7 @@ async function measureFreshness(
     // Starts the applier, as an app's start-up does.
     await commerce.migrate()
     const productId = catalogProductId(1)
-    const skus = (await commerce.catalog.getProduct(productId)).variants.map((v) => v.sku)
+    const skus = (await commerce.catalog.getProduct({ productId })).variants.map((v) => v.sku)
     const listed = async () =>
       (await commerce.catalog.listProducts({ inStock: true })).items.some((p) => p.id === productId)
     const latenciesMs: number[] = []

@@ -1,15 +1,11 @@
+import { postgresStorage } from '@souk/adapters-postgres'
+import { type Commerce, createCommerce, createTestPaymentProvider } from '@souk/core'
 import type { Benchmark, BenchmarkContext, CheckResult } from './lib/benchmark.js'
 import { caseResult, describeCase, runPool } from './lib/case-result.js'
 import { seedSimpleProducts } from './lib/catalog-seed.js'
 import { measureCheckoutCeiling } from './lib/checkout-ceiling.js'
 import { withPgClient } from './lib/pg-client.js'
 import { prepareCarts } from './lib/prepared-carts.js'
-import {
-  type Commerce,
-  createCommerce,
-  createTestPaymentProvider,
-  postgresStorage,
-} from './lib/souk-packages.js'
 import { startWalMeter } from './lib/wal-meter.js'
 
 const CALLERS = 16

@@ -1,7 +1,4 @@
-import type { Benchmark, BenchmarkContext, CheckResult } from './lib/benchmark.js'
-import { caseResult, describeCase, runPool } from './lib/case-result.js'
-import { seedSimpleProducts } from './lib/catalog-seed.js'
-import { prepareCarts } from './lib/prepared-carts.js'
+import { postgresStorage } from '@souk/adapters-postgres'
 import {
   type Commerce,
   type CommerceEvent,
@@ -9,8 +6,11 @@ import {
   createTestPaymentProvider,
   type OutboxStore,
   outboxEvent,
-  postgresStorage,
-} from './lib/souk-packages.js'
+} from '@souk/core'
+import type { Benchmark, BenchmarkContext, CheckResult } from './lib/benchmark.js'
+import { caseResult, describeCase, runPool } from './lib/case-result.js'
+import { seedSimpleProducts } from './lib/catalog-seed.js'
+import { prepareCarts } from './lib/prepared-carts.js'
 
 const CALLERS = 16
 const LINES = 3
@@ -42,7 +42,7 @@ async function seedLog(outbox: OutboxStore, size: number, onProgress: (done: num
       const event = { type: 'product.updated', productId, occurredAt: at } as unknown as CommerceEvent
       return outboxEvent(event, `evt_bench_${done + i}`, productId)
     })
-    await outbox.enqueue(batch, at)
+    await outbox.enqueue({ messages: batch, now: at })
     onProgress(done + batch.length)
   }
 }

@@ -1,17 +1,12 @@
+import { postgresStorage } from '@souk/adapters-postgres'
+import { redisFlashSales } from '@souk/adapters-redis'
+import { type Commerce, createCommerce, createTestPaymentProvider, isCommerceError } from '@souk/core'
 import { benchKeyPrefix, connectRedis, deleteKeys, measureLuaCeiling } from './lib/bench-redis.js'
 import type { Benchmark, BenchmarkContext, CaseResult, CheckResult } from './lib/benchmark.js'
 import { caseResult, describeCase, runPool } from './lib/case-result.js'
 import { seedSimpleProducts } from './lib/catalog-seed.js'
 import { withPgClient } from './lib/pg-client.js'
 import { prepareCarts } from './lib/prepared-carts.js'
-import {
-  type Commerce,
-  createCommerce,
-  createTestPaymentProvider,
-  isCommerceError,
-  postgresStorage,
-  redisFlashSales,
-} from './lib/souk-packages.js'
 import { runTimed } from './lib/timed-run.js'
 
 const STOCK = 100

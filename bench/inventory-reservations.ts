@@ -1,7 +1,8 @@
+import { postgresStorage } from '@souk/adapters-postgres'
+import { type Commerce, createCommerce, isCommerceError } from '@souk/core'
 import type { Benchmark, BenchmarkContext, CaseResult, CheckResult } from './lib/benchmark.js'
 import { caseResult } from './lib/case-result.js'
 import { withPgClient } from './lib/pg-client.js'
-import { type Commerce, createCommerce, isCommerceError, postgresStorage } from './lib/souk-packages.js'
 import { createStockCeilings, type StockCeilings, type StockWorkload } from './lib/stock-ceilings.js'
 import { runTimed } from './lib/timed-run.js'
 
@@ -82,7 +83,7 @@ async function runCase(
       warmupSeconds: settings.warmupSeconds,
       async op() {
         const hold = await inventory.reserve({ lines: [{ sku: pick(), quantity: 1 }] })
-        if (workload.sold) await inventory.commit(hold.id)
+        if (workload.sold) await inventory.commit({ reservationId: hold.id })
       },
       onStatus({ phase, elapsedSeconds, ops }) {
         const total = phase === 'warm-up' ? settings.warmupSeconds : settings.seconds

@@ -32,7 +32,7 @@ async function main(args: readonly string[]): Promise<number> {
   assertSoukSourceCondition()
   // Imported only now: with the wrong resolution the imports themselves would fail obscurely.
   const { benchmarks } = await import('./benchmarks.js')
-  const { postgresStorage } = await import('./lib/souk-packages.js')
+  const { postgresStorage } = await import('@souk/adapters-postgres')
   if (args.includes('--help') || args.includes('-h')) {
     console.log(usage(benchmarks))
     return 0

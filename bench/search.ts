@@ -1,8 +1,9 @@
+import { postgresStorage } from '@souk/adapters-postgres'
+import { type Commerce, createCommerce } from '@souk/core'
 import type { Benchmark, BenchmarkContext, CaseResult, CheckResult } from './lib/benchmark.js'
 import { caseResult, describeCase } from './lib/case-result.js'
 import { CATALOG_PRODUCTS, catalogProductId, seedCatalog } from './lib/catalog-seed.js'
 import { withPgClient } from './lib/pg-client.js'
-import { type Commerce, createCommerce, postgresStorage } from './lib/souk-packages.js'
 import { runTimed } from './lib/timed-run.js'
 
 /** SPEC.md's performance table: search on 100k products, typo queries included. */

@@ -1,25 +1,11 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { accessSync, constants } from 'node:fs'
-import { createRequire } from 'node:module'
 import { delimiter, join } from 'node:path'
+import type { RedisClient } from '@souk/adapters-redis'
+import { Redis } from 'ioredis'
 import { BenchError } from './bench-error.js'
-import type { RedisClient } from './souk-packages.js'
 import type { Ceiling } from './stock-ceilings.js'
-
-interface IoredisModule {
-  readonly Redis: new (
-    url: string,
-    options: { lazyConnect: boolean; maxRetriesPerRequest: number; enableOfflineQueue: boolean },
-  ) => RedisClient
-}
-
-// bench/ is no workspace package and the root has no `ioredis`: borrow the Redis adapter's copy,
-// as pg-client.ts borrows pg.
-const requireFromAdapter = createRequire(
-  new URL('../../packages/adapters-redis/package.json', import.meta.url),
-)
-const { Redis } = requireFromAdapter('ioredis') as IoredisModule
 
 /** REDIS_URL, else the local default. */
 export const redisUrl = () => process.env.REDIS_URL || 'redis://127.0.0.1:6379'

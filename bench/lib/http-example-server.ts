@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url'
 import { BenchError } from './bench-error.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const SERVER_ENTRY = 'examples/src/server.ts'
+/** What `pnpm start` runs: the compiled server, after compiling what is stale. */
+const BUILD_IF_STALE = 'examples/scripts/build-if-stale.mjs'
+const SERVER_ENTRY = 'examples/dist/server.js'
 /** First start seeds 2,000 products and builds the search index: seconds, more on a busy machine. */
 const START_TIMEOUT_MS = 240_000
 const STOP_TIMEOUT_MS = 15_000
@@ -34,7 +36,7 @@ export interface ExampleServerOptions {
   readonly onStartupLine?: (line: string) => void
 }
 
-/** The example storefront (`examples/src/server.ts`) running as a child process. */
+/** The example storefront (`examples/dist/server.js`) running as a child process. */
 export interface ExampleServer {
   /** `http://127.0.0.1:<port>`. */
   readonly url: string
@@ -67,8 +69,9 @@ function tail(file: string, lines: number): string {
 }
 
 /**
- * Starts the example server as `node --import tsx --conditions=@souk/source examples/src/server.ts`
- * (node itself, not the tsx CLI, so the child's pid is the server's and its RSS is the server's),
+ * Starts the example server as `pnpm start` runs it, from build output with plain node (`node
+ * examples/dist/server.js`, after `examples/scripts/build-if-stale.mjs`; node itself, not pnpm, so
+ * the child's pid is the server's and its RSS is the server's),
  * on a free port of 127.0.0.1 against `databaseUrl`, with the built-in test payment provider (no
  * Stripe keys; its latency is 0 ms by default) and the in-process cache. It seeds the demo catalog
  * itself because the database has no products. Resolves once `/healthz` answers 200.
@@ -77,6 +80,8 @@ function tail(file: string, lines: number): string {
  * goes to a file: a synchronous write to the page cache, cheaper than a pipe this process drains.
  */
 export async function startExampleServer(options: ExampleServerOptions): Promise<ExampleServer> {
+  const build = spawnSync(process.execPath, [BUILD_IF_STALE], { cwd: REPO_ROOT, encoding: 'utf8' })
+  if (build.status !== 0) throw new BenchError(`${BUILD_IF_STALE} failed:\n${build.stdout}${build.stderr}`)
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const logFile = join(tmpdir(), `souk-bench-http-${port}-${process.pid}.log`)
@@ -99,7 +104,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
 
   let child: ChildProcess
   try {
-    child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@souk/source', SERVER_ENTRY], {
+    child = spawn(process.execPath, [SERVER_ENTRY], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', logFd, logFd],

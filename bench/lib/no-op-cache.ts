@@ -1,4 +1,4 @@
-import type { Cache } from './souk-packages.js'
+import type { Cache } from '@souk/core'
 
 /**
  * A cache that remembers nothing, so every catalog read goes to Postgres: the "uncached" cases.

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module'
+import pg from 'pg'
 
 /** The subset of node-postgres' `Client` the bench needs for setup and checks. */
 export interface PgClient {
@@ -7,17 +7,6 @@ export interface PgClient {
   end(): Promise<void>
   on(event: 'error', listener: (error: Error) => void): unknown
 }
-
-interface PgModule {
-  readonly Client: new (config: { connectionString: string }) => PgClient
-}
-
-// bench/ is no workspace package and the root has no `pg`, so borrow the adapter's copy (the one
-// postgresStorage drives). Once pg and @types/pg are root devDependencies this becomes an import.
-const requireFromAdapter = createRequire(
-  new URL('../../packages/adapters-postgres/package.json', import.meta.url),
-)
-const pg = requireFromAdapter('pg') as PgModule
 
 /** Opens one connection, runs `work` on it, and always closes it. */
 export async function withPgClient<T>(url: string, work: (client: PgClient) => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import type { Commerce } from './souk-packages.js'
+import type { Commerce } from '@souk/core'
 
 export interface CartPlan {
   /** SKUs (one unit each) of the cart. */
