@@ -188,6 +188,13 @@ describe('error bodies and status mapping', () => {
       409,
       'conflict',
     )
+    const listed = await staff.get<{ items: { code: string }[]; nextCursor: string | null }>(
+      '/api/admin/promotions?limit=200',
+    )
+    expect(listed.body.items.map((p) => p.code)).toContain('STAFF5')
+    expect(listed.body.nextCursor).toBeNull()
+    expectError(await staff.get('/api/admin/promotions?cursor=garbage'), 400, 'validation.failed')
+    expectError(await staff.get('/api/admin/shipping/zones?limit=0'), 400, 'validation.failed')
   })
 
   it('requires an Idempotency-Key on checkout and maps declines, conflicts and checked-out carts', async () => {

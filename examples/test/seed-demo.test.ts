@@ -124,7 +124,7 @@ describe('seedDemo', () => {
     expect(page.total).toBe(active.rows[0]!.n)
     const top = page.items[0]!
     expect(top.unitsSold).toBeGreaterThan(0)
-    const product = await catalog.getProduct(top.slug, { currency: 'USD' })
+    const product = await catalog.getProduct({ slug: top.slug, currency: 'USD' })
     expect(product.categoryPath.length).toBeGreaterThanOrEqual(2)
     expect(product.seller).not.toBeNull()
     expect(product.images[0]?.url).toMatch(/^https:\/\/picsum\.photos\/seed\//)
@@ -132,7 +132,7 @@ describe('seedDemo', () => {
       expect(variant.prices.map((p) => p.currency)).toEqual(['EUR', 'USD'])
       expect(variant.availability.tracked).toBe(true)
     }
-    const recommendations = await catalog.recommendations(top.id)
+    const recommendations = await catalog.recommendations({ productId: top.id })
     expect(recommendations.frequentlyBoughtTogether.length + recommendations.similar.length).toBeGreaterThan(
       0,
     )
@@ -142,6 +142,6 @@ describe('seedDemo', () => {
       subtotal: { amount: 1000, currency: 'EUR' },
     })
     expect(quotes.map((q) => q.name).sort()).toEqual(['Express', 'Standard'])
-    expect((await promotions.getByCode('welcome10')).code).toBe('WELCOME10')
+    expect((await promotions.getByCode({ code: 'welcome10' })).code).toBe('WELCOME10')
   })
 })

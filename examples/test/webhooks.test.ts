@@ -531,6 +531,7 @@ describe('the admin API', () => {
     const base = `/api/admin/webhooks/${endpoint.id}`
     expectError(await staff().get(`${base}/dead-letters?limit=0`), 400, 'validation.failed')
     expectError(await staff().get(`${base}/dead-letters?limit=ten`), 400, 'validation.failed')
+    expectError(await staff().get(`${base}/dead-letters?cursor=garbage`), 400, 'validation.failed')
     expectError(await staff().post(`${base}/replay`, { eventIds: 'evt_1' }), 400, 'validation.failed')
     expectError(await staff().post(`${base}/replay`, { eventIds: [] }), 400, 'validation.failed')
     expectError(

@@ -13,6 +13,7 @@ export const STATUS_BY_CODE: Readonly<Record<CommerceErrorCode, number>> = {
   'config.invalid': 500,
   'storage.unavailable': 503,
   'storage.failed': 500,
+  'storage.not_migrated': 500,
   'inventory.insufficient_stock': 409,
   'inventory.reservation_expired': 409,
   'inventory.reservation_released': 409,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import {
   type Commerce,
   type CommerceEventType,
+  type CursorPage,
   createIdGenerator,
   type DeliveredEvent,
   type DurableSubscriber,
@@ -76,7 +77,8 @@ export interface OutgoingWebhooks {
   get(id: string): Promise<WebhookEndpoint>
   /** Stops its deliveries and forgets it: its subscriber's cursors and dead letters go too. */
   delete(id: string): Promise<void>
-  deadLetters(id: string, query: unknown): Promise<{ items: WebhookDeadLetter[]; nextCursor: string | null }>
+  /** Its dead letters, a page at a time: `{ cursor?, limit? }` (default 50, at most 100). */
+  deadLetters(id: string, query: unknown): Promise<CursorPage<WebhookDeadLetter>>
   /** Delivers dead letters again on the relay's next round. */
   replay(id: string, input: unknown): Promise<{ requested: number }>
   /** A new secret; the old one keeps signing beside it for `expiresInSeconds` (default a day). */
@@ -276,12 +278,12 @@ export async function startOutgoingWebhooks(deps: OutgoingWebhooksDeps): Promise
       }),
 
     async deadLetters(id, query) {
-      const { limit, after } = parseInput(webhookDeadLetterQuerySchema, query, 'dead letter query')
+      const { cursor, limit } = parseInput(webhookDeadLetterQuerySchema, query, 'dead letter query')
       const endpoint = await stored(id)
       const page = await commerce.subscribers.deadLetters({
         subscriber: webhookSubscriberName(endpoint.id),
-        limit: limit ?? 50,
-        ...(after === undefined ? {} : { after }),
+        cursor,
+        limit,
       })
       return {
         items: page.items.map((d) => ({

@@ -1,4 +1,4 @@
-import { type CommerceEventType, text } from '@souk/core'
+import { type CommerceEventType, cursorSchema, pageLimitSchema, text } from '@souk/core'
 import { z } from 'zod'
 import { type WebhookUrlPolicy, webhookUrlProblem } from './webhook-url-policy.js'
 
@@ -69,8 +69,10 @@ export function createWebhookEndpointSchema(policy: WebhookUrlPolicy) {
 
 /** `GET /api/admin/webhooks/:id/dead-letters?limit&after` */
 export const webhookDeadLetterQuerySchema = z.strictObject({
-  limit: z.number().int().min(1).max(100).optional(),
-  after: z.string().min(1).max(200).optional(),
+  /** The previous page's `nextCursor`. */
+  cursor: cursorSchema.optional(),
+  /** Default 50, at most 100. */
+  limit: pageLimitSchema(50, 100),
 })
 
 /** `POST /api/admin/webhooks/:id/replay`: the dead letters to deliver again; all of them without `eventIds`. */

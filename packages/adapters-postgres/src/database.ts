@@ -1,10 +1,13 @@
 import type { ColumnType, Generated } from 'kysely'
 import type { CartTables } from './carts/cart-tables.js'
+import type { CatalogTables } from './catalog/catalog-tables.js'
 import type { AddressTables } from './customers/address-tables.js'
 import type { IdempotencyTables } from './idempotency/idempotency-tables.js'
 import type { OrderTables } from './orders/order-tables.js'
+import type { OutboxTables } from './outbox/outbox-tables.js'
 import type { PaymentTables } from './payments/payment-tables.js'
 import type { PromotionTables } from './promotions/promotion-tables.js'
+import type { SearchTables } from './search/search-tables.js'
 import type { ShipmentTables } from './shipments/shipment-tables.js'
 import type { ShippingTables } from './shipping/shipping-tables.js'
 
@@ -24,6 +27,8 @@ export interface InventoryItemsTable {
   tracked: Generated<boolean>
   allow_backorder: Generated<boolean>
   low_stock_threshold: number | null
+  /** `in`, `low` or `out`, kept by storage with every stock change (migration 010). */
+  stock_state: Generated<'in' | 'low' | 'out'>
   created_at: Generated<Timestamp>
   updated_at: Generated<Timestamp>
 }
@@ -59,11 +64,17 @@ export interface StockSubscriptionsTable {
   created_at: Timestamp
 }
 
-/** The tables Souk owns, in its own Postgres schema (default `souk`). */
+/**
+ * Every table Souk owns, in its own Postgres schema (default `souk`), as its migrations leave them:
+ * what `storage.db` is typed with for host queries and what Souk's stores query.
+ */
 export interface SoukDatabase
   extends OrderTables,
     IdempotencyTables,
     CartTables,
+    CatalogTables,
+    SearchTables,
+    OutboxTables,
     PaymentTables,
     PromotionTables,
     ShippingTables,

@@ -9,12 +9,6 @@ interface PoolClientLike {
   on?(event: 'error', listener: (error: Error) => void): unknown
 }
 
-/** A pool as Kysely's Postgres driver uses it (Souk's `PostgresPool`). */
-interface PoolLike {
-  connect(): Promise<unknown>
-  end(): Promise<void>
-}
-
 /** node-postgres' pool events, when the pool has them (a host's own pool type may not). */
 interface PoolEvents {
   on(event: 'error', listener: () => void): unknown
@@ -41,8 +35,8 @@ function listen(client: PoolClientLike): void {
  * whose query failed for connection loss is released with that error, so pg-pool destroys it
  * instead of lending it out again. The next checkout then opens a fresh connection.
  */
-export function guardPool(pool: PoolLike): KyselyPostgresPool {
-  const events = pool as PoolLike & Partial<PoolEvents>
+export function guardPool(pool: KyselyPostgresPool): KyselyPostgresPool {
+  const events = pool as KyselyPostgresPool & Partial<PoolEvents>
   if (typeof events.on === 'function') {
     // An idle client that loses its connection is dropped by the pool; the next query gets a new one.
     events.on('error', ignore)
@@ -78,6 +72,7 @@ export function guardPool(pool: PoolLike): KyselyPostgresPool {
 
   return {
     async connect() {
+      // node-postgres' client also takes release(error) and emits 'error': see PoolClientLike.
       const client = (await pool.connect()) as PoolClientLike
       listen(client)
       // The wrapper forwards query's overloads unchanged (promise or cursor).

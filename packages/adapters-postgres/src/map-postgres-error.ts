@@ -41,6 +41,13 @@ const CONNECTION_LOSS_MESSAGES = [
   'timeout exceeded when trying to connect',
 ]
 
+/**
+ * SQLSTATEs of a database Souk's migrations have not reached: undefined table (42P01), column
+ * (42703) or function (42883), schema missing (3F000). Souk's statements only name its own
+ * objects, so these mean `migrate()` was never run, or not since an upgrade.
+ */
+const NOT_MIGRATED_SQLSTATES = new Set(['42P01', '42703', '42883', '3F000'])
+
 function isSqlState(code: string): boolean {
   return /^[0-9A-Z]{5}$/.test(code)
 }
@@ -89,6 +96,15 @@ export function mapPostgresError(error: unknown): unknown {
   // Only driver errors carry a SQLSTATE; anything else (a host's own error thrown inside a
   // transaction, a bug) passes through untouched.
   if (typeof e.code !== 'string' || !isSqlState(code)) return error
+  if (NOT_MIGRATED_SQLSTATES.has(code)) {
+    // The driver's message names the schema and relation; the fix is the same whatever it is.
+    return new StorageError(
+      'storage.not_migrated',
+      "Souk's tables are missing or out of date in this database: call commerce.migrate() (or storage.migrate()) once at start-up or in a deploy step, and again after upgrading Souk",
+      { sqlState: code },
+      { cause: error },
+    )
+  }
   const details = { sqlState: code, constraint: e.constraint, table: e.table }
   if (code === '23505')
     return new ConflictError(`Duplicate value (${e.constraint ?? 'unique constraint'})`, details, {

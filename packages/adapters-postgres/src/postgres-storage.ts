@@ -1,15 +1,17 @@
 import {
-  ConfigError,
   type EventLogStore,
+  parseConfig,
   type SearchIndex,
   type Storage,
   type StorageStores,
 } from '@souk/core'
-import { Kysely, Migrator, PostgresDialect } from 'kysely'
+import { Kysely, Migrator, PostgresDialect, type PostgresPool } from 'kysely'
 import pg from 'pg'
 import { z } from 'zod'
 import { createPostgresCartStore } from './carts/postgres-cart-store.js'
 import { createPostgresCatalogStore } from './catalog/postgres-catalog-store.js'
+import { createPostgresRecommendationStore } from './catalog/postgres-recommendation-store.js'
+import { createPostgresReviewStore } from './catalog/postgres-review-store.js'
 import { type HotPath, kyselyHotPath, poolHotPath } from './checkout/hot-path.js'
 import { createPostgresCheckoutStore } from './checkout/postgres-checkout-store.js'
 import { createPostgresAddressStore } from './customers/postgres-address-store.js'
@@ -19,21 +21,20 @@ import { guardPool } from './guarded-pool.js'
 import { createPostgresIdempotencyStore } from './idempotency/postgres-idempotency-store.js'
 import { createPostgresInventoryStore } from './inventory/postgres-inventory-store.js'
 import { withMappedErrors } from './map-postgres-error.js'
+import { migrationError } from './migrations/migration-error.js'
 import { soukMigrations } from './migrations/souk-migrations.js'
 import { createPostgresOrderStore } from './orders/postgres-order-store.js'
 import { createPostgresOutboxStore } from './outbox/postgres-outbox-store.js'
 import { createPostgresPaymentRecordStore } from './payments/postgres-payment-record-store.js'
 import { type PGliteLike, pgliteDialect } from './pglite-dialect.js'
 import { createPostgresPromotionStore } from './promotions/postgres-promotion-store.js'
+import { createPostgresSearchFeed } from './search/postgres-search-feed.js'
 import { createPostgresSearchIndex } from './search/postgres-search-index.js'
 import { createPostgresShipmentStore } from './shipments/postgres-shipment-store.js'
 import { createPostgresShippingStore } from './shipping/postgres-shipping-store.js'
 
-/** The subset of node-postgres' `Pool` Souk needs (Kysely's `PostgresPool`); inject your own. */
-export interface PostgresPool {
-  connect(): Promise<unknown>
-  end(): Promise<void>
-}
+/** The subset of node-postgres' `Pool` Souk needs: Kysely's `PostgresPool`; inject your own. */
+export type { PostgresPool }
 
 interface CommonOptions {
   /** Postgres schema that holds Souk's tables and functions. Default `'souk'`. */
@@ -98,36 +99,67 @@ export interface PostgresStorage extends Storage {
   readonly search: SearchIndex
 }
 
-const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
-const configSchema = z.union([
-  z.strictObject({
-    connectionString: z.string().min(1),
+const SOURCES = ['connectionString', 'pool', 'pglite', 'db'] as const
+const DEFAULT_POOL_SIZE = 10
+
+/** `mysql://...` and other URLs node-postgres would try (and fail) to speak Postgres to. */
+function foreignScheme(connectionString: string): string | null {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(connectionString)?.[1]?.toLowerCase()
+  return scheme === undefined || scheme === 'postgres' || scheme === 'postgresql' ? null : scheme
+}
+
+const configSchema = z
+  .strictObject({
+    connectionString: z
+      .string()
+      .min(1, 'must not be empty')
+      .refine((value) => foreignScheme(value) === null, {
+        // Only the scheme is echoed: the rest of a URL may hold a password.
+        error: (issue) =>
+          `must be a postgres:// or postgresql:// URL, not ${foreignScheme(String(issue.input))}://`,
+      })
+      .optional(),
     poolSize: z.number().int().min(1).max(1000).optional(),
-    schema: identifier.optional(),
-    preparedStatements: z.boolean().optional(),
-  }),
-  z.strictObject({
-    pool: z.custom<PostgresPool>((v) => typeof (v as PostgresPool)?.connect === 'function'),
-    schema: identifier.optional(),
-    preparedStatements: z.boolean().optional(),
-  }),
-  z.strictObject({
-    pglite: z.custom<PGliteLike>((v) => typeof (v as PGliteLike)?.query === 'function'),
-    schema: identifier.optional(),
-    preparedStatements: z.boolean().optional(),
-  }),
-  z.strictObject({
-    db: z.custom<Kysely<unknown>>((v) => v instanceof Kysely),
-    schema: identifier.optional(),
-    preparedStatements: z.boolean().optional(),
-  }),
-])
+    pool: z
+      .custom<PostgresPool>(
+        (v) =>
+          typeof (v as PostgresPool)?.connect === 'function' && typeof (v as PostgresPool).end === 'function',
+        'must be a node-postgres Pool (connect() and end())',
+      )
+      .optional(),
+    pglite: z
+      .custom<PGliteLike>(
+        (v) => typeof (v as PGliteLike)?.query === 'function',
+        'must be a PGlite instance (new PGlite(...))',
+      )
+      .optional(),
+    // biome-ignore lint/suspicious/noExplicitAny: the host's Kysely, whatever its table types.
+    db: z.custom<Kysely<any>>((v) => v instanceof Kysely, 'must be a Kysely instance').optional(),
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+      .default('souk'),
+    preparedStatements: z.boolean().default(true),
+  })
+  .superRefine((config, ctx) => {
+    const given = SOURCES.filter((source) => config[source] !== undefined)
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `needs exactly one of connectionString, pool, pglite or db, got ${given.length === 0 ? 'none' : given.join(' and ')}`,
+      })
+    }
+    if (config.poolSize !== undefined && config.connectionString === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['poolSize'], message: 'only applies with connectionString' })
+    }
+  })
 
 /** The stores over `db`; `hot` only for the stores outside transactions (see createPostgresCartStore). */
 function stores(db: Kysely<SoukDatabase>, schema: string, hot?: HotPath): StorageStores {
   return {
     inventory: createPostgresInventoryStore(db, schema),
     catalog: createPostgresCatalogStore(db, schema),
+    reviews: createPostgresReviewStore(db, schema),
     orders: createPostgresOrderStore(db, schema),
     idempotency: createPostgresIdempotencyStore(db, schema),
     carts: createPostgresCartStore(db, schema, hot),
@@ -142,28 +174,22 @@ function stores(db: Kysely<SoukDatabase>, schema: string, hot?: HotPath): Storag
 
 /**
  * Souk's reference storage: PostgreSQL through Kysely, on node-postgres or embedded PGlite.
- * Throws `ConfigError` unless exactly one of `connectionString`, `pool`, `pglite` or `db` is given.
+ * Throws `ConfigError` (`config.invalid`) unless exactly one of `connectionString` (a
+ * `postgres://` URL), `pool`, `pglite` or `db` is given, or for an invalid option.
  */
 export function postgresStorage(config: PostgresStorageConfig): PostgresStorage {
-  const parsed = configSchema.safeParse(config)
-  if (!parsed.success) {
-    throw new ConfigError(
-      'postgresStorage needs exactly one of { connectionString }, { pool }, { pglite } or { db }, and an optional lower-case schema',
-      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    )
-  }
-  const schema = config.schema ?? 'souk'
-  let root: Kysely<unknown>
+  const options = parseConfig(configSchema, config, 'postgresStorage config')
+  const { schema, preparedStatements: prepared } = options
+  let root: Kysely<SoukDatabase>
   // Kysely's destroy() ends the pool it drives, so only a Kysely over a pool we opened is destroyed.
   let ownsPool = false
-  const prepared = config.preparedStatements ?? true
   let hot: HotPath | undefined
   // Named statements need a node-postgres pool: PGlite and an injected Kysely go through Kysely.
   let pooled = false
-  if ('connectionString' in config) {
+  if (options.connectionString !== undefined) {
     const pool = new pg.Pool({
-      connectionString: config.connectionString,
-      max: config.poolSize ?? 10,
+      connectionString: options.connectionString,
+      max: options.poolSize ?? DEFAULT_POOL_SIZE,
       // A server that vanished without closing its sockets (a failover, a dropped route) would
       // otherwise hold a connect, or a wait for a free client, for minutes: fail it as
       // storage.unavailable after 10 s instead, and let TCP keepalive find dead idle sockets.
@@ -176,18 +202,18 @@ export function postgresStorage(config: PostgresStorageConfig): PostgresStorage 
     hot = poolHotPath(guarded, prepared)
     pooled = true
     ownsPool = true
-  } else if ('pool' in config) {
-    const guarded = guardPool(config.pool)
+  } else if (options.pool !== undefined) {
+    const guarded = guardPool(options.pool)
     root = new Kysely({ dialect: new PostgresDialect({ pool: guarded }) })
     hot = poolHotPath(guarded, prepared)
     pooled = true
-  } else if ('pglite' in config) {
-    root = new Kysely({ dialect: pgliteDialect(config.pglite) })
+  } else if (options.pglite !== undefined) {
+    root = new Kysely({ dialect: pgliteDialect(options.pglite) })
   } else {
     // Souk's queries need the plain column names: a host's CamelCasePlugin would rename them.
-    root = config.db.withoutPlugins()
+    root = options.db!.withoutPlugins()
   }
-  const db = root.withSchema(schema) as unknown as Kysely<SoukDatabase>
+  const db = root.withSchema(schema)
   hot ??= kyselyHotPath(root)
 
   return {
@@ -196,6 +222,8 @@ export function postgresStorage(config: PostgresStorageConfig): PostgresStorage 
     ...stores(db, schema, prepared && pooled ? hot : undefined),
     checkout: createPostgresCheckoutStore(hot, schema),
     eventLog: createPostgresEventLogStore(db, schema),
+    recommendations: createPostgresRecommendationStore(db, schema),
+    searchFeed: createPostgresSearchFeed(db, schema),
     search: createPostgresSearchIndex(db, schema),
 
     async migrate() {
@@ -207,15 +235,7 @@ export function postgresStorage(config: PostgresStorageConfig): PostgresStorage 
         migrationLockTableName: 'migrations_lock',
       })
       const { error, results } = await migrator.migrateToLatest()
-      if (error) {
-        const failed = results?.find((r) => r.status === 'Error')?.migrationName
-        throw await withMappedErrors(async () => {
-          throw error
-        }).catch((mapped: Error) => {
-          mapped.message = `Migration ${failed ?? ''} failed: ${mapped.message}`
-          return mapped
-        })
-      }
+      if (error) throw migrationError(error, schema, results)
     },
 
     transaction: (work) =>

@@ -34,7 +34,7 @@ describe('commerce.catalog', () => {
       variants: [{ sku: 'WIRED-TEE', prices: [{ amount: 1500, currency: 'EUR' }] }],
     })
     await commerce.inventory.setStock({ sku: 'WIRED-TEE', onHand: 4 })
-    const detail = await commerce.catalog.getProduct('wired-tee', { currency: 'EUR' })
+    const detail = await commerce.catalog.getProduct({ slug: 'wired-tee', currency: 'EUR' })
     expect(detail.id).toBe(product.id)
     expect(detail.variants[0]!.availability).toEqual({
       tracked: true,

@@ -1,6 +1,10 @@
 import type { CatalogInspector } from '@souk/core/testing'
 import { type Kysely, sql } from 'kysely'
 import type { SoukDatabase } from '../src/database.js'
+import type { StorageDriver } from './support.js'
+
+/** Racers in the catalog suites' race tests: PGlite has one connection, so fewer there and no overlap. */
+export const CATALOG_RACERS: Record<StorageDriver, number> = { 'node-postgres': 50, PGlite: 5 }
 
 let orders = 0
 

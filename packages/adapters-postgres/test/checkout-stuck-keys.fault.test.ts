@@ -148,7 +148,7 @@ describe('idempotency keys are never stuck', () => {
     // One authorization at the provider: the retry authorized under the same provider key.
     expect(payments.payments().filter((p) => p.orderId === pending!.id)).toHaveLength(1)
     expect(await keyRow(key)).toEqual([{ status: 'completed', resource_id: pending!.id }])
-    expect(await commerce.inventory.getLevels(sku)).toEqual([
+    expect(await commerce.inventory.getLevels({ sku })).toEqual([
       { sku, locationId: 'default', onHand: 3, reserved: 0, available: 3 },
     ])
   })
@@ -183,7 +183,7 @@ describe('idempotency keys are never stuck', () => {
       { id: orphan!.id, status: 'confirmed', reservation: 'committed' },
     ])
     expect(await keyRow(key)).toEqual([{ status: 'completed', resource_id: orphan!.id }])
-    expect(await commerce.inventory.getLevels(sku)).toEqual([
+    expect(await commerce.inventory.getLevels({ sku })).toEqual([
       { sku, locationId: 'default', onHand: 3, reserved: 0, available: 3 },
     ])
     // Another retry replays the same answer.

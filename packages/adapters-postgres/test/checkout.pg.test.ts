@@ -10,6 +10,7 @@ import {
   silentLogger,
   type TestPaymentProvider,
 } from '@souk/core'
+import { expectCommerceError } from '@souk/core/testing'
 import { NO_STOCK_VIOLATIONS, stockInvariantViolations } from '@souk/test-harness'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -51,15 +52,6 @@ async function cartWith(lines: { sku: string; quantity: number }[], c: Commerce 
   return cart.id
 }
 
-async function errorOf(promise: Promise<unknown>) {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (e: unknown) => e,
-  )
-}
-
 async function orderCount(status?: string): Promise<number> {
   const { rows } = await sql<{
     n: string
@@ -91,7 +83,7 @@ describe('checkout on real Postgres', () => {
       quantity: 2,
       unitPrice: { amount: 1999, currency: 'USD' },
     })
-    expect(await commerce.inventory.getLevels(sku)).toEqual([
+    expect(await commerce.inventory.getLevels({ sku })).toEqual([
       { sku, locationId: 'default', onHand: 3, reserved: 0, available: 3 },
     ])
     const records = await fixture.storage.payments.listByOrder(result.order.id)
@@ -103,22 +95,22 @@ describe('checkout on real Postgres', () => {
     })
     expect(again.order.id).toBe(result.order.id)
     expect(payments.payments().filter((p) => p.orderId === result.order.id)).toHaveLength(1)
-    const conflict = await errorOf(
+    await expectCommerceError(
       commerce.checkout.placeOrder({
         cartId,
         idempotencyKey: 'key-happy-1',
         payment: { method: 'pm_card_amex' },
       }),
+      'idempotency.conflict',
     )
-    expect(isCommerceError(conflict, 'idempotency.conflict')).toBe(true)
-    const reuse = await errorOf(
+    await expectCommerceError(
       commerce.checkout.placeOrder({
         cartId,
         idempotencyKey: 'key-happy-2',
         payment: { method: 'pm_card_visa' },
       }),
+      'cart.checked_out',
     )
-    expect(isCommerceError(reuse, 'cart.checked_out')).toBe(true)
     await checkInvariants()
   })
 
@@ -143,29 +135,29 @@ describe('checkout on real Postgres', () => {
   it('a declined payment leaves stock as before and the cart open', async () => {
     const sku = await product(4)
     const cartId = await cartWith([{ sku, quantity: 3 }])
-    const error = await errorOf(
+    await expectCommerceError(
       commerce.checkout.placeOrder({
         cartId,
         idempotencyKey: 'key-decline-1',
         payment: { method: 'pm_card_chargeDeclined' },
       }),
+      'payment.declined',
     )
-    expect(isCommerceError(error, 'payment.declined')).toBe(true)
-    expect(await commerce.inventory.getLevels(sku)).toEqual([
+    expect(await commerce.inventory.getLevels({ sku })).toEqual([
       { sku, locationId: 'default', onHand: 4, reserved: 0, available: 4 },
     ])
     const { rows } = await sql<{
       status: string
     }>`select status from souk.orders where cart_id = ${cartId}`.execute(fixture.storage.db)
     expect(rows.map((r) => r.status)).toEqual(['payment_failed'])
-    const replayed = await errorOf(
+    const replayed = await expectCommerceError(
       commerce.checkout.placeOrder({
         cartId,
         idempotencyKey: 'key-decline-1',
         payment: { method: 'pm_card_chargeDeclined' },
       }),
+      'payment.declined',
     )
-    expect(isCommerceError(replayed, 'payment.declined')).toBe(true)
     expect(replayed).toBeInstanceOf(PaymentError)
     const retry = await commerce.checkout.placeOrder({
       cartId,
@@ -199,7 +191,7 @@ describe('checkout on real Postgres', () => {
     expect(other.map((r) => String((r as PromiseRejectedResult).reason))).toEqual([])
     expect(confirmed).toHaveLength(100)
     expect(short).toHaveLength(200)
-    expect(await commerce.inventory.getLevels(sku)).toEqual([
+    expect(await commerce.inventory.getLevels({ sku })).toEqual([
       { sku, locationId: 'default', onHand: 0, reserved: 0, available: 0 },
     ])
     expect((await orderCount('confirmed')) - before).toBe(100)
@@ -211,14 +203,13 @@ describe('checkout on real Postgres', () => {
     const sku = await product(3)
     const cartId = await cartWith([{ sku, quantity: 2 }])
     const crashed = createCommerceWithCrash()
-    const error = await errorOf(
+    await expect(
       crashed.checkout.placeOrder({
         cartId,
         idempotencyKey: 'key-crash-1',
         payment: { method: 'pm_card_visa' },
       }),
-    )
-    expect(String(error)).toMatch(/simulated crash/)
+    ).rejects.toThrow(/simulated crash/)
     const { rows } = await sql<{
       id: string
       status: string
@@ -234,7 +225,7 @@ describe('checkout on real Postgres', () => {
     expect(report.confirmed).toBeGreaterThanOrEqual(1)
     const order = await commerce.orders.get({ orderId: rows[0]!.id })
     expect(order.status).toBe('confirmed')
-    expect(await commerce.inventory.getLevels(sku)).toEqual([
+    expect(await commerce.inventory.getLevels({ sku })).toEqual([
       { sku, locationId: 'default', onHand: 1, reserved: 0, available: 1 },
     ])
     // The customer's retry with the same key now gets the finished order.
@@ -259,17 +250,17 @@ describe('checkout on real Postgres', () => {
       payments: [unreachable],
     })
     const cartId = await cartWith([{ sku, quantity: 2 }])
-    await errorOf(
+    await expect(
       flaky.checkout.placeOrder({
         cartId,
         idempotencyKey: 'key-lost-1',
         payment: { method: 'pm_card_visa' },
       }),
-    )
-    expect(await commerce.inventory.available(sku)).toBe(0)
+    ).rejects.toThrow()
+    expect(await commerce.inventory.available({ sku })).toBe(0)
     const report = await commerce.checkout.recover({ staleAfterMs: 0 })
     expect(report.failed).toBeGreaterThanOrEqual(1)
-    expect(await commerce.inventory.available(sku)).toBe(2)
+    expect(await commerce.inventory.available({ sku })).toBe(2)
     const cart = await commerce.cart.get({ cartId })
     expect(cart.lines).toHaveLength(1)
     await checkInvariants()
@@ -285,7 +276,7 @@ describe('checkout on real Postgres', () => {
     })
     expect(result.outcome).toBe('requires_action')
     expect(result.order.status).toBe('pending_payment')
-    expect(await commerce.inventory.available(sku)).toBe(1)
+    expect(await commerce.inventory.available({ sku })).toBe(1)
     const [payment] = payments.payments().filter((p) => p.orderId === result.order.id)
     const delivery = await payments.completeAction(payment!.paymentId, 'succeed')
     expect(await commerce.checkout.handlePaymentWebhook({ provider: payments.id, ...delivery })).toEqual({
@@ -295,17 +286,17 @@ describe('checkout on real Postgres', () => {
       applied: false,
     })
     expect((await commerce.orders.get({ orderId: result.order.id })).status).toBe('confirmed')
-    expect(await commerce.inventory.getLevels(sku)).toEqual([
+    expect(await commerce.inventory.getLevels({ sku })).toEqual([
       { sku, locationId: 'default', onHand: 1, reserved: 0, available: 1 },
     ])
-    const forged = await errorOf(
+    await expectCommerceError(
       commerce.checkout.handlePaymentWebhook({
         provider: payments.id,
         rawBody: delivery.rawBody,
         headers: {},
       }),
+      'validation.failed',
     )
-    expect(isCommerceError(forged, 'validation.failed')).toBe(true)
     await checkInvariants()
   })
 
@@ -322,7 +313,7 @@ describe('checkout on real Postgres', () => {
     clock.advance(16 * 60_000)
     await commerce.checkout.recover({ staleAfterMs: 0 })
     expect((await commerce.orders.get({ orderId: result.order.id })).status).toBe('payment_failed')
-    expect(await commerce.inventory.available(sku)).toBe(1)
+    expect(await commerce.inventory.available({ sku })).toBe(1)
     expect(
       payments
         .payments()

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { ConflictError, isCommerceError, StorageError } from '@souk/core'
+import type { PostgresPool } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { guardPool } from '../src/guarded-pool.js'
 import { isConnectionLoss, mapPostgresError } from '../src/map-postgres-error.js'
@@ -58,7 +59,8 @@ function fakePool() {
     return client
   }
   pool.end = async () => undefined
-  return { pool, clients }
+  // Kysely's PostgresPool wants pg's query overloads (cursors too); the fake answers plain queries.
+  return { pool: pool as typeof pool & PostgresPool, clients }
 }
 
 class FakeClient extends EventEmitter {

@@ -226,7 +226,7 @@ describe('two relay processes on 5,000 events', () => {
       }
     }
     for (let i = 0; i < messages.length; i += 500) {
-      await fixture.storage.outbox.enqueue(messages.slice(i, i + 500), new Date())
+      await fixture.storage.outbox.enqueue({ messages: messages.slice(i, i + 500), now: new Date() })
     }
     seeded = new Set(messages.map((m) => (m.payload as OutboxEventEnvelope).id))
     expect(seeded.size).toBe(TOTAL)

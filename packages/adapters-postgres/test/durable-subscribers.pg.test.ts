@@ -69,7 +69,7 @@ async function writeEvents(
       e.aggregateId,
     ),
   )
-  await fixture.storage.outbox.enqueue(messages, clock.now())
+  await fixture.storage.outbox.enqueue({ messages, now: clock.now() })
   return messages.map((m) => (m.payload as { id: string }).id)
 }
 
@@ -411,7 +411,7 @@ describe('durable subscribers', () => {
     const cancelled = await placeOne()
     const shipped = await placeOne()
     await commerce.orders.cancel({ orderId: cancelled })
-    await commerce.shipping.createShipment({ orderId: shipped, carrier: 'ups', trackingNumber: '1Z999' })
+    await commerce.shipments.create({ orderId: shipped, carrier: 'ups', trackingNumber: '1Z999' })
     await drainUntil(commerce, () => got.length >= 4)
     const moves = got.map((e) => [e.aggregateId, e.data.from, e.data.to])
     expect(moves).toEqual([
@@ -496,12 +496,12 @@ describe('durable subscribers', () => {
       status: 'active',
       variants: [{ sku, prices: [{ amount: 900, currency: 'USD' }] }],
     })
-    await commerce.catalog.updateProduct(product.id, { name: `${sku} v2` })
+    await commerce.catalog.updateProduct({ productId: product.id, name: `${sku} v2` })
     await commerce.catalog.addReview({ productId: product.id, customerId: 'cus_reviewer1', rating: 4 })
-    await commerce.catalog.archiveProduct(product.id)
+    await commerce.catalog.archiveProduct({ productId: product.id })
     // A write that fails writes no event.
     await expect(
-      commerce.catalog.updateProduct('prod_missing0000000000000000', { name: 'x' }),
+      commerce.catalog.updateProduct({ productId: 'prod_missing0000000000000000', name: 'x' }),
     ).rejects.toThrow()
     await drainUntil(commerce, () => got.length >= 4)
     expect(got.map((e) => [e.type, e.aggregateId])).toEqual([

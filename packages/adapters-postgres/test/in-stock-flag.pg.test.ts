@@ -130,13 +130,13 @@ for (const [driver, make] of [
       expect(await h.listedUncached(p.sellerId, true)).toEqual([])
       expect(await h.listedUncached(p.sellerId, false)).toEqual([p.id])
 
-      await commerce.inventory.release(last.id)
+      await commerce.inventory.release({ reservationId: last.id })
       expect(await h.flag(p.id)).toBe(true)
       expect(await h.listedUncached(p.sellerId, true)).toEqual([p.id])
 
-      await commerce.inventory.commit(first.id)
+      await commerce.inventory.commit({ reservationId: first.id })
       const again = await commerce.inventory.reserve({ lines: [{ sku, quantity: 1 }] })
-      await commerce.inventory.commit(again.id)
+      await commerce.inventory.commit({ reservationId: again.id })
       expect(await h.flag(p.id)).toBe(false)
       // The first stocking after creation is a flip too (the product was listed out of stock).
       expect(await h.announced(p.id)).toEqual([true, false, true, false])
@@ -186,11 +186,13 @@ for (const [driver, make] of [
       const p = await h.product([3])
       const soldOut = uniq('IS')
       await commerce.inventory.setStock({ sku: soldOut, onHand: 0, allowUnknownSku: true })
-      await commerce.catalog.updateProduct(p.id, {
+      await commerce.catalog.updateProduct({
+        productId: p.id,
         variants: [{ sku: soldOut, prices: [{ amount: 900, currency: 'USD' }] }],
       })
       expect(await h.flag(p.id)).toBe(false)
-      await commerce.catalog.updateProduct(p.id, {
+      await commerce.catalog.updateProduct({
+        productId: p.id,
         variants: [
           { sku: soldOut, options: { size: 'S' }, prices: [{ amount: 900, currency: 'USD' }] },
           { sku: p.skus[0]!, options: { size: 'M' }, prices: [{ amount: 900, currency: 'USD' }] },
@@ -376,7 +378,7 @@ describe('in-stock flips reach listings, the cache, search and subscribers (node
     expect((await doc())?.inStock).toBe(false)
     expect((await commerce.search.query({ filters: { sellerId: p.sellerId, inStock: true } })).total).toBe(0)
 
-    await commerce.inventory.release(held.id)
+    await commerce.inventory.release({ reservationId: held.id })
     await commerce.search.sync()
     expect((await doc())?.inStock).toBe(true)
   })

@@ -139,13 +139,13 @@ describe('durable inventory events', () => {
         ],
       })
       const t4 = tick()
-      await inv.commit(held.id)
-      await inv.commit(held.id) // idempotent repeat: no event
+      await inv.commit({ reservationId: held.id })
+      await inv.commit({ reservationId: held.id }) // idempotent repeat: no event
       tick()
       const other = await inv.reserve({ lines: [{ sku, quantity: 1 }] })
       const t5 = tick()
-      await inv.release(other.id)
-      await inv.release(other.id)
+      await inv.release({ reservationId: other.id })
+      await inv.release({ reservationId: other.id })
       tick()
       const lapsing = await inv.reserve({ lines: [{ sku, quantity: 2 }], ttlMs: 1_000 })
       clock.advance(5_000)
@@ -178,7 +178,7 @@ describe('durable inventory events', () => {
       const inv = of().inventory
       const sku = await product(3)
       const held = await inv.reserve({ lines: [{ sku, quantity: 2 }] })
-      await inv.release(held.id)
+      await inv.release({ reservationId: held.id })
       await delivery()
       heard.length = 0
 
@@ -189,10 +189,10 @@ describe('durable inventory events', () => {
       await expect(inv.adjust({ sku, delta: -4, reason: 'audit' })).rejects.toBeInstanceOf(
         InsufficientStockError,
       )
-      await expect(inv.commit(held.id)).rejects.toSatisfy((e) => isCommerceError(e))
+      await expect(inv.commit({ reservationId: held.id })).rejects.toSatisfy((e) => isCommerceError(e))
       const kept = await inv.reserve({ lines: [{ sku, quantity: 2 }] })
       await expect(inv.setStock({ sku, onHand: 1 })).rejects.toBeInstanceOf(InsufficientStockError)
-      await expect(inv.release(kept.id)).resolves.toMatchObject({ status: 'released' })
+      await expect(inv.release({ reservationId: kept.id })).resolves.toMatchObject({ status: 'released' })
 
       const events = await delivery()
       expect(events.map((e) => e.type)).toEqual(['inventory.reserved', 'inventory.released'])
@@ -270,7 +270,9 @@ describe('durable inventory events', () => {
       await delivery()
       heard.length = 0
       const calls = Array.from({ length: 20 }, (_, i) =>
-        i % 2 === 0 ? commerce.inventory.commit(held.id) : commerce.inventory.release(held.id),
+        i % 2 === 0
+          ? commerce.inventory.commit({ reservationId: held.id })
+          : commerce.inventory.release({ reservationId: held.id }),
       )
       const settled = await Promise.allSettled(calls)
       expect(settled.some((s) => s.status === 'fulfilled')).toBe(true)

@@ -79,7 +79,7 @@ describe('inventory under real concurrency (node-postgres, 40 connections)', () 
     expect(outcome.other.map((e) => `${String(e)} ${JSON.stringify(e)}`)).toEqual([])
     expect(outcome.won).toBe(50)
     expect(outcome.short).toBe(150)
-    expect(await commerce.inventory.getLevels('HOT')).toEqual([
+    expect(await commerce.inventory.getLevels({ sku: 'HOT' })).toEqual([
       { sku: 'HOT', locationId: 'default', onHand: 50, reserved: 50, available: 0 },
     ])
     await checkInvariants()
@@ -97,7 +97,7 @@ describe('inventory under real concurrency (node-postgres, 40 connections)', () 
     const outcome = await race(Array.from({ length: 40 }, () => cart))
     expect(outcome.other).toEqual([])
     expect(outcome.won).toBe(5)
-    expect(await commerce.inventory.available('PAIR')).toBe(1)
+    expect(await commerce.inventory.available({ sku: 'PAIR' })).toBe(1)
     await checkInvariants()
   })
 
@@ -126,8 +126,8 @@ describe('inventory under real concurrency (node-postgres, 40 connections)', () 
         const r = await commerce.inventory.reserve({
           lines: orders[i % 3]!.map((s, k) => ({ sku: s, quantity: 1 + ((i + k) % 2) })),
         })
-        if (i % 4 === 0) await commerce.inventory.release(r.id)
-        else if (i % 4 === 1) await commerce.inventory.commit(r.id)
+        if (i % 4 === 0) await commerce.inventory.release({ reservationId: r.id })
+        else if (i % 4 === 1) await commerce.inventory.commit({ reservationId: r.id })
         return r
       }),
     )
@@ -148,10 +148,10 @@ describe('inventory under real concurrency (node-postgres, 40 connections)', () 
       ]
       const r = await commerce.inventory.reserve({ lines, ttlMs: i % 5 === 0 ? 1000 : 600_000 })
       if (i % 5 === 1) {
-        await commerce.inventory.commit(r.id)
+        await commerce.inventory.commit({ reservationId: r.id })
         committed.push(r.id)
       } else if (i % 5 === 2) {
-        await commerce.inventory.release(r.id)
+        await commerce.inventory.release({ reservationId: r.id })
         released.push(r.id)
       }
       return r
@@ -185,7 +185,7 @@ describe('inventory under real concurrency (node-postgres, 40 connections)', () 
       fixture.storage.db,
     )
     for (const row of sold.rows) {
-      const [level] = await commerce.inventory.getLevels(row.sku)
+      const [level] = await commerce.inventory.getLevels({ sku: row.sku })
       expect(level!.onHand).toBe(60 - Number(row.sold))
     }
   })
@@ -211,7 +211,7 @@ describe('inventory under real concurrency (node-postgres, 40 connections)', () 
     expect(results.flatMap((r) => r.failures)).toEqual([])
     expect(results.reduce((t, r) => t + r.won, 0)).toBe(60)
     expect(results.reduce((t, r) => t + r.lost, 0)).toBe(90)
-    expect(await commerce.inventory.available('MULTI')).toBe(0)
+    expect(await commerce.inventory.available({ sku: 'MULTI' })).toBe(0)
     await checkInvariants()
   }, 120_000)
 })

@@ -47,7 +47,7 @@ async function write(from: number, count: number): Promise<void> {
       return outboxEvent(event as unknown as CommerceEvent, `evt_restart_${n}`, aggregateId)
     })
     try {
-      await storage.outbox.enqueue(batch, new Date())
+      await storage.outbox.enqueue({ messages: batch, now: new Date() })
       done += batch.length
     } catch (error) {
       if (!isCommerceError(error, 'storage.unavailable')) throw error

@@ -165,8 +165,8 @@ describe('stock signals: every path that changes stock', () => {
     expect(await signals()).toEqual([])
     await commerce.inventory.subscribeBackInStock({ sku, subscriber: 'cus_rel' })
     const at = tick()
-    await commerce.inventory.release(hold.id)
-    await commerce.inventory.release(hold.id)
+    await commerce.inventory.release({ reservationId: hold.id })
+    await commerce.inventory.release({ reservationId: hold.id })
     expect(await signals()).toEqual([back(sku, 2, ['cus_rel'], at)])
   })
 
@@ -184,7 +184,7 @@ describe('stock signals: every path that changes stock', () => {
     const hold = await commerce.inventory.reserve({ lines: [{ sku, quantity: 3 }] })
     expect(await signals()).toHaveLength(1)
     tick()
-    await commerce.inventory.commit(hold.id)
+    await commerce.inventory.commit({ reservationId: hold.id })
     expect(await signals()).toEqual([])
     expect(await stateOf(sku)).toBe('low')
   })
@@ -333,7 +333,7 @@ describe('stock signals: once per crossing', () => {
     expect(await signals()).toEqual([low(a, 0, 0, at), low(b, 0, 1, at)])
     await commerce.inventory.subscribeBackInStock({ sku: b, subscriber: 'cus_multi' })
     const later = tick()
-    await commerce.inventory.release(hold.id)
+    await commerce.inventory.release({ reservationId: hold.id })
     expect(await signals()).toEqual([back(a, 1, [], later), back(b, 2, ['cus_multi'], later)])
   })
 
@@ -359,7 +359,7 @@ describe('stock signals: once per crossing', () => {
     const got = await signals()
     expect(got).toHaveLength(1)
     expect(got[0]).toMatchObject({ type: 'inventory.low_stock', sku, available: 10, threshold: 10 })
-    expect(await commerce.inventory.available(sku)).toBe(6)
+    expect(await commerce.inventory.available({ sku })).toBe(6)
   })
 
   it('racing releases out of stock raise exactly one back_in_stock', async () => {
@@ -368,7 +368,7 @@ describe('stock signals: once per crossing', () => {
       Array.from({ length: 24 }, () => commerce.inventory.reserve({ lines: [{ sku, quantity: 1 }] })),
     )
     await commerce.inventory.subscribeBackInStock({ sku, subscriber: 'cus_race' })
-    await Promise.all(holds.map((h) => commerce.inventory.release(h.id)))
+    await Promise.all(holds.map((h) => commerce.inventory.release({ reservationId: h.id })))
     const got = await signals()
     expect(got).toHaveLength(1)
     expect(got[0]).toMatchObject({ type: 'inventory.back_in_stock', sku, subscribers: ['cus_race'] })

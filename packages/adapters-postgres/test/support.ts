@@ -95,10 +95,21 @@ export async function pgliteFixture(
   }
 }
 
+/** The backends storage tests run on. A `Record<StorageDriver, T>` makes a test state each one's value. */
+export type StorageDriver = 'node-postgres' | 'PGlite'
+
+export interface DriverOptions {
+  /** Connections in the node-postgres pool (default 20, at most 40); PGlite has one. */
+  readonly poolSize?: number
+}
+
 /** A storage test's backends: node-postgres on a fresh database named after `label`, then PGlite. */
-export function storageDrivers(label: string): readonly (readonly [string, () => Promise<StorageFixture>])[] {
+export function storageDrivers(
+  label: string,
+  options: DriverOptions = {},
+): readonly (readonly [StorageDriver, () => Promise<StorageFixture>])[] {
   return [
-    ['node-postgres', () => postgresFixture(label)],
+    ['node-postgres', () => postgresFixture(label, options.poolSize)],
     ['PGlite', () => pgliteFixture()],
   ]
 }
@@ -106,10 +117,15 @@ export function storageDrivers(label: string): readonly (readonly [string, () =>
 /**
  * Runs `body` once per backend inside `describe(<driver name>)`, with a migrated storage made in
  * `beforeAll` and closed in `afterAll`: the one loop every test that is not about concurrency uses,
- * instead of a `.pg` and a `.pglite` twin. `fixture()` returns the current backend's storage.
+ * instead of a `.pg` and a `.pglite` twin. `fixture()` returns the current backend's storage;
+ * `driver` names the backend, for options that differ between them (how many racers, say).
  */
-export function describeOnDrivers(label: string, body: (fixture: () => StorageFixture) => void): void {
-  for (const [name, make] of storageDrivers(label)) {
+export function describeOnDrivers(
+  label: string,
+  body: (fixture: () => StorageFixture, driver: StorageDriver) => void,
+  options: DriverOptions = {},
+): void {
+  for (const [name, make] of storageDrivers(label, options)) {
     describe(name, () => {
       let current: StorageFixture | undefined
       beforeAll(async () => {
@@ -119,7 +135,7 @@ export function describeOnDrivers(label: string, body: (fixture: () => StorageFi
       body(() => {
         if (!current) throw new Error(`the ${name} fixture is not ready: call fixture() inside a test`)
         return current
-      })
+      }, name)
     })
   }
 }

@@ -78,10 +78,10 @@ async function unitsSoldMessages(orderId: string): Promise<unknown[]> {
 
 /** What the new checkout writes when it confirms an order. */
 async function sale(orderId: string, lines: { sku: string; quantity: number }[]) {
-  await fixture.storage.outbox.enqueue(
-    [{ topic: UNITS_SOLD_TOPIC, key: orderId, payload: { lines } }],
-    clock.now(),
-  )
+  await fixture.storage.outbox.enqueue({
+    messages: [{ topic: UNITS_SOLD_TOPIC, key: orderId, payload: { lines } }],
+    now: clock.now(),
+  })
 }
 
 async function buy(customerId: string, lines: { sku: string; quantity: number }[], method = 'pm_card_visa') {
@@ -220,7 +220,12 @@ describe('units sold from the outbox, on real Postgres', () => {
     const p = await product()
     await sale('ord_us_crash', [{ sku: p.sku, quantity: 4 }])
     // The "worker" claims under a short lease, then dies: no ack, no fail.
-    const claimed = await fixture.storage.outbox.claim(UNITS_SOLD_TOPIC, 100, 1000, clock.now())
+    const claimed = await fixture.storage.outbox.claim({
+      topic: UNITS_SOLD_TOPIC,
+      limit: 100,
+      leaseMs: 1000,
+      now: clock.now(),
+    })
     expect(claimed.map((m) => m.key)).toContain('ord_us_crash')
     expect(await commerce.catalog.syncUnitsSold()).toEqual({ applied: 0 })
     clock.advance(1001)
@@ -267,10 +272,12 @@ describe('units sold from the outbox, on real Postgres', () => {
 
   it('retries a malformed message with backoff without holding back the others', async () => {
     const p = await product()
-    await fixture.storage.outbox.enqueue(
-      [{ topic: UNITS_SOLD_TOPIC, key: 'ord_us_bad', payload: { lines: [{ sku: p.sku, quantity: 0 }] } }],
-      clock.now(),
-    )
+    await fixture.storage.outbox.enqueue({
+      messages: [
+        { topic: UNITS_SOLD_TOPIC, key: 'ord_us_bad', payload: { lines: [{ sku: p.sku, quantity: 0 }] } },
+      ],
+      now: clock.now(),
+    })
     await sale('ord_us_good', [{ sku: p.sku, quantity: 2 }])
     expect(await commerce.catalog.syncUnitsSold()).toEqual({ applied: 1 })
     expect(await unitsSold(p.id)).toBe(2)
@@ -294,10 +301,12 @@ describe('units sold from the outbox, on real Postgres', () => {
     try {
       // The poller starts once the schema is there: migrate() (a no-op here) says so.
       await polling.migrate()
-      await fixture.storage.outbox.enqueue(
-        [{ topic: UNITS_SOLD_TOPIC, key: 'ord_us_poll', payload: { lines: [{ sku: p.sku, quantity: 7 }] } }],
-        new Date(),
-      )
+      await fixture.storage.outbox.enqueue({
+        messages: [
+          { topic: UNITS_SOLD_TOPIC, key: 'ord_us_poll', payload: { lines: [{ sku: p.sku, quantity: 7 }] } },
+        ],
+        now: new Date(),
+      })
       const deadline = Date.now() + 5000
       while ((await unitsSold(p.id)) !== 7 && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 25))

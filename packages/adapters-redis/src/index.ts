@@ -20,9 +20,11 @@ export {
   type CreateFlashSaleInput,
   createFlashSaleSchema,
   type FlashSaleCustomerInput,
+  type FlashSaleRef,
   flashSaleCustomerIdSchema,
   flashSaleCustomerSchema,
   flashSaleIdSchema,
+  flashSaleRefSchema,
 } from './flash-sales/flash-sale-schemas.js'
 export type {
   FlashSale,

@@ -1,7 +1,6 @@
-import { type Cache, consoleLogger, type Logger, parseInput, ValidationError } from '@souk/core'
+import { type Cache, consoleLogger, type Logger, parseConfig, parseInput, ValidationError } from '@souk/core'
 import { z } from 'zod'
 import { withRedisErrors } from './map-redis-error.js'
-import { parseOptions } from './parse-options.js'
 import { isRedisClient, type RedisClient } from './redis-client.js'
 import { DEFAULT_KEY_PREFIX, keyPrefixSchema } from './redis-keys.js'
 
@@ -162,7 +161,7 @@ function serialize(key: string, value: unknown): string {
  * node instead of piling onto one. A caller's key that contains `{...}` brings its own tag.
  */
 export function redisCache(options: RedisCacheOptions): RedisCache {
-  const config = parseOptions(optionsSchema, options, 'redisCache')
+  const config = parseConfig(optionsSchema, options, 'redisCache options')
   const { redis, prefix, defaultTtlMs, counterTtlMs, timeoutMs, maxValueBytes } = config
   const logger = config.logger ?? consoleLogger('warn')
   redis.defineCommand('soukCacheIncrement', { numberOfKeys: 1, lua: INCREMENT_LUA })

@@ -86,7 +86,7 @@ export async function casRetry(
     const cart = await store.get(cartId)
     if (!cart) throw new Error(`cart ${cartId} vanished`)
     try {
-      await store.save(change(cart), cart.version)
+      await store.save({ cart: change(cart), expectedVersion: cart.version })
       return attempt
     } catch (error) {
       if (!isCommerceError(error, 'conflict') || attempt >= maxAttempts) throw error

@@ -56,7 +56,7 @@ describe('Redis Cluster safety', () => {
     for (const prefix of ['souk', 'a', 'shop:eu-west.1', 'T-1_2']) {
       const sales = redisFlashSales({ redis, prefix })
       for (const id of ids) {
-        const keys = sales.keysOf(id)
+        const keys = sales.keysOf({ saleId: id })
         const slot = calculateSlot(`sale:${id}`)
         expect([calculateSlot(keys.sale), calculateSlot(keys.customers)], `${prefix} ${id}`).toEqual([
           slot,
@@ -69,7 +69,7 @@ describe('Redis Cluster safety', () => {
   it('sales spread over slots rather than piling onto one node', () => {
     const sales = redisFlashSales({ redis, prefix: 'souk' })
     const slots = new Set(
-      Array.from({ length: 200 }, (_, i) => calculateSlot(sales.keysOf(`sale-${i}`).sale)),
+      Array.from({ length: 200 }, (_, i) => calculateSlot(sales.keysOf({ saleId: `sale-${i}` }).sale)),
     )
     expect(slots.size).toBeGreaterThan(150)
   })

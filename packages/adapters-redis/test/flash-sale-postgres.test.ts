@@ -118,7 +118,7 @@ describe('flash sale gate in front of Postgres', () => {
     const counts = await runSale((customerId) => buy('drop-a', 'DROP-A', customerId))
 
     expect(counts).toEqual({ reserved: STOCK, turned_away: BUYERS - STOCK, lost_at_database: 0 })
-    expect(await sales.stats('drop-a')).toMatchObject({
+    expect(await sales.stats({ saleId: 'drop-a' })).toMatchObject({
       remaining: 0,
       admitted: STOCK,
       held: STOCK,
@@ -141,7 +141,7 @@ describe('flash sale gate in front of Postgres', () => {
       endsAt: new Date(Date.now() + 3_600_000),
     }
     await sales.createSale(sale)
-    const keys = sales.keysOf('drop-b')
+    const keys = sales.keysOf({ saleId: 'drop-b' })
 
     const counts = await runSale(
       (customerId) => buy('drop-b', 'DROP-B', customerId),

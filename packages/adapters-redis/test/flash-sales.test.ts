@@ -1,8 +1,9 @@
 import { type FlashSales, redisFlashSales } from '@souk/adapters-redis'
 import { createManualClock, isCommerceError, type ManualClock } from '@souk/core'
+import { expectCommerceError, expectConfigError } from '@souk/core/testing'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { expectCommerceError, type RedisFixture, redisFixture } from './support.js'
+import { type RedisFixture, redisFixture } from './support.js'
 
 let fixture: RedisFixture
 let redis: Redis
@@ -31,6 +32,19 @@ const sale = (over: Record<string, unknown> = {}) => ({
 })
 
 describe('redisFlashSales', () => {
+  it('validates its options with ConfigError', () => {
+    for (const [options, path] of [
+      [{}, 'redis'],
+      [{ redis: {} }, 'redis'],
+      [{ redis, prefix: 'has{brace}' }, 'prefix'],
+      [{ redis, retainMs: -1 }, 'retainMs'],
+      [{ redis, clock: {} }, 'clock'],
+      [{ redis, surprise: true }, ''],
+    ] as const) {
+      expectConfigError(() => redisFlashSales(options as never), 'redisFlashSales options', path)
+    }
+  })
+
   it('createSale stores the sale under the {sale:<id>} hash tag, kept until endsAt + retainMs', async () => {
     const { sales, prefix } = gate()
     const created = await sales.createSale(sale({ perCustomerLimit: 2 }))
@@ -42,7 +56,7 @@ describe('redisFlashSales', () => {
       startsAt: START,
       endsAt: new Date(START.getTime() + HOUR),
     })
-    const keys = sales.keysOf('drop-1')
+    const keys = sales.keysOf({ saleId: 'drop-1' })
     expect(keys).toEqual({
       sale: `${prefix}:flash:{sale:drop-1}`,
       customers: `${prefix}:flash:{sale:drop-1}:customers`,
@@ -68,7 +82,7 @@ describe('redisFlashSales', () => {
     await sales.createSale(sale())
     await sales.admit({ saleId: 'drop-1', customerId: 'cus_1' })
     await expectCommerceError(sales.createSale(sale({ quantity: 50 })), 'conflict')
-    expect(await sales.remaining('drop-1')).toBe(2)
+    expect(await sales.remaining({ saleId: 'drop-1' })).toBe(2)
     expect(await sales.held({ saleId: 'drop-1', customerId: 'cus_1' })).toBe(1)
   })
 
@@ -120,8 +134,8 @@ describe('redisFlashSales', () => {
     const second = await sales.admit({ saleId: 'drop-1', customerId: 'someone@example.com' })
     expect(second.remaining).toBe(1)
     expect(second.ticket.id).not.toBe(first.ticket.id)
-    expect(await sales.remaining('drop-1')).toBe(1)
-    expect(await sales.stats('drop-1')).toEqual({
+    expect(await sales.remaining({ saleId: 'drop-1' })).toBe(1)
+    expect(await sales.stats({ saleId: 'drop-1' })).toEqual({
       id: 'drop-1',
       sku: 'SNEAKER-42',
       quantity: 3,
@@ -156,7 +170,7 @@ describe('redisFlashSales', () => {
       sales.admit({ saleId: 'drop-1', customerId: 'a' }),
       'flash_sale.already_admitted',
     )
-    expect(await sales.remaining('drop-1')).toBe(0)
+    expect(await sales.remaining({ saleId: 'drop-1' })).toBe(0)
     expect(await sales.held({ saleId: 'drop-1', customerId: 'c' })).toBe(0)
   })
 
@@ -172,9 +186,9 @@ describe('redisFlashSales', () => {
       'flash_sale.already_admitted',
     )
     expect(refused.details).toMatchObject({ held: 3, limit: 3 })
-    expect(await sales.remaining('drop-1')).toBe(7)
+    expect(await sales.remaining({ saleId: 'drop-1' })).toBe(7)
     expect(await sales.held({ saleId: 'drop-1', customerId: 'bulk' })).toBe(3)
-    expect((await sales.stats('drop-1')).holders).toBe(1)
+    expect((await sales.stats({ saleId: 'drop-1' })).holders).toBe(1)
   })
 
   it('release gives a slot back exactly once, even when releases race', async () => {
@@ -186,16 +200,16 @@ describe('redisFlashSales', () => {
       Array.from({ length: 50 }, () => sales.release({ saleId: 'drop-1', customerId: 'winner' })),
     )
     expect(releases.filter((r) => r.released)).toHaveLength(1)
-    expect(await sales.remaining('drop-1')).toBe(1)
+    expect(await sales.remaining({ saleId: 'drop-1' })).toBe(1)
     expect(await sales.release({ saleId: 'drop-1', customerId: 'winner' })).toEqual({ released: false })
     expect(await sales.release({ saleId: 'drop-1', customerId: 'never-admitted' })).toEqual({
       released: false,
     })
     expect(await sales.held({ saleId: 'drop-1', customerId: 'winner' })).toBe(0)
-    expect(await redis.hexists(sales.keysOf('drop-1').customers, 'winner')).toBe(0)
+    expect(await redis.hexists(sales.keysOf({ saleId: 'drop-1' }).customers, 'winner')).toBe(0)
     const next = await sales.admit({ saleId: 'drop-1', customerId: 'next' })
     expect(next.remaining).toBe(0)
-    expect(await sales.stats('drop-1')).toMatchObject({
+    expect(await sales.stats({ saleId: 'drop-1' })).toMatchObject({
       remaining: 0,
       admitted: 2,
       released: 1,
@@ -213,7 +227,7 @@ describe('redisFlashSales', () => {
     await sales.admit({ saleId: 'drop-1', customerId: 'c' })
     expect(await sales.release({ saleId: 'drop-1', customerId: 'c' })).toEqual({ released: true })
     expect(await sales.held({ saleId: 'drop-1', customerId: 'c' })).toBe(1)
-    expect(await sales.remaining('drop-1')).toBe(4)
+    expect(await sales.remaining({ saleId: 'drop-1' })).toBe(4)
   })
 
   it('refuses admission before startsAt and from endsAt on', async () => {
@@ -241,7 +255,7 @@ describe('redisFlashSales', () => {
       'flash_sale.ended',
     )
     expect(late.details).toMatchObject({ endsAt: '2030-01-01T12:00:00.000Z' })
-    expect(await sales.remaining('drop-1')).toBe(1)
+    expect(await sales.remaining({ saleId: 'drop-1' })).toBe(1)
     // A late release still returns the unit, harmlessly: nobody can be admitted any more.
     expect(await sales.release({ saleId: 'drop-1', customerId: 'c' })).toEqual({ released: true })
   })
@@ -250,8 +264,8 @@ describe('redisFlashSales', () => {
     const { sales, prefix } = gate()
     await expectCommerceError(sales.admit({ saleId: 'nope', customerId: 'c' }), 'not_found')
     await expectCommerceError(sales.release({ saleId: 'nope', customerId: 'c' }), 'not_found')
-    await expectCommerceError(sales.remaining('nope'), 'not_found')
-    await expectCommerceError(sales.stats('nope'), 'not_found')
+    await expectCommerceError(sales.remaining({ saleId: 'nope' }), 'not_found')
+    await expectCommerceError(sales.stats({ saleId: 'nope' }), 'not_found')
     for (const input of [
       { saleId: 'nope', customerId: '' },
       { saleId: 'nope', customerId: 'x'.repeat(201) },
@@ -263,7 +277,7 @@ describe('redisFlashSales', () => {
       await expectCommerceError(sales.admit(input as never), 'validation.failed')
       await expectCommerceError(sales.release(input as never), 'validation.failed')
     }
-    await expectCommerceError(sales.remaining('a b'), 'validation.failed')
+    await expectCommerceError(sales.remaining({ saleId: 'a b' }), 'validation.failed')
     expect(await fixture.deletePrefix(prefix)).toBe(0)
   })
 
@@ -275,7 +289,7 @@ describe('redisFlashSales', () => {
     await redis.script('FLUSH')
     await sales.admit({ saleId: 'drop-1', customerId: 'b' })
     expect(await sales.release({ saleId: 'drop-1', customerId: 'a' })).toEqual({ released: true })
-    expect(await sales.remaining('drop-1')).toBe(2)
+    expect(await sales.remaining({ saleId: 'drop-1' })).toBe(2)
   })
 
   it('5,000 concurrent admits over a pool of 8 connections admit exactly the quantity', async () => {
@@ -297,14 +311,14 @@ describe('redisFlashSales', () => {
     )
     const codes = new Set(reasons.map((e: unknown) => (isCommerceError(e) ? e.code : String(e))))
     for (const code of codes) expect(['flash_sale.sold_out', 'flash_sale.already_admitted']).toContain(code)
-    expect(await pool[3]!.stats('hot')).toMatchObject({
+    expect(await pool[3]!.stats({ saleId: 'hot' })).toMatchObject({
       remaining: 0,
       admitted: 317,
       held: 317,
       holders: 317,
     })
     // Read straight from Redis: 317 customers, each holding exactly one.
-    const holders = await redis.hgetall(pool[0]!.keysOf('hot').customers)
+    const holders = await redis.hgetall(pool[0]!.keysOf({ saleId: 'hot' }).customers)
     expect(Object.keys(holders)).toHaveLength(317)
     expect(new Set(Object.values(holders))).toEqual(new Set(['1']))
   })

@@ -8,6 +8,7 @@ import {
   redisCartStore,
 } from '@souk/adapters-redis'
 import { type CartRecord, type CartStore, createManualClock, silentLogger } from '@souk/core'
+import { expectCommerceError, expectConfigError } from '@souk/core/testing'
 import calculateSlot from 'cluster-key-slot'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,7 +21,7 @@ import {
   unreachableClient,
 } from './cart-support.js'
 import { recordingLogger } from './recording-logger.js'
-import { expectCommerceError, type RedisFixture, redisFixture } from './support.js'
+import { type RedisFixture, redisFixture } from './support.js'
 
 let database: CartDatabase
 let durable: CartStore
@@ -117,7 +118,7 @@ describe('redisCartStore: layout', () => {
     expect(ttl).toBeGreaterThan(0)
     expect(ttl).toBeLessThanOrEqual(Math.min(DEFAULT_CART_CACHE_TTL_MS, cart.expiresAt.getTime() - startedAt))
 
-    await s.save({ ...cart, promoCode: null }, 1)
+    await s.save({ cart: { ...cart, promoCode: null }, expectedVersion: 1 })
     await s.get(cart.id)
     expect(await keysUnder(s.prefix)).toEqual([key])
     expect((await entryOf(s, cart.id)).v).toBe('2')
@@ -137,8 +138,8 @@ describe('redisCartStore: layout', () => {
     const a = newCart()
     const b = newCart()
     await Promise.all([s.insert(a), s.insert(b)])
-    await s.save(a, 1)
-    await expectCommerceError(s.save(a, 1), 'conflict')
+    await s.save({ cart: a, expectedVersion: 1 })
+    await expectCommerceError(s.save({ cart: a, expectedVersion: 1 }), 'conflict')
     await s.refresh(b.id)
     for (const c of [a, b]) await redis.del(s.keyOf(c.id)) // one key per DEL, like an eviction
     await Promise.all([s.get(a.id), s.get(b.id), s.get('cart_missing')])
@@ -189,7 +190,7 @@ describe('redisCartStore: layout', () => {
     const cart = newCart({ id: 'cart {odd} id' })
     await s.insert(cart)
     expect(await s.get(cart.id)).toEqual(cart)
-    expect((await s.save(cart, 1)).version).toBe(2)
+    expect((await s.save({ cart, expectedVersion: 1 })).version).toBe(2)
     await s.delete(cart.id)
     expect(await s.get(cart.id)).toBeNull()
     expect(await keysUnder(s.prefix)).toEqual([])
@@ -209,12 +210,8 @@ describe('redisCartStore: layout', () => {
       { redis, durable, logger: {} },
       { redis, durable, unknown: true },
     ]
-    for (const options of bad) {
-      expect(
-        () => redisCartStore(options as RedisCartStoreOptions),
-        JSON.stringify(Object.keys(options as object)),
-      ).toThrow(expect.objectContaining({ code: 'config.invalid' }))
-    }
+    for (const options of bad)
+      expectConfigError(() => redisCartStore(options as RedisCartStoreOptions), 'redisCartStore options')
   })
 })
 
@@ -224,14 +221,17 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
     const cart = newCart()
     await s.insert(cart)
     // Another program writes Postgres directly: this store cannot know (the documented assumption)...
-    await durable.save({ ...cart, promoCode: 'DIRECT' }, 1)
+    await durable.save({ cart: { ...cart, promoCode: 'DIRECT' }, expectedVersion: 1 })
     const stale = await s.get(cart.id)
     expect(stale?.version).toBe(1)
     // ...but a save from that copy conflicts in Postgres, and the conflict refreshes Redis.
-    await expectCommerceError(s.save({ ...cart, promoCode: 'MINE' }, 1), 'conflict')
+    await expectCommerceError(
+      s.save({ cart: { ...cart, promoCode: 'MINE' }, expectedVersion: 1 }),
+      'conflict',
+    )
     expect(await s.get(cart.id)).toMatchObject({ version: 2, promoCode: 'DIRECT' })
 
-    await durable.save({ ...cart, promoCode: 'AGAIN' }, 2)
+    await durable.save({ cart: { ...cart, promoCode: 'AGAIN' }, expectedVersion: 2 })
     expect(await s.refresh(cart.id)).toMatchObject({ version: 3, promoCode: 'AGAIN' })
     expect(await s.get(cart.id)).toMatchObject({ version: 3, promoCode: 'AGAIN' })
 
@@ -247,11 +247,11 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
     await s.insert(cart)
     // Checkout closes the cart (here through the store; the real one writes Postgres in its own
     // transaction), then a declined payment reopens it in Postgres, past the store.
-    const closed = await s.save({ ...cart, orderId: 'ord_1' }, 1)
+    const closed = await s.save({ cart: { ...cart, orderId: 'ord_1' }, expectedVersion: 1 })
     expect(await entryOf(s, cart.id)).toEqual({ v: '2' })
     expect(await s.get(cart.id)).toEqual(closed)
     expect(await entryOf(s, cart.id)).toEqual({ v: '2' })
-    const reopened = await durable.save({ ...closed, orderId: null }, 2)
+    const reopened = await durable.save({ cart: { ...closed, orderId: null }, expectedVersion: 2 })
     expect(await s.get(cart.id)).toEqual(reopened)
     expect((await entryOf(s, cart.id)).d).toBeDefined()
   })
@@ -260,9 +260,12 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
     const s = store()
     const cart = newCart()
     await s.insert(cart)
-    const v2 = await s.save({ ...cart, promoCode: 'FIRST' }, 1)
+    const v2 = await s.save({ cart: { ...cart, promoCode: 'FIRST' }, expectedVersion: 1 })
     const before = await entryOf(s, cart.id)
-    await expectCommerceError(s.save({ ...cart, promoCode: 'LOSER' }, 1), 'conflict')
+    await expectCommerceError(
+      s.save({ cart: { ...cart, promoCode: 'LOSER' }, expectedVersion: 1 }),
+      'conflict',
+    )
     expect(await entryOf(s, cart.id)).toEqual(before)
     expect(await s.get(cart.id)).toEqual(v2)
   })
@@ -272,7 +275,7 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
     const cart = newCart()
     await s.insert(cart)
     await durable.delete(cart.id)
-    await expectCommerceError(s.save(cart, 1), 'not_found')
+    await expectCommerceError(s.save({ cart, expectedVersion: 1 }), 'not_found')
     expect(await s.get(cart.id)).toBeNull()
     expect(await entryOf(s, cart.id)).toEqual({ v: String(Number.MAX_SAFE_INTEGER) })
   })
@@ -284,10 +287,10 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
       let cart = i % 2 === 0 ? fullCart() : newCart()
       await s.insert(cart)
       for (let edit = 0; edit < i % 4; edit++) {
-        cart = await s.save(
-          addQuantity({ ...cart, promoCode: `P${edit}` }, `S${edit}`, edit + 1),
-          cart.version,
-        )
+        cart = await s.save({
+          cart: addQuantity({ ...cart, promoCode: `P${edit}` }, `S${edit}`, edit + 1),
+          expectedVersion: cart.version,
+        })
       }
       carts.push(cart)
     }
@@ -312,7 +315,7 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
     for (let i = 0; i < 25; i++) {
       const cart = fullCart()
       await first.insert(cart)
-      carts.push(await first.save(addQuantity(cart, 'A', i), 1))
+      carts.push(await first.save({ cart: addQuantity(cart, 'A', i), expectedVersion: 1 }))
     }
     await before.quit()
     await fixture.deletePrefix(prefix) // what a Redis restart without persistence leaves
@@ -322,7 +325,10 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
     const second = redisCartStore({ redis: after, durable: storage.carts, prefix, logger: silentLogger })
     expect(await Promise.all(carts.map((c) => second.get(c.id)))).toEqual(carts)
     expect(await keysUnder(prefix)).toHaveLength(25)
-    const edited = await second.save({ ...carts[0]!, email: 'back@example.com' }, 2)
+    const edited = await second.save({
+      cart: { ...carts[0]!, email: 'back@example.com' },
+      expectedVersion: 2,
+    })
     expect(edited.version).toBe(3)
     expect(await second.get(edited.id)).toEqual(edited)
   })
@@ -385,7 +391,7 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
     })
     const pending = reader.get(cart.id) // misses, takes the lease, reads v1 from Postgres, stalls
     await gate.started
-    const v2 = await writer.save({ ...cart, promoCode: 'NEW' }, 1)
+    const v2 = await writer.save({ cart: { ...cart, promoCode: 'NEW' }, expectedVersion: 1 })
     await fixture.deletePrefix(prefix) // a flush (or an eviction) right after the save
     gate.release()
     expect((await pending)?.version).toBe(1) // the reader answers what it read...
@@ -409,7 +415,7 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
     })
     const pending = reader.get(cart.id)
     await gate.started
-    await writer.save({ ...cart, promoCode: 'NEW' }, 1)
+    await writer.save({ cart: { ...cart, promoCode: 'NEW' }, expectedVersion: 1 })
     gate.release()
     expect((await pending)?.version).toBe(1)
     expect(await entryOf(writer, cart.id)).toMatchObject({ v: '2' })
@@ -420,7 +426,7 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
     const s = store()
     const cart = newCart()
     await s.insert(cart)
-    const v3 = await s.save(await s.save(cart, 1), 2)
+    const v3 = await s.save({ cart: await s.save({ cart, expectedVersion: 1 }), expectedVersion: 2 })
     expect(v3.version).toBe(3)
     await s.delete(cart.id)
     expect(await entryOf(s, cart.id)).toEqual({ v: String(Number.MAX_SAFE_INTEGER) })
@@ -439,7 +445,7 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
     await s.insert(cart)
     expect(await s.get(cart.id)).toEqual(cart)
     clock.advance(2 * 3_600_000)
-    expect(await s.deleteExpired(clock.now(), 1000)).toBeGreaterThanOrEqual(1)
+    expect(await s.deleteExpired({ at: clock.now(), limit: 1000 })).toBeGreaterThanOrEqual(1)
     expect(await redis.exists(s.keyOf(cart.id))).toBe(1) // Redis's own TTL has not run out...
     expect(await s.get(cart.id)).toBeNull() // ...but the copy is expired, so Postgres answers
   })
@@ -451,8 +457,13 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
     const cart = newCart({ customerId, updatedAt: old, lines: [{ sku: 'A', quantity: 1, addedAt: old }] })
     await s.insert(cart)
     expect((await s.findOpenForCustomer(customerId))?.id).toBe(cart.id)
-    expect((await s.listAbandoned(new Date(Date.UTC(2020, 0, 2)), 1000)).map((c) => c.id)).toContain(cart.id)
-    const claimed = await s.claimAbandoned(new Date(Date.UTC(2020, 0, 2)), new Date(), 1000)
+    const abandoned = await s.listAbandoned({ idleSince: new Date(Date.UTC(2020, 0, 2)), limit: 1000 })
+    expect(abandoned.items.map((c) => c.id)).toContain(cart.id)
+    const claimed = await s.claimAbandoned({
+      idleSince: new Date(Date.UTC(2020, 0, 2)),
+      at: new Date(),
+      limit: 1000,
+    })
     expect(claimed.map((c) => c.id)).toContain(cart.id)
     // Claiming changes no field of the cart, so the Redis copy is still the durable cart.
     expect(await s.get(cart.id)).toEqual(await durable.get(cart.id))
@@ -468,7 +479,7 @@ describe('redisCartStore: Redis in front, Postgres the truth', () => {
     expect(logger.entries.map((e) => e.message)).toEqual([expect.stringMatching(/unreadable Redis entry/)])
     await redis.set(s.keyOf(cart.id), 'a string, not a hash')
     expect(await s.get(cart.id)).toEqual(cart) // WRONGTYPE: logged, read from Postgres
-    const saved = await s.save(cart, 1)
+    const saved = await s.save({ cart, expectedVersion: 1 })
     expect(await entryOf(s, cart.id)).toMatchObject({ v: '2' })
     expect(await s.get(cart.id)).toEqual(saved)
   })
@@ -482,10 +493,10 @@ describe('redisCartStore: when Redis fails', () => {
     const cart = fullCart()
     await s.insert(cart)
     expect(await s.get(cart.id)).toEqual(cart)
-    const saved = await s.save(addQuantity(cart, 'A', 1), 1)
+    const saved = await s.save({ cart: addQuantity(cart, 'A', 1), expectedVersion: 1 })
     expect(saved.version).toBe(2)
     expect(await s.get(cart.id)).toEqual(saved)
-    await expectCommerceError(s.save(cart, 1), 'conflict')
+    await expectCommerceError(s.save({ cart, expectedVersion: 1 }), 'conflict')
     expect(await durable.get(cart.id)).toEqual(saved)
     await s.delete(cart.id)
     expect(await s.get(cart.id)).toBeNull()
@@ -516,7 +527,7 @@ describe('redisCartStore: when Redis fails', () => {
     await s.insert(cart)
 
     flaky.disconnect() // the connection drops; Redis keeps the v1 copy
-    const v2 = await s.save({ ...cart, promoCode: 'NEW' }, 1)
+    const v2 = await s.save({ cart: { ...cart, promoCode: 'NEW' }, expectedVersion: 1 })
     expect(s.pendingRepairs()).toBe(1)
     expect(await entryOf(s, cart.id)).toMatchObject({ v: '1' })
     expect(await s.get(cart.id)).toEqual(v2) // this process never serves its own stale copy
@@ -556,7 +567,7 @@ describe('redisCartStore: when Redis fails', () => {
       const s = redisCartStore({ redis: client, durable, prefix: fixture.prefix(), timeoutMs: 50, logger })
       const cart = newCart()
       await s.insert(cart)
-      expect(await s.save(cart, 1)).toMatchObject({ version: 2 })
+      expect(await s.save({ cart, expectedVersion: 1 })).toMatchObject({ version: 2 })
       expect(await s.get('cart_unknown')).toBeNull()
       expect(logger.entries.map((e) => e.message)).toEqual([
         expect.stringMatching(/insert timed out/),

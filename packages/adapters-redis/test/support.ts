@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { isCommerceError } from '@souk/core'
 import type {} from '@souk/test-harness'
 import { Redis, type RedisOptions } from 'ioredis'
-import { expect, inject } from 'vitest'
+import { inject } from 'vitest'
 
 /**
  * Clients on the Redis the global setup found, and random key prefixes. Test files share that
@@ -56,18 +55,4 @@ export function redisFixture(): RedisFixture {
       await Promise.all(clients.map((c) => (c.status === 'ready' ? c.quit() : c.disconnect())))
     },
   }
-}
-
-/** Awaits a promise that must reject with a CommerceError of `code`; returns that error. */
-export async function expectCommerceError(
-  promise: Promise<unknown>,
-  code: string,
-): Promise<Error & { code: string; details: Record<string, unknown> }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(isCommerceError(error), `expected a CommerceError ${code}, got ${String(error)}`).toBe(true)
-  expect((error as { code: string }).code).toBe(code)
-  return error as Error & { code: string; details: Record<string, unknown> }
 }

@@ -1,4 +1,5 @@
-import { isCommerceError, type SearchDocument } from '@souk/core'
+import type { SearchDocument } from '@souk/core'
+import { expectCommerceError, expectConfigError } from '@souk/core/testing'
 import { Client } from 'typesense'
 import { describe, expect, it } from 'vitest'
 import type { TypesenseClientLike } from './typesense-client.js'
@@ -22,27 +23,27 @@ describe('typesenseSearch', () => {
   })
 
   it.each([
-    ['no client', {}],
-    ['a client that is none', { client: {} }],
-    ['a bad collection name', { client: unreachableClient(), collection: 'a b' }],
-    ['price edges that do not start at 0', { client: unreachableClient(), priceBucketEdges: [100, 200] }],
-    ['price edges that go down', { client: unreachableClient(), priceBucketEdges: [0, 200, 100] }],
-    ['an unknown option', { client: unreachableClient(), url: 'http://x' }],
-  ])('rejects %s with config.invalid', (_, config) => {
-    let error: unknown
-    try {
-      typesenseSearch(config as never)
-    } catch (e) {
-      error = e
-    }
-    expect(isCommerceError(error, 'config.invalid')).toBe(true)
+    ['no client', {}, 'client'],
+    ['a client that is none', { client: {} }, 'client'],
+    ['a bad collection name', { client: unreachableClient(), collection: 'a b' }, 'collection'],
+    [
+      'price edges that do not start at 0',
+      { client: unreachableClient(), priceBucketEdges: [100, 200] },
+      'priceBucketEdges',
+    ],
+    [
+      'price edges that go down',
+      { client: unreachableClient(), priceBucketEdges: [0, 200, 100] },
+      'priceBucketEdges',
+    ],
+    ['an unknown option', { client: unreachableClient(), url: 'http://x' }, ''],
+  ])('rejects %s with config.invalid naming the field', (_, config, path) => {
+    expectConfigError(() => typesenseSearch(config as never), 'typesenseSearch config', path)
   })
 
   it('reports an unreachable server as search.unavailable, and recovers the setup on the next call', async () => {
     const index = typesenseSearch({ client: unreachableClient(), collection: 'souk_test' })
-    await expect(index.search({ q: 'lamp' })).rejects.toSatisfy((e: unknown) =>
-      isCommerceError(e, 'search.unavailable'),
-    )
+    await expectCommerceError(index.search({ q: 'lamp' }), 'search.unavailable')
     const doc: SearchDocument = {
       id: 'prod_1',
       slug: 'lamp',
@@ -57,9 +58,7 @@ describe('typesenseSearch', () => {
       rating: null,
       createdAt: new Date(),
     }
-    await expect(index.upsert([doc])).rejects.toSatisfy((e: unknown) =>
-      isCommerceError(e, 'search.unavailable'),
-    )
+    await expectCommerceError(index.upsert([doc]), 'search.unavailable')
   })
 })
 

@@ -1,7 +1,7 @@
 import {
-  ConfigError,
   DEFAULT_PRICE_BUCKET_EDGES,
   isValidPriceBucketEdges,
+  parseConfig,
   type SearchDocument,
   SearchError,
   type SearchIndex,
@@ -37,13 +37,14 @@ const configSchema = z.strictObject({
   collection: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be 1–100 letters, digits, _ or -')
-    .optional(),
+    .default('souk_products'),
   priceBucketEdges: z
     .array(z.number())
     .max(50)
     .refine(isValidPriceBucketEdges, 'must start at 0 and strictly increase through whole numbers')
-    .optional(),
-  maxFacetValues: z.number().int().min(1).max(1000).optional(),
+    .readonly()
+    .default(DEFAULT_PRICE_BUCKET_EDGES),
+  maxFacetValues: z.number().int().min(1).max(1000).default(50),
 })
 
 interface TypesenseFailure {
@@ -87,17 +88,12 @@ const isStatus = (error: unknown, status: number) =>
  * calls throw `SearchError` (`search.unavailable` / `search.failed`).
  */
 export function typesenseSearch(config: TypesenseSearchConfig): SearchIndex {
-  const parsed = configSchema.safeParse(config)
-  if (!parsed.success) {
-    throw new ConfigError(
-      'Invalid typesenseSearch configuration',
-      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    )
-  }
-  const { client } = config
-  const name = config.collection ?? 'souk_products'
-  const edges = config.priceBucketEdges ?? DEFAULT_PRICE_BUCKET_EDGES
-  const maxFacetValues = config.maxFacetValues ?? 50
+  const {
+    client,
+    collection: name,
+    priceBucketEdges: edges,
+    maxFacetValues,
+  } = parseConfig(configSchema, config, 'typesenseSearch config')
 
   let ready: Promise<TypesenseCollection> | undefined
   /** The collection, created once per process if it does not exist yet. */

@@ -5,9 +5,18 @@
  */
 export type { MemoryCache, MemoryCacheOptions } from './cache/memory-cache.js'
 export { createMemoryCache, DEFAULT_MEMORY_CACHE_ENTRIES } from './cache/memory-cache.js'
+export {
+  type CartPricer,
+  type CartPricerDeps,
+  createCartPricer,
+  type PricedCart,
+  type PriceInput,
+} from './cart/cart-pricer.js'
 // Cart, checkout and order inputs and read shapes, so hosts validate HTTP input with the services' own schemas.
 export * from './cart/cart-schemas.js'
+export { type CartService, type CartServiceDeps, createCartService } from './cart/cart-service.js'
 export type * from './cart/cart-types.js'
+export { catalogVariantLookup } from './cart/catalog-variant-lookup.js'
 export { CATALOG_KEY_PREFIX } from './catalog/catalog-cache.js'
 export type { CatalogEvent } from './catalog/catalog-events.js'
 export * from './catalog/catalog-schemas.js'
@@ -67,6 +76,13 @@ export {
   type UnitsSoldSyncOptions,
 } from './catalog/units-sold-applier.js'
 export * from './checkout/checkout-schemas.js'
+export {
+  type CheckoutService,
+  type CheckoutServiceDeps,
+  createCheckoutService,
+  DEFAULT_CHECKOUT_KEY_LEASE_MS,
+  DEFAULT_OUTBOX_RETENTION_MS,
+} from './checkout/checkout-service.js'
 export type * from './checkout/checkout-types.js'
 export type { Clock, ManualClock } from './clock/clock.js'
 export { createManualClock, systemClock } from './clock/clock.js'
@@ -134,6 +150,13 @@ export { consoleLogger, silentLogger } from './logger/logger.js'
 export * from './money/index.js'
 export * from './orders/order-schemas.js'
 export {
+  createOrderService,
+  type OrderPage,
+  type OrderService,
+  type OrderServiceDeps,
+  type SellerAnalytics,
+} from './orders/order-service.js'
+export {
   assertTransition,
   canTransition,
   ORDER_TRANSITIONS,
@@ -144,6 +167,7 @@ export {
   type MemoryOutboxRow,
   type MemoryOutboxStore,
 } from './outbox/memory-outbox-store.js'
+export { type CursorPage, cursorSchema, pageLimitSchema } from './pagination/cursor-page.js'
 export {
   paymentAmountExceeded,
   paymentDeclined,
@@ -186,11 +210,15 @@ export type * from './ports/checkout-store.js'
 export type * from './ports/event-log-store.js'
 export type * from './ports/idempotency-store.js'
 export type * from './ports/inventory-store.js'
+export type * from './ports/keyset-page.js'
 export type * from './ports/order-store.js'
 export type * from './ports/outbox-store.js'
 export type * from './ports/payment-provider.js'
 export type * from './ports/payment-record-store.js'
 export type * from './ports/promotion-store.js'
+export type * from './ports/recommendation-store.js'
+export type * from './ports/review-store.js'
+export type * from './ports/search-feed.js'
 export type * from './ports/search-index.js'
 export type * from './ports/shipment-store.js'
 export type * from './ports/shipping-rate-provider.js'
@@ -214,15 +242,19 @@ export type {
   CreatePromotionInput,
   EvaluatePromotionInput,
   ListPromotionsInput,
+  PromotionCodeRef,
   PromotionContext,
+  PromotionRef,
 } from './promotions/promotion-schemas.js'
 export {
   createPromotionSchema,
   evaluatePromotionSchema,
   listPromotionsSchema,
   MAX_PROMOTION_USES,
+  promotionCodeRefSchema,
   promotionCodeSchema,
   promotionContextSchema,
+  promotionRefSchema,
   promotionSchema,
 } from './promotions/promotion-schemas.js'
 export type { PromotionPage, PromotionService, PromotionServiceDeps } from './promotions/promotion-service.js'
@@ -265,25 +297,37 @@ export type { SearchService, SearchServiceDeps } from './search/search-service.j
 export { createSearchService } from './search/search-service.js'
 export { addBusinessDays } from './shipping/business-days.js'
 export { parcelWeightGrams, priceShippingMethod } from './shipping/price-shipping-method.js'
+export * from './shipping/shipment-schemas.js'
+export {
+  createShipmentService,
+  type ShipmentService,
+  type ShipmentServiceDeps,
+} from './shipping/shipment-service.js'
 export { nextShipmentStatus } from './shipping/shipment-status.js'
 export { ShippingProviderError, ShippingUnavailableError } from './shipping/shipping-errors.js'
 export type {
   CreateShippingMethodInput,
   CreateShippingZoneInput,
   ListShippingMethodsInput,
+  ListShippingZonesInput,
   ShippingDestinationInput,
   ShippingMethodQuoteInput,
+  ShippingMethodRef,
   ShippingQuoteInput,
+  ShippingZoneRef,
 } from './shipping/shipping-schemas.js'
 export {
   countryCodeSchema,
   createShippingMethodSchema,
   createShippingZoneSchema,
   listShippingMethodsSchema,
+  listShippingZonesSchema,
   regionCodeSchema,
   shippingDestinationSchema,
   shippingMethodQuoteSchema,
+  shippingMethodRefSchema,
   shippingQuoteSchema,
+  shippingZoneRefSchema,
 } from './shipping/shipping-schemas.js'
 export type { ShippingService, ShippingServiceDeps } from './shipping/shipping-service.js'
 export { createShippingService } from './shipping/shipping-service.js'
@@ -305,6 +349,7 @@ export type { RegionTaxConfig, TaxRateRule } from './tax/tax-schemas.js'
 export { regionTaxConfigSchema, taxRateRuleSchema, taxRequestSchema } from './tax/tax-schemas.js'
 export { emailSchema } from './validation/email-schema.js'
 export { instantSchema } from './validation/instant-schema.js'
+export { parseConfig } from './validation/parse-config.js'
 export { parseInput, toValidationIssues } from './validation/parse-input.js'
 export type { TextOptions } from './validation/text-schema.js'
 export { DEFAULT_MULTILINE_TEXT_MAX, DEFAULT_TEXT_MAX, text, textProblem } from './validation/text-schema.js'

@@ -1,15 +1,14 @@
 import {
   authorizeInputSchema,
-  ConfigError,
   captureInputSchema,
   type Money,
   type PaymentProvider,
   type PaymentState,
+  parseConfig,
   parseInput,
   paymentIdSchema,
   paymentOrderIdSchema,
   refundInputSchema,
-  toValidationIssues,
   ValidationError,
   voidInputSchema,
 } from '@souk/core'
@@ -83,13 +82,11 @@ const configSchema = z.strictObject({
  * Throws `ConfigError` (`config.invalid`) for an invalid config.
  */
 export function stripePayments(config: StripePaymentsConfig): PaymentProvider {
-  const parsed = configSchema.safeParse(config)
-  if (!parsed.success)
-    throw new ConfigError('Invalid stripePayments config', toValidationIssues(parsed.error))
-  const { stripe, webhookSecret } = parsed.data
-  const providerId = parsed.data.id ?? 'stripe'
-  const defaultCapture = parsed.data.captureMethod ?? 'manual'
-  const tolerance = parsed.data.webhookToleranceSeconds ?? 300
+  const parsed = parseConfig(configSchema, config, 'stripePayments config')
+  const { stripe, webhookSecret } = parsed
+  const providerId = parsed.id ?? 'stripe'
+  const defaultCapture = parsed.captureMethod ?? 'manual'
+  const tolerance = parsed.webhookToleranceSeconds ?? 300
 
   async function call<T>(
     context: Omit<StripeCallContext, 'provider'>,
@@ -125,7 +122,7 @@ export function stripePayments(config: StripePaymentsConfig): PaymentProvider {
 
   return {
     id: providerId,
-    findByOrderLagMs: parsed.data.searchLagMs ?? DEFAULT_STRIPE_SEARCH_LAG_MS,
+    findByOrderLagMs: parsed.searchLagMs ?? DEFAULT_STRIPE_SEARCH_LAG_MS,
 
     async authorize(raw) {
       const input = parseInput(authorizeInputSchema, raw, 'authorize input')

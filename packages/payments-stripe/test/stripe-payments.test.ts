@@ -1,4 +1,5 @@
-import { createIdGenerator, isCommerceError, money, type PaymentProvider } from '@souk/core'
+import { createIdGenerator, money, type PaymentProvider } from '@souk/core'
+import { expectCommerceError, expectConfigError } from '@souk/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mapStripeError, stripePayments } from '../src/index.js'
 import { type StripeMockServer, startStripeMockServer } from './stripe-mock-server.js'
@@ -19,18 +20,6 @@ const provider = (config: { maxNetworkRetries?: number; key?: string } = {}): Pa
 const intentsOf = (orderId: string) =>
   server.paymentIntents().filter((pi) => (pi.metadata as Record<string, string>).souk_order_id === orderId)
 const requestsWith = (key: string) => server.requests.filter((r) => r.idempotencyKey === key)
-
-async function codeOf(
-  promise: Promise<unknown>,
-): Promise<{ code: string; details: Record<string, unknown> }> {
-  try {
-    await promise
-  } catch (error) {
-    if (isCommerceError(error)) return { code: error.code, details: error.details }
-    throw error
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('stripePayments over the real SDK', () => {
   it('creates a confirmed PaymentIntent with the order in metadata and an Idempotency-Key on every mutation', async () => {
@@ -98,8 +87,7 @@ describe('stripePayments over the real SDK', () => {
     const input = { amount: eur(1000), orderId, idempotencyKey, paymentMethod: 'pm_card_visa' }
     // The SDK retries a cut connection once even with retries off; cut both attempts.
     server.dropResponses(2)
-    const lost = await codeOf(p.authorize(input))
-    expect(lost.code).toBe('payment.provider_unavailable')
+    await expectCommerceError(p.authorize(input), 'payment.provider_unavailable')
     expect(intentsOf(orderId)).toHaveLength(1)
     const state = await p.authorize(input)
     expect(state.paymentId).toBe(intentsOf(orderId)[0]?.id)
@@ -111,37 +99,33 @@ describe('stripePayments over the real SDK', () => {
     const p = provider({ maxNetworkRetries: 0 })
     const orderId = ids('ord')
     server.failRequests(1)
-    const failed = await codeOf(
+    await expectCommerceError(
       p.authorize({
         amount: eur(1000),
         orderId,
         idempotencyKey: `${orderId}:a`,
         paymentMethod: 'pm_card_visa',
       }),
+      'payment.provider_unavailable',
+      { stripeType: 'api_error' },
     )
-    expect(failed).toMatchObject({
-      code: 'payment.provider_unavailable',
-      details: { stripeType: 'api_error' },
-    })
     expect(intentsOf(orderId)).toHaveLength(0)
   })
 
   it('surfaces a 402 card_error as payment.declined with the decline code and the PaymentIntent id', async () => {
     const p = provider()
     const orderId = ids('ord')
-    const declined = await codeOf(
+    const { details } = await expectCommerceError(
       p.authorize({
         amount: eur(1000),
         orderId,
         idempotencyKey: `${orderId}:a`,
         paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds',
       }),
+      'payment.declined',
     )
     const [pi] = intentsOf(orderId)
-    expect(declined).toMatchObject({
-      code: 'payment.declined',
-      details: { paymentId: pi?.id, failureCode: 'insufficient_funds' },
-    })
+    expect(details).toMatchObject({ paymentId: pi?.id, failureCode: 'insufficient_funds' })
     expect(pi?.status).toBe('requires_payment_method')
     const state = await p.status(String(pi?.id))
     expect(state).toMatchObject({ status: 'failed', failureCode: 'insufficient_funds' })
@@ -200,16 +184,16 @@ describe('stripePayments over the real SDK', () => {
   })
 
   it('refuses an unknown payment method with validation.failed at paymentMethod', async () => {
-    const failure = await codeOf(
+    await expectCommerceError(
       provider().authorize({
         amount: eur(100),
         orderId: ids('ord'),
         idempotencyKey: ids('k'),
         paymentMethod: 'pm_nope',
       }),
+      'validation.failed',
+      { issues: [{ path: 'paymentMethod', message: 'unknown to Stripe' }] },
     )
-    expect(failure.code).toBe('validation.failed')
-    expect(failure.details.issues).toEqual([{ path: 'paymentMethod', message: 'unknown to Stripe' }])
   })
 
   it('converts between ISO-4217 and Stripe minor units', async () => {
@@ -231,15 +215,15 @@ describe('stripePayments over the real SDK', () => {
       expect(state.amount).toEqual(amount)
       expect(intentsOf(orderId)[0]).toMatchObject({ amount: stripe, currency: amount.currency.toLowerCase() })
     }
-    const odd = await codeOf(
+    await expectCommerceError(
       p.authorize({
         amount: money(1050, 'MGA'),
         orderId: ids('ord'),
         idempotencyKey: ids('k'),
         paymentMethod: 'pm_card_visa',
       }),
+      'validation.failed',
     )
-    expect(odd.code).toBe('validation.failed')
   })
 
   it("passes Stripe's own refund reasons through and keeps any other reason in metadata only", async () => {
@@ -293,24 +277,23 @@ describe('stripePayments over the real SDK', () => {
   })
 
   it('maps bad credentials to payment.failed and leaves other errors untouched', async () => {
-    const failure = await codeOf(provider({ key: 'sk_live_wrong' }).status('pi_123'))
-    expect(failure).toMatchObject({
-      code: 'payment.failed',
-      details: { stripeType: 'invalid_request_error' },
+    await expectCommerceError(provider({ key: 'sk_live_wrong' }).status('pi_123'), 'payment.failed', {
+      stripeType: 'invalid_request_error',
     })
     const bug = new TypeError('not a Stripe error')
     expect(mapStripeError(bug, { provider: 'stripe', operation: 'status' })).toBe(bug)
   })
 
   it('refuses an invalid config with config.invalid', () => {
-    for (const config of [
-      { stripe: {}, webhookSecret: WEBHOOK_SECRET },
-      { stripe: stripeClient(server), webhookSecret: '' },
-      { stripe: stripeClient(server), webhookSecret: WEBHOOK_SECRET, captureMethod: 'later' },
-    ]) {
-      expect(() => stripePayments(config as never)).toThrow(
-        expect.objectContaining({ code: 'config.invalid' }),
-      )
+    for (const [config, path] of [
+      [{ stripe: {}, webhookSecret: WEBHOOK_SECRET }, 'stripe'],
+      [{ stripe: stripeClient(server), webhookSecret: '' }, 'webhookSecret'],
+      [
+        { stripe: stripeClient(server), webhookSecret: WEBHOOK_SECRET, captureMethod: 'later' },
+        'captureMethod',
+      ],
+    ] as const) {
+      expectConfigError(() => stripePayments(config as never), 'stripePayments config', path)
     }
   })
 })
@@ -412,9 +395,8 @@ describe('stripePayments webhooks', () => {
     expect(bytes).toEqual(first)
 
     const refused = async (input: Parameters<PaymentProvider['parseWebhook']>[0]) => {
-      const failure = await codeOf(p.parseWebhook(input))
-      expect(failure.code).toBe('validation.failed')
-      return (failure.details.issues as { path: string }[])[0]?.path
+      const { details } = await expectCommerceError(p.parseWebhook(input), 'validation.failed')
+      return (details.issues as { path: string }[])[0]?.path
     }
     const stale = signed(stripe, good.rawBody, { timestamp: Math.floor(Date.now() / 1000) - 301 })
     expect(await refused(stale)).toBe('headers.stripe-signature')

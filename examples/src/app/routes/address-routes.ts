@@ -10,7 +10,7 @@ interface AddressBook {
   addAddress(input: unknown): Promise<unknown>
   updateAddress(input: unknown): Promise<unknown>
   deleteAddress(input: unknown): Promise<void>
-  listAddresses(customerId: string): Promise<unknown[]>
+  listAddresses(input: unknown): Promise<unknown[]>
   setDefaultAddress(input: unknown): Promise<unknown[]>
 }
 
@@ -37,7 +37,7 @@ export function addressRoutes({ commerce }: RouteContext): Router {
   }
 
   router.get('/addresses', async (_req, res) => {
-    res.json({ items: await book().listAddresses(requireCustomer(res)) })
+    res.json({ items: await book().listAddresses({ customerId: requireCustomer(res) }) })
   })
   router.post('/addresses', async (req, res) => {
     res.status(201).json(await book().addAddress({ ...bodyObject(req), customerId: requireCustomer(res) }))

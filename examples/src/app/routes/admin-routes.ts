@@ -4,23 +4,25 @@ import {
   createProductSchema,
   createPromotionSchema,
   createSellerSchema,
+  createShipmentSchema,
   createShippingMethodSchema,
   createShippingZoneSchema,
+  listPromotionsSchema,
+  listShippingZonesSchema,
   receiveReturnSchema,
   setStockSchema,
+  trackingEventSchema,
   transitionOrderSchema,
   updateProductSchema,
 } from '@souk/core'
 import { Router } from 'express'
-import { searchOf } from '../../search-of.js'
 import type { RouteContext } from '../create-app.js'
-import { HttpError } from '../http-error.js'
-import { bodyObject, validated } from '../request-input.js'
+import { bodyObject, queryNumber, queryText, validated } from '../request-input.js'
 
 /** Staff operations under /api/admin: catalog, stock, promotions, shipping, fulfilment, maintenance. */
 export function adminRoutes({ commerce, security }: RouteContext): Router {
   const router = Router()
-  const { catalog, inventory, promotions, shipping, orders, checkout } = commerce
+  const { catalog, inventory, promotions, shipping, shipments, orders, checkout } = commerce
   router.use(security.credentials.requireStaff)
 
   router.post('/sellers', async (req, res) => {
@@ -39,13 +41,16 @@ export function adminRoutes({ commerce, security }: RouteContext): Router {
   router.patch('/products/:productId', async (req, res) => {
     res.json(
       await catalog.updateProduct(
-        req.params.productId,
-        validated(updateProductSchema, bodyObject(req), 'product update'),
+        validated(
+          updateProductSchema,
+          { ...bodyObject(req), productId: req.params.productId },
+          'product update',
+        ),
       ),
     )
   })
   router.post('/products/:productId/archive', async (req, res) => {
-    res.json(await catalog.archiveProduct(req.params.productId))
+    res.json(await catalog.archiveProduct({ productId: req.params.productId }))
   })
 
   router.put('/stock/:sku', async (req, res) => {
@@ -56,11 +61,12 @@ export function adminRoutes({ commerce, security }: RouteContext): Router {
     )
   })
   router.get('/stock/:sku', async (req, res) => {
-    res.json({ items: await inventory.getLevels(req.params.sku) })
+    res.json({ items: await inventory.getLevels({ sku: req.params.sku }) })
   })
 
-  router.get('/promotions', async (_req, res) => {
-    res.json(await promotions.list())
+  router.get('/promotions', async (req, res) => {
+    const page = { cursor: queryText(req.query, 'cursor'), limit: queryNumber(req.query, 'limit') }
+    res.json(await promotions.list(validated(listPromotionsSchema, page, 'promotion query')))
   })
   router.post('/promotions', async (req, res) => {
     res
@@ -68,8 +74,9 @@ export function adminRoutes({ commerce, security }: RouteContext): Router {
       .json(await promotions.create(validated(createPromotionSchema, bodyObject(req), 'promotion')))
   })
 
-  router.get('/shipping/zones', async (_req, res) => {
-    res.json({ items: await shipping.listZones() })
+  router.get('/shipping/zones', async (req, res) => {
+    const page = { cursor: queryText(req.query, 'cursor'), limit: queryNumber(req.query, 'limit') }
+    res.json(await shipping.listZones(validated(listShippingZonesSchema, page, 'shipping zone query')))
   })
   router.post('/shipping/zones', async (req, res) => {
     res
@@ -88,12 +95,12 @@ export function adminRoutes({ commerce, security }: RouteContext): Router {
 
   router.get('/orders/:orderId', async (req, res) => {
     const ref = { orderId: req.params.orderId }
-    const [order, history, shipments] = await Promise.all([
+    const [order, history, parcels] = await Promise.all([
       orders.get(ref),
       orders.history(ref),
-      shipping.listShipments(ref),
+      shipments.list(ref),
     ])
-    res.json({ ...order, history, shipments })
+    res.json({ ...order, history, shipments: parcels })
   })
   router.post('/orders/:orderId/transition', async (req, res) => {
     const input = validated(
@@ -111,14 +118,20 @@ export function adminRoutes({ commerce, security }: RouteContext): Router {
     )
   })
   router.post('/orders/:orderId/shipments', async (req, res) => {
-    const input = { ...bodyObject(req), orderId: req.params.orderId }
-    res
-      .status(201)
-      .json(await shipping.createShipment(input as Parameters<typeof shipping.createShipment>[0]))
+    const input = validated(
+      createShipmentSchema,
+      { ...bodyObject(req), orderId: req.params.orderId },
+      'shipment',
+    )
+    res.status(201).json(await shipments.create(input))
   })
   router.post('/shipments/:shipmentId/tracking', async (req, res) => {
-    const input = { ...bodyObject(req), shipmentId: req.params.shipmentId }
-    res.json(await shipping.addTrackingEvent(input as Parameters<typeof shipping.addTrackingEvent>[0]))
+    const input = validated(
+      trackingEventSchema,
+      { ...bodyObject(req), shipmentId: req.params.shipmentId },
+      'tracking event',
+    )
+    res.json(await shipments.addTrackingEvent(input))
   })
   router.post('/orders/:orderId/returns/receive', async (req, res) => {
     const input = validated(
@@ -133,10 +146,7 @@ export function adminRoutes({ commerce, security }: RouteContext): Router {
     res.json(await checkout.recover())
   })
   router.post('/search/reindex', async (_req, res) => {
-    const search = searchOf(commerce)
-    if (!search)
-      throw new HttpError(404, 'not_found', 'Search is not wired into this build of createCommerce')
-    res.json(await search.reindex())
+    res.json(await commerce.search.reindex())
   })
   return router
 }

@@ -3,6 +3,7 @@ import {
   applyPromoSchema,
   cartRefSchema,
   createCartSchema,
+  listShippingMethodsSchema,
   mergeCartsSchema,
   removeItemSchema,
   setEmailSchema,
@@ -14,7 +15,7 @@ import {
 import { Router } from 'express'
 import type { RouteContext } from '../create-app.js'
 import { customerOf, requireCustomer } from '../identity.js'
-import { bodyObject, queryText, validated } from '../request-input.js'
+import { bodyObject, queryNumber, queryText, validated } from '../request-input.js'
 
 /**
  * Carts and shipping quotes. The signed-in customer (if any) is passed on every call: core answers
@@ -165,8 +166,9 @@ export function cartRoutes({ commerce, security }: RouteContext): Router {
     })
   })
 
-  router.get('/shipping/methods', async (_req, res) => {
-    res.json({ items: await shipping.listMethods() })
+  router.get('/shipping/methods', async (req, res) => {
+    const page = { cursor: queryText(req.query, 'cursor'), limit: queryNumber(req.query, 'limit') }
+    res.json(await shipping.listMethods(validated(listShippingMethodsSchema, page, 'shipping method query')))
   })
 
   return router

@@ -2,14 +2,13 @@ import {
   addReviewSchema,
   type ListProductsInput,
   listProductsSchema,
-  recommendationsOptionsSchema,
-  reviewPageOptionsSchema,
+  listReviewsSchema,
+  recommendationsSchema,
   type SearchQueryInput,
-  type SearchResult,
   searchQuerySchema,
+  slugSchema,
 } from '@souk/core'
 import { Router } from 'express'
-import { searchOf } from '../../search-of.js'
 import type { RouteContext } from '../create-app.js'
 import { requireCustomer } from '../identity.js'
 import { bodyObject, queryBoolean, queryList, queryNumber, queryText, validated } from '../request-input.js'
@@ -49,19 +48,21 @@ export function catalogRoutes({ commerce, security }: RouteContext): Router {
     res.json(await catalog.listProducts(input))
   })
 
+  // Storefront links name a product by slug, admin links by id; Souk's ids (prod_...) are never slugs.
   router.get('/products/:ref', async (req, res) => {
-    const currency = queryText(req.query, 'currency')
-    res.json(await catalog.getProduct(req.params.ref, currency ? { currency } : {}))
+    const { ref } = req.params
+    const lookup = slugSchema.safeParse(ref).success ? { slug: ref } : { productId: ref }
+    res.json(await catalog.getProduct({ ...lookup, currency: queryText(req.query, 'currency') }))
   })
 
   router.get('/products/:productId/reviews', async (req, res) => {
     const q = req.query
-    const page = validated(
-      reviewPageOptionsSchema,
-      { cursor: queryText(q, 'cursor'), limit: queryNumber(q, 'limit') },
-      'page options',
+    const input = validated(
+      listReviewsSchema,
+      { productId: req.params.productId, cursor: queryText(q, 'cursor'), limit: queryNumber(q, 'limit') },
+      'review page',
     )
-    res.json(await catalog.listReviews(req.params.productId, page))
+    res.json(await catalog.listReviews(input))
   })
 
   // Buyers only: a review from someone who did not buy the product would count in its rating.
@@ -80,12 +81,12 @@ export function catalogRoutes({ commerce, security }: RouteContext): Router {
   router.get('/products/:productId/recommendations', async (req, res) => {
     const q = req.query
     const currency = queryText(q, 'currency')
-    const options = validated(
-      recommendationsOptionsSchema,
-      { limit: queryNumber(q, 'limit'), currency },
-      'recommendation options',
+    const input = validated(
+      recommendationsSchema,
+      { productId: req.params.productId, limit: queryNumber(q, 'limit'), currency },
+      'recommendation query',
     )
-    res.json(await catalog.recommendations(req.params.productId, options))
+    res.json(await catalog.recommendations(input))
   })
 
   router.get('/search', async (req, res) => {
@@ -114,76 +115,8 @@ export function catalogRoutes({ commerce, security }: RouteContext): Router {
       } as SearchQueryInput,
       'search query',
     )
-    const search = searchOf(commerce)
-    if (search) {
-      res.json({ engine: 'search', ...(await search.query(input)) })
-      return
-    }
-    res.json({ engine: 'catalog', ...(await browseWithoutSearch(commerce.catalog, input)) })
+    res.json(await commerce.search.query(input))
   })
 
   return router
-}
-
-/**
- * Until `commerce.search` is wired: filters and paging through `catalog.listProducts`, shaped like
- * a search result. No text matching, no typo tolerance, no facets.
- */
-async function browseWithoutSearch(
-  catalog: RouteContext['commerce']['catalog'],
-  input: SearchQueryInput,
-): Promise<SearchResult> {
-  const page = input.page ?? 1
-  const limit = input.limit ?? 20
-  const f = input.filters ?? {}
-  const sort =
-    input.sort === 'price_asc' ||
-    input.sort === 'price_desc' ||
-    input.sort === 'newest' ||
-    input.sort === 'rating'
-      ? input.sort
-      : 'popular'
-  let cursor: string | undefined
-  for (let p = 1; ; p++) {
-    const result = await catalog.listProducts({
-      currency: 'USD',
-      sort,
-      limit,
-      ...(cursor ? { cursor } : {}),
-      ...(f.categoryId ? { categoryId: f.categoryId } : {}),
-      ...(f.sellerId ? { sellerId: f.sellerId } : {}),
-      ...(f.tags ? { tags: [...f.tags] } : {}),
-      ...(f.inStock !== undefined ? { inStock: f.inStock } : {}),
-      ...(f.priceMin !== undefined ? { priceMin: { amount: f.priceMin, currency: 'USD' } } : {}),
-      ...(f.priceMax !== undefined ? { priceMax: { amount: f.priceMax, currency: 'USD' } } : {}),
-    })
-    if (p === page || !result.nextCursor) {
-      return {
-        hits: (p === page ? result.items : []).map((item) => ({
-          id: item.id,
-          score: 0,
-          highlights: [],
-          document: {
-            id: item.id,
-            slug: item.slug,
-            name: item.name,
-            description: '',
-            tags: item.tags,
-            categoryIds: item.categoryId ? [item.categoryId] : [],
-            sellerId: item.sellerId,
-            price: item.price ?? item.prices[0] ?? { amount: 0, currency: 'USD' },
-            inStock: item.inStock,
-            popularity: item.unitsSold,
-            rating: item.rating.average,
-            createdAt: item.createdAt,
-          },
-        })),
-        total: result.total,
-        facets: {},
-        page,
-        limit,
-      }
-    }
-    cursor = result.nextCursor
-  }
 }

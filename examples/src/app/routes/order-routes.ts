@@ -10,7 +10,7 @@ import { bodyObject, queryNumber, queryText, validated } from '../request-input.
  */
 export function orderRoutes({ commerce }: RouteContext): Router {
   const router = Router()
-  const { orders, shipping } = commerce
+  const { orders, shipments } = commerce
 
   router.get('/orders', async (req, res) => {
     const customerId = requireCustomer(res)
@@ -28,12 +28,12 @@ export function orderRoutes({ commerce }: RouteContext): Router {
       { orderId: req.params.orderId, customerId: requireCustomer(res) },
       'order reference',
     )
-    const [order, history, shipments] = await Promise.all([
+    const [order, history, parcels] = await Promise.all([
       orders.get(ref),
       orders.history(ref),
-      shipping.listShipments({ orderId: ref.orderId, customerId: ref.customerId }),
+      shipments.list({ orderId: ref.orderId, customerId: ref.customerId }),
     ])
-    res.json({ ...order, history, shipments })
+    res.json({ ...order, history, shipments: parcels })
   })
 
   router.post('/orders/:orderId/cancel', async (req, res) => {

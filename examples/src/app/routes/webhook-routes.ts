@@ -25,7 +25,7 @@ export function webhookAdminRoutes({ security }: RouteContext, webhooks: Outgoin
     res.status(204).end()
   })
   router.get('/:id/dead-letters', async (req, res) => {
-    const query = { limit: queryNumber(req.query, 'limit'), after: queryText(req.query, 'after') }
+    const query = { cursor: queryText(req.query, 'cursor'), limit: queryNumber(req.query, 'limit') }
     res.json(await webhooks.deadLetters(req.params.id, withoutUndefined(query)))
   })
   router.post('/:id/replay', async (req, res) => {

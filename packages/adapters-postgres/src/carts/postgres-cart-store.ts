@@ -9,11 +9,11 @@ import {
   NotFoundError,
 } from '@souk/core'
 import { type Compilable, type Kysely, type Selectable, sql } from 'kysely'
-import type { CatalogTables } from '../catalog/catalog-tables.js'
 import { toVariantPricing, type VariantPricingRow } from '../catalog/row-mappers.js'
 import type { HotPath } from '../checkout/hot-path.js'
 import type { SoukDatabase } from '../database.js'
 import { parseJson } from '../inventory/row-mappers.js'
+import { checkCursor, isoMicros, keysetPage, TIMESTAMP_KEY } from '../keyset.js'
 import { withMappedErrors } from '../map-postgres-error.js'
 import type { CartsTable } from './cart-tables.js'
 
@@ -62,11 +62,6 @@ function columns(cart: CartRecord) {
   }
 }
 
-/** The tables `readForEdit` joins; of `products` only the columns it reads. */
-interface EditReadTables extends SoukDatabase, CatalogTables {
-  products: { id: string; slug: string; name: string; status: string; seller_id: string | null }
-}
-
 /**
  * Carts on Postgres: one row per cart, saved with a single compare-and-set UPDATE (which also
  * writes the save's domain events to the outbox when there are any, in the same statement).
@@ -75,7 +70,6 @@ interface EditReadTables extends SoukDatabase, CatalogTables {
  *   the save of every edit go out as named statements, planned once per connection.
  */
 export function createPostgresCartStore(db: Kysely<SoukDatabase>, schema: string, hot?: HotPath): CartStore {
-  const editDb = db as unknown as Kysely<EditReadTables>
   const outbox = sql.id(schema, 'outbox')
 
   /** The first row of a query: as a named statement on the hot path, else through Kysely. */
@@ -100,11 +94,11 @@ export function createPostgresCartStore(db: Kysely<SoukDatabase>, schema: string
     // currency, and the stock of `sku`. Every table goes through the builder (only expressions
     // are raw SQL) so that `withSchema` qualifies it. The SKUs are one array, so `product_variants`
     // is read through its unique index on sku (`sku = ANY(...)` is an index condition).
-    readForEdit: (id, sku) =>
+    readForEdit: ({ cartId, sku }) =>
       withMappedErrors(async () => {
         const row = await first(
           'souk_cart_read_for_edit',
-          editDb
+          db
             .selectFrom('carts as c')
             .selectAll('c')
             .select((eb) => [
@@ -135,7 +129,7 @@ export function createPostgresCartStore(db: Kysely<SoukDatabase>, schema: string
                 .groupBy('i.sku')
                 .as('stock'),
             ])
-            .where('c.id', '=', id),
+            .where('c.id', '=', cartId),
         )
         if (!row) return null
         const cart = toCart(row)
@@ -157,7 +151,7 @@ export function createPostgresCartStore(db: Kysely<SoukDatabase>, schema: string
           .execute()
       }),
 
-    save: (cart, expectedVersion, events = []) =>
+    save: ({ cart, expectedVersion, events = [] }) =>
       withMappedErrors(async () => {
         const update = db
           .updateTable('carts')
@@ -218,21 +212,32 @@ export function createPostgresCartStore(db: Kysely<SoukDatabase>, schema: string
         return row ? toCart(row) : null
       }),
 
-    listAbandoned: (idleSince, limit) =>
+    listAbandoned: ({ idleSince, after, limit }) =>
       withMappedErrors(async () => {
-        const rows = await db
+        checkCursor(after, TIMESTAMP_KEY)
+        let query = db
           .selectFrom('carts')
           .selectAll()
+          .select(isoMicros(sql.ref('updated_at')).as('sort_key'))
           .where('order_id', 'is', null)
           .where('updated_at', '<', idleSince)
           .where((eb) => eb.fn('jsonb_array_length', [eb.ref('lines')]), '>', 0)
+        // A range on `carts_idle_idx` (updated_at) where order_id is null.
+        if (after)
+          query = query.where(sql<boolean>`(updated_at, id) > (${after.key}::timestamptz, ${after.id})`)
+        const rows = await query
           .orderBy('updated_at')
-          .limit(limit)
+          .orderBy('id')
+          .limit(limit + 1)
           .execute()
-        return rows.map(toCart)
+        return keysetPage(
+          rows,
+          { limit, sort: 'abandoned_carts', position: (r) => ({ key: r.sort_key, id: r.id }) },
+          toCart,
+        )
       }),
 
-    claimAbandoned: (idleSince, at, limit) =>
+    claimAbandoned: ({ idleSince, at, limit }) =>
       withMappedErrors(async () => {
         const rows = await db
           .updateTable('carts')
@@ -257,7 +262,7 @@ export function createPostgresCartStore(db: Kysely<SoukDatabase>, schema: string
         return rows.map(toCart)
       }),
 
-    deleteExpired: (at, limit) =>
+    deleteExpired: ({ at, limit }) =>
       withMappedErrors(async () => {
         const result = await db
           .deleteFrom('carts')

@@ -1,124 +1,40 @@
 import {
   type CatalogStore,
   ConflictError,
-  type KeysetCursor,
-  money,
   type NewImage,
   type NewVariant,
-  NotFoundError,
-  type ProductPatch,
   type ProductStatus,
-  ValidationError,
 } from '@souk/core'
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { SoukDatabase } from '../database.js'
-import { mapPostgresError } from '../map-postgres-error.js'
 import { transact } from '../transact.js'
-import type { CatalogTables } from './catalog-tables.js'
-import {
-  baseColumnsSql,
-  isoMicros,
-  listProductsSql,
-  type PageRow,
-  purchasedStatusesSql,
-  summarySql,
-} from './list-products-query.js'
+import { listProductsSql, type PageRow } from './list-products-query.js'
+import { mappedCatalogErrors as mapped } from './map-catalog-error.js'
 import {
   type CategoryRow,
   type ProductRow,
-  type ReviewRow,
-  type SummaryRow,
   toCategory,
-  toReview,
   toStoredProduct,
   toSummary,
   toVariantPricing,
   type VariantPricingRow,
 } from './row-mappers.js'
-
-/** The outbox topic the search indexer consumes; the key is the product id. A fixed contract. */
-export const SEARCH_PRODUCT_TOPIC = 'search.product'
-/** Bought-together looks at this many of the product's most recent order lines. */
-const BOUGHT_TOGETHER_WINDOW = 2000
-
-interface DriverError {
-  code?: string
-  constraint?: string
-  detail?: string
-}
-
-/** `Key (sku)=(TEE-M) already exists.` → `TEE-M`. */
-function keyValue(detail: string | undefined): string | undefined {
-  return detail ? /\)=\((.*)\)/.exec(detail)?.[1] : undefined
-}
-
-/**
- * Turns the catalog's constraint violations into the errors the port promises; everything else
- * goes through the adapter's general mapping.
- */
-function mapCatalogError(
-  error: unknown,
-  ids: { categoryId?: string | null; sellerId?: string | null },
-): unknown {
-  const e = (typeof error === 'object' && error !== null ? error : {}) as DriverError
-  switch (e.constraint) {
-    case 'products_slug_key':
-    case 'categories_slug_key':
-    case 'sellers_slug_key': {
-      const slug = keyValue(e.detail)
-      const message = slug === undefined ? 'Slug is taken' : `Slug ${slug} is taken`
-      return new ConflictError(message, { field: 'slug', slug }, { cause: error })
-    }
-    case 'product_variants_sku_key': {
-      const sku = keyValue(e.detail)
-      return new ConflictError(
-        `SKU ${sku ?? ''} belongs to another product`,
-        { field: 'sku', sku },
-        { cause: error },
-      )
-    }
-    case 'reviews_product_id_customer_id_key':
-      return new ConflictError(
-        'This customer has already reviewed this product',
-        { field: 'review' },
-        { cause: error },
-      )
-    case 'products_category_id_fkey':
-    case 'categories_parent_id_fkey':
-      return new NotFoundError('category', String(ids.categoryId ?? keyValue(e.detail) ?? ''))
-    case 'products_seller_id_fkey':
-      return new NotFoundError('seller', String(ids.sellerId ?? keyValue(e.detail) ?? ''))
-    default:
-      return mapPostgresError(error)
-  }
-}
-
-async function mapped<T>(
-  work: () => Promise<T>,
-  ids: { categoryId?: string | null; sellerId?: string | null } = {},
-): Promise<T> {
-  try {
-    return await work()
-  } catch (error) {
-    throw mapCatalogError(error, ids)
-  }
-}
+import { enqueueSearchSql, SEARCH_PRODUCT_TOPIC } from './search-outbox.js'
 
 const json = (value: unknown) => JSON.stringify(value)
 
 /**
  * The catalog store on Postgres. Product writes run in one transaction that also rewrites the
- * product's per-currency lowest prices and enqueues a `search.product` outbox row; counters
- * (units sold, rating count and sum) change only inside single statements.
+ * product's per-currency lowest prices and enqueues a `search.product` outbox row; units sold
+ * change only inside single statements.
  * @param db a Kysely instance or transaction already bound to Souk's schema.
  * @param schema the schema name, for raw SQL.
  */
 export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: string): CatalogStore {
   const t = (name: string) => sql.id(schema, name)
-  const kdb = db as unknown as Kysely<CatalogTables>
 
   async function insertVariants(
-    trx: Kysely<CatalogTables>,
+    trx: Kysely<SoukDatabase>,
     productId: string,
     variants: readonly NewVariant[],
   ) {
@@ -142,7 +58,7 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
   }
 
   async function insertPrices(
-    trx: Kysely<CatalogTables>,
+    trx: Kysely<SoukDatabase>,
     variants: readonly { id: string; prices: NewVariant['prices'] }[],
   ) {
     const rows = variants.flatMap((v) =>
@@ -151,7 +67,7 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
     if (rows.length > 0) await trx.insertInto('variant_prices').values(rows).execute()
   }
 
-  async function insertImages(trx: Kysely<CatalogTables>, productId: string, images: readonly NewImage[]) {
+  async function insertImages(trx: Kysely<SoukDatabase>, productId: string, images: readonly NewImage[]) {
     if (images.length === 0) return
     await trx
       .insertInto('product_images')
@@ -169,7 +85,7 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
   }
 
   /** Rewrites the per-currency lowest prices and enqueues the search update: every product write ends here. */
-  async function afterWrite(trx: Kysely<CatalogTables>, productId: string, at: Date) {
+  async function afterWrite(trx: Kysely<SoukDatabase>, productId: string, at: Date) {
     await sql`delete from ${t('product_prices')} where product_id = ${productId}`.execute(trx)
     await sql`insert into ${t('product_prices')} (product_id, currency, min_amount, status)
       select v.product_id, vp.currency, min(vp.amount), p.status
@@ -178,13 +94,12 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
       join ${t('products')} p on p.id = v.product_id
       where v.product_id = ${productId}
       group by v.product_id, vp.currency, p.status`.execute(trx)
-    await sql`insert into ${t('outbox')} (topic, key, payload, created_at, available_at)
-      values (${SEARCH_PRODUCT_TOPIC}, ${productId}, '{}'::jsonb, ${at}, ${at})`.execute(trx)
+    await enqueueSearchSql(schema, productId, at).execute(trx)
   }
 
   /** Replaces a product's variants, keeping the id of every SKU it keeps. */
   async function replaceVariants(
-    trx: Kysely<CatalogTables>,
+    trx: Kysely<SoukDatabase>,
     productId: string,
     variants: readonly NewVariant[],
   ) {
@@ -242,14 +157,10 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
         >`coalesce((select c.path from ${t('categories')} c where c.id = ${categoryId}), '{}'::text[])`
   }
 
-  function summaries(rows: readonly SummaryRow[], currency: string | null) {
-    return rows.map((row) => toSummary(row, currency))
-  }
-
   return {
     insertSeller: (seller) =>
       mapped(async () => {
-        await kdb
+        await db
           .insertInto('sellers')
           .values({ id: seller.id, slug: seller.slug, name: seller.name, created_at: seller.createdAt })
           .execute()
@@ -258,7 +169,7 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
     insertCategory: (category) =>
       mapped(
         async () => {
-          await kdb
+          await db
             .insertInto('categories')
             .values({
               id: category.id,
@@ -276,8 +187,8 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
 
     getCategory: (id) =>
       mapped(async () => {
-        const row = await kdb.selectFrom('categories').selectAll().where('id', '=', id).executeTakeFirst()
-        return row ? toCategory(row as CategoryRow) : null
+        const row = await db.selectFrom('categories').selectAll().where('id', '=', id).executeTakeFirst()
+        return row ? toCategory(row) : null
       }),
 
     listCategories: () =>
@@ -290,7 +201,7 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
     insertProduct: (product) =>
       mapped(
         () =>
-          transact(kdb, async (trx) => {
+          transact(db, async (trx) => {
             await sql`insert into ${t('products')} (id, slug, name, description, status, category_id,
                 category_path, seller_id, tags, attributes, primary_currency, created_at, updated_at)
               values (${product.id}, ${product.slug}, ${product.name}, ${product.description}, ${product.status},
@@ -304,10 +215,10 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
         product,
       ),
 
-    updateProduct: (id, patch: ProductPatch, at) =>
+    updateProduct: ({ id, patch, at }) =>
       mapped(
         () =>
-          transact(kdb, async (trx) => {
+          transact(db, async (trx) => {
             const { rows } = await sql<{ slug: string; status: ProductStatus }>`
               select slug, status from ${t('products')} where id = ${id} for update`.execute(trx)
             const previous = rows[0]
@@ -379,13 +290,13 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
         const shown: PageRow[] = more ? rows.slice(0, query.limit) : rows
         const last = shown.at(-1)
         return {
-          items: summaries(shown, query.currency ?? null),
+          items: shown.map((row) => toSummary(row, query.currency ?? null)),
           total: countResult ? Number(countResult.rows[0]!.total) : null,
           next: more && last ? { sort: query.sort, key: last.sort_key, id: last.id } : null,
         }
       }),
 
-    getVariantsBySku: (skus, currency) =>
+    getVariantsBySku: ({ skus, currency }) =>
       mapped(async () => {
         if (skus.length === 0) return []
         const { rows } = await sql<VariantPricingRow>`
@@ -431,184 +342,6 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
           -- Popularity is part of the search document: the indexer refreshes it.
           insert into ${t('outbox')} (topic, key, payload, created_at, available_at)
           select ${SEARCH_PRODUCT_TOPIC}, id, '{}'::jsonb, now(), now() from updated`.execute(db)
-      }),
-
-    searchDocuments: (ids, currency) =>
-      mapped(async () => {
-        if (ids.length === 0) return []
-        const { rows } = await sql<{
-          id: string
-          slug: string
-          name: string
-          description: string
-          tags: string[]
-          category_path: string[]
-          seller_id: string | null
-          price: string | number | bigint
-          in_stock: boolean
-          units_sold: string | number | bigint
-          rating_count: number
-          rating_sum: number
-          created_at: Date
-        }>`
-          select p.id, p.slug, p.name, p.description, p.tags, p.category_path, p.seller_id,
-            x.min_amount as price, p.in_stock, p.units_sold, p.rating_count,
-            p.rating_sum, p.created_at
-          from ${t('products')} p
-          join ${t('product_prices')} x on x.product_id = p.id and x.currency = ${currency}
-          where p.id = any(${[...ids]}::text[]) and p.status = 'active'`.execute(db)
-        return rows.map((r) => ({
-          id: r.id,
-          slug: r.slug,
-          name: r.name,
-          description: r.description,
-          tags: r.tags,
-          categoryIds: r.category_path,
-          sellerId: r.seller_id,
-          price: money(Number(r.price), currency),
-          inStock: r.in_stock,
-          popularity: Number(r.units_sold),
-          rating: r.rating_count > 0 ? Math.round((r.rating_sum / r.rating_count) * 100) / 100 : null,
-          createdAt: r.created_at,
-        }))
-      }),
-
-    listSearchableProductIds: (afterId, limit) =>
-      mapped(async () => {
-        const { rows } = await sql<{ id: string }>`
-          select id from ${t('products')} where status = 'active' and (${afterId}::text is null or id > ${afterId})
-          order by id limit ${limit}`.execute(db)
-        return rows.map((r) => r.id)
-      }),
-
-    countSearchableProducts: () =>
-      mapped(async () => {
-        const { rows } = await sql<{
-          n: string
-        }>`select count(*) as n from ${t('products')} where status = 'active'`.execute(db)
-        return Number(rows[0]?.n ?? 0)
-      }),
-
-    insertReview: (review) =>
-      mapped(() =>
-        transact(db, async (trx) => {
-          // One statement: the insert, the verified flag and the aggregate move together, and the
-          // aggregate update re-reads the row it locks, so concurrent reviews never lose a count.
-          const { rows } = await sql<ReviewRow>`
-          with product as (
-            select id from ${t('products')} where id = ${review.productId} and status <> 'draft'
-          ),
-          inserted as (
-            insert into ${t('reviews')} (id, product_id, customer_id, rating, title, body, verified_purchase, created_at)
-            select ${review.id}, product.id, ${review.customerId}, ${review.rating}, ${review.title}, ${review.body},
-              exists (
-                select 1 from ${t('order_lines')} ol
-                join ${t('orders')} o on o.id = ol.order_id
-                where ol.product_id = product.id and o.customer_id = ${review.customerId}
-                  and o.status = any(${purchasedStatusesSql()})),
-              ${review.createdAt}
-            from product
-            returning id, product_id, customer_id, rating, title, body, verified_purchase, created_at
-          ),
-          aggregate as (
-            update ${t('products')} p
-            set rating_count = p.rating_count + 1, rating_sum = p.rating_sum + inserted.rating
-            from inserted where p.id = inserted.product_id
-          )
-          select * from inserted`.execute(trx)
-          if (!rows[0]) throw new NotFoundError('product', review.productId)
-          // The rating is part of the search document.
-          await sql`insert into ${t('outbox')} (topic, key, payload, created_at, available_at)
-          values (${SEARCH_PRODUCT_TOPIC}, ${review.productId}, '{}'::jsonb, ${review.createdAt}, ${review.createdAt})`.execute(
-            trx,
-          )
-          return toReview(rows[0])
-        }),
-      ),
-
-    listReviews: (productId, after: KeysetCursor | null, limit) =>
-      mapped(async () => {
-        if (
-          after &&
-          (!/^\d{4,6}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(after.key) ||
-            !/^[A-Za-z0-9_-]{1,100}$/.test(after.id))
-        ) {
-          throw new ValidationError('Invalid cursor: not a cursor this API returned', [
-            { path: 'cursor', message: 'not a cursor this API returned' },
-          ])
-        }
-        const keyset = after
-          ? sql` and (r.created_at, r.id) < (${after.key}::timestamptz, ${after.id})`
-          : sql``
-        const { rows } = await sql<ReviewRow & { sort_key: string }>`
-          select r.id, r.product_id, r.customer_id, r.rating, r.title, r.body, r.verified_purchase, r.created_at,
-            ${isoMicros(sql`r.created_at`)} as sort_key
-          from ${t('reviews')} r
-          where r.product_id = ${productId}${keyset}
-          order by r.created_at desc, r.id desc
-          limit ${limit + 1}`.execute(db)
-        const more = rows.length > limit
-        const shown = more ? rows.slice(0, limit) : rows
-        const last = shown.at(-1)
-        return {
-          items: shown.map(toReview),
-          next: more && last ? { sort: 'reviews', key: last.sort_key, id: last.id } : null,
-        }
-      }),
-
-    frequentlyBoughtTogether: (productId, { limit, currency }) =>
-      mapped(async () => {
-        const inner = sql`
-          with mine as (
-            select ol.order_id from ${t('order_lines')} ol
-            where ol.product_id = ${productId}
-            order by ol.order_id desc
-            limit ${BOUGHT_TOGETHER_WINDOW}
-          ),
-          together as (
-            select other.product_id, count(distinct other.order_id) as orders
-            from mine
-            join ${t('orders')} o on o.id = mine.order_id and o.status = any(${purchasedStatusesSql()})
-            join ${t('order_lines')} other on other.order_id = mine.order_id
-            where other.product_id is not null and other.product_id <> ${productId}
-            group by other.product_id
-          )
-          select ${baseColumnsSql()}, together.orders
-          from together join ${t('products')} p on p.id = together.product_id
-          where p.status = 'active'
-          order by together.orders desc, p.units_sold desc, p.id
-          limit ${limit}`
-        const { rows } = await summarySql<SummaryRow>(
-          schema,
-          inner,
-          sql`p.orders desc, p.units_sold desc, p.id`,
-        ).execute(db)
-        return summaries(rows, currency)
-      }),
-
-    similarProducts: (productId, { limit, currency }) =>
-      mapped(async () => {
-        // Within ±20% in integers: 0.8·m ≤ x ≤ 1.2·m  ⇔  4m ≤ 5x ≤ 6m.
-        const inner = sql`
-          with me as (
-            select p.id, p.category_id, p.primary_currency, pp.min_amount
-            from ${t('products')} p
-            join ${t('product_prices')} pp on pp.product_id = p.id and pp.currency = p.primary_currency
-            where p.id = ${productId}
-          )
-          select ${baseColumnsSql()}
-          from me
-          join ${t('products')} p on p.category_id = me.category_id and p.status = 'active' and p.id <> me.id
-          join ${t('product_prices')} x on x.product_id = p.id and x.currency = me.primary_currency
-          where x.min_amount * 5 between me.min_amount * 4 and me.min_amount * 6
-          order by p.units_sold desc, p.id desc
-          limit ${limit}`
-        const { rows } = await summarySql<SummaryRow>(
-          schema,
-          inner,
-          sql`p.units_sold desc, p.id desc`,
-        ).execute(db)
-        return summaries(rows, currency)
       }),
   }
 }

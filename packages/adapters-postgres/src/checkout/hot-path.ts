@@ -37,8 +37,8 @@ export function poolHotPath(pool: ConnectablePool, prepared: boolean): HotPath {
   }
 }
 
-/** The hot path through Kysely (PGlite, an injected Kysely): unnamed statements. */
-export function kyselyHotPath(db: Kysely<unknown>): HotPath {
+/** The hot path through Kysely (PGlite, an injected Kysely): unnamed statements, any table types. */
+export function kyselyHotPath<DB>(db: Kysely<DB>): HotPath {
   return async <Row>(_name: string, text: string, values: readonly unknown[]) => {
     const result = await db.executeQuery<Row>(CompiledQuery.raw(text, [...values]))
     return [...result.rows]

@@ -56,23 +56,23 @@ export function createPostgresAddressStore(db: Kysely<SoukDatabase>): AddressSto
         return toAddress(row)
       }),
 
-    update: (customerId, id, a) =>
+    update: ({ customerId, addressId, address }) =>
       withMappedErrors(async () => {
         const row = await db
           .updateTable('addresses')
-          .set(columns(a))
-          .where('id', '=', id)
+          .set(columns(address))
+          .where('id', '=', addressId)
           .where('customer_id', '=', customerId)
           .returningAll()
           .executeTakeFirst()
         return row ? toAddress(row) : null
       }),
 
-    delete: (customerId, id) =>
+    delete: ({ customerId, addressId }) =>
       withMappedErrors(async () => {
         const result = await db
           .deleteFrom('addresses')
-          .where('id', '=', id)
+          .where('id', '=', addressId)
           .where('customer_id', '=', customerId)
           .executeTakeFirst()
         return result.numDeletedRows === 1n
@@ -90,7 +90,7 @@ export function createPostgresAddressStore(db: Kysely<SoukDatabase>): AddressSto
         return rows.map(toAddress)
       }),
 
-    setDefault: (customerId, id, kind) =>
+    setDefault: ({ customerId, addressId, kind }) =>
       withMappedErrors(() =>
         transact(db, async (trx) => {
           const column = kind === 'shipping' ? 'is_default_shipping' : 'is_default_billing'
@@ -103,18 +103,18 @@ export function createPostgresAddressStore(db: Kysely<SoukDatabase>): AddressSto
             .orderBy('id')
             .forUpdate()
             .execute()
-          if (!rows.some((r) => r.id === id)) return false
+          if (!rows.some((r) => r.id === addressId)) return false
           await trx
             .updateTable('addresses')
             .set({ [column]: false })
             .where('customer_id', '=', customerId)
             .where(column, '=', true)
-            .where('id', '<>', id)
+            .where('id', '<>', addressId)
             .execute()
           await trx
             .updateTable('addresses')
             .set({ [column]: true })
-            .where('id', '=', id)
+            .where('id', '=', addressId)
             .execute()
           return true
         }),

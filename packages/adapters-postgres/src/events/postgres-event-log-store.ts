@@ -7,6 +7,7 @@ import {
   ValidationError,
 } from '@souk/core'
 import { type Kysely, sql } from 'kysely'
+import { checkCursor, ID_KEY, keysetPage } from '../keyset.js'
 import { withMappedErrors } from '../map-postgres-error.js'
 import { transact } from '../transact.js'
 
@@ -78,7 +79,7 @@ export function createPostgresEventLogStore<DB>(db: Kysely<DB>, schema: string):
     sql`((hashtext(${key}) & 2147483647) % ${partitions})`
 
   return {
-    register: ({ subscriber, partitions, from }, now) =>
+    register: ({ subscriber, partitions, from, now }) =>
       withMappedErrors(() =>
         transact(db, async (trx) => {
           // Serialises registrations of one subscriber, so racing first ones agree on a partition count.
@@ -112,7 +113,7 @@ export function createPostgresEventLogStore<DB>(db: Kysely<DB>, schema: string):
         }),
       ),
 
-    lease: ({ subscribers, leaseMs, token }, now) =>
+    lease: ({ subscribers, leaseMs, token, now }) =>
       withMappedErrors(async () => {
         if (subscribers.length === 0) return null
         const until = new Date(now.getTime() + leaseMs)
@@ -142,7 +143,7 @@ export function createPostgresEventLogStore<DB>(db: Kysely<DB>, schema: string):
         } satisfies SubscriberLease
       }),
 
-    read: (lease, limit) =>
+    read: ({ lease, limit }) =>
       withMappedErrors(async () => {
         const { tx, id } = splitPosition(lease.cursor)
         const { rows } = await sql<{ tx: string; id: string; payload: unknown }>`
@@ -156,7 +157,7 @@ export function createPostgresEventLogStore<DB>(db: Kysely<DB>, schema: string):
         return rows.map((r): LoggedEvent => ({ position: `${r.tx}:${r.id}`, payload: json(r.payload) }))
       }),
 
-    readReplays: (lease, limit) =>
+    readReplays: ({ lease, limit }) =>
       withMappedErrors(async () => {
         const { rows } = await sql<DeadLetterRow>`
           SELECT * FROM ${dead}
@@ -167,7 +168,7 @@ export function createPostgresEventLogStore<DB>(db: Kysely<DB>, schema: string):
         return rows.map(deadLetter)
       }),
 
-    settle: (lease, settlement, now) =>
+    settle: ({ lease, settlement, now }) =>
       withMappedErrors(() =>
         transact(db, async (trx) => {
           const { tx, id } = splitPosition(settlement.cursor)
@@ -215,17 +216,22 @@ export function createPostgresEventLogStore<DB>(db: Kysely<DB>, schema: string):
         }),
       ),
 
-    listDeadLetters: ({ subscriber, limit, after }) =>
+    listDeadLetters: ({ subscriber, after, limit }) =>
       withMappedErrors(async () => {
+        checkCursor(after, ID_KEY)
         const { rows } = await sql<DeadLetterRow>`
           SELECT * FROM ${dead}
-          WHERE subscriber = ${subscriber} AND (${after ?? null}::text IS NULL OR event_id > ${after ?? null})
+          WHERE subscriber = ${subscriber}${after ? sql` AND event_id > ${after.id}` : sql``}
           ORDER BY event_id
-          LIMIT ${limit}`.execute(db)
-        return rows.map(deadLetter)
+          LIMIT ${limit + 1}`.execute(db)
+        return keysetPage(
+          rows,
+          { limit, sort: 'dead_letters', position: (r) => ({ key: r.event_id, id: r.event_id }) },
+          deadLetter,
+        )
       }),
 
-    replayDeadLetters: ({ subscriber, eventIds }, now) =>
+    replayDeadLetters: ({ subscriber, eventIds, now }) =>
       withMappedErrors(async () => {
         const result = await sql`
           UPDATE ${dead} SET replay_requested_at = ${now}

@@ -364,10 +364,10 @@ export function createPostgresInventoryStore(db: Kysely<SoukDatabase>, schema: s
         return json ? toReservation(parseJson<ReservationJson>(json)) : null
       }),
 
-    commitReservation: (id, at) => transition(id, 'committed', at),
-    releaseReservation: (id, at) => transition(id, 'released', at),
+    commitReservation: ({ reservationId, at }) => transition(reservationId, 'committed', at),
+    releaseReservation: ({ reservationId, at }) => transition(reservationId, 'released', at),
 
-    expireReservations: (at, limit) =>
+    expireReservations: ({ at, limit }) =>
       withMappedErrors(async () => {
         const { rows } = await sql<{ reservation: unknown; available: unknown }>`
           select * from ${fn('expire_reservations')}(${at}, ${limit})`.execute(db)

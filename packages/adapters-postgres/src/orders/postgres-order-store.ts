@@ -1,45 +1,23 @@
 import {
   type Address,
+  type KeysetCursor,
+  type KeysetPage,
   money,
   type NewOrder,
   type OrderLineRecord,
-  type OrderPage,
   type OrderRecord,
   type OrderStatus,
   type OrderStore,
   PURCHASED_ORDER_STATUSES,
   type SellerSalesFigures,
-  ValidationError,
 } from '@souk/core'
 import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely'
 import type { SoukDatabase } from '../database.js'
 import { parseJson } from '../inventory/row-mappers.js'
+import { checkCursor, isoMicros, keysetPage, TIMESTAMP_KEY } from '../keyset.js'
 import { withMappedErrors } from '../map-postgres-error.js'
 import { transact } from '../transact.js'
 import type { OrderLinesTable, OrdersTable } from './order-tables.js'
-
-interface Cursor {
-  at: string
-  id: string
-}
-
-function encodeCursor(order: { createdAt: Date; id: string }): string {
-  return Buffer.from(JSON.stringify({ at: order.createdAt.toISOString(), id: order.id })).toString(
-    'base64url',
-  )
-}
-
-function decodeCursor(cursor: string): Cursor {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<Cursor>
-    if (typeof value.at === 'string' && typeof value.id === 'string' && !Number.isNaN(Date.parse(value.at))) {
-      return { at: value.at, id: value.id }
-    }
-  } catch {
-    // fall through to the typed error
-  }
-  throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor this API returned' }])
-}
 
 function toLine(row: Selectable<OrderLinesTable>, currency: string): OrderLineRecord {
   return {
@@ -152,33 +130,29 @@ export function createPostgresOrderStore(db: Kysely<SoukDatabase>, schema: strin
     return rows.map((row) => toOrder(row, byOrder.get(row.id) ?? []))
   }
 
-  function page(items: OrderRecord[], limit: number): OrderPage {
-    const more = items.length > limit
-    const shown = items.slice(0, limit)
-    return { items: shown, nextCursor: more ? encodeCursor(shown[shown.length - 1]!) : null }
-  }
-
-  /** Keyset page over (created_at, id) descending, one row more than shown to know if more follow. */
+  /**
+   * Keyset page over (created_at, id) descending, one row more than shown to know if more follow.
+   * The row comparison is what `orders_customer_idx` (customer_id, created_at desc, id desc) serves.
+   */
   async function newestFirst(
     query: SelectQueryBuilder<SoukDatabase, 'orders', Selectable<OrdersTable>>,
-    cursor: string | null,
-    limit: number,
-    sellerId?: string,
-  ): Promise<OrderPage> {
-    let q = query
-    if (cursor !== null) {
-      const c = decodeCursor(cursor)
-      const at = new Date(c.at)
-      q = q.where((eb) =>
-        eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', c.id)])]),
-      )
-    }
-    const rows = await q
+    page: { sort: string; after?: KeysetCursor; limit: number; sellerId?: string },
+  ): Promise<KeysetPage<OrderRecord>> {
+    const { after, limit } = page
+    checkCursor(after, TIMESTAMP_KEY)
+    const keyset = after && sql<boolean>`(created_at, id) < (${after.key}::timestamptz, ${after.id})`
+    const rows = await (keyset ? query.where(keyset) : query)
+      .select(isoMicros(sql.ref('created_at')).as('sort_key'))
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit + 1)
       .execute()
-    return page(await withLines(rows, sellerId), limit)
+    const { items, next } = keysetPage(
+      rows,
+      { limit, sort: page.sort, position: (r) => ({ key: r.sort_key, id: r.id }) },
+      (r) => r,
+    )
+    return { items: await withLines(items, page.sellerId), next }
   }
 
   return {
@@ -284,12 +258,16 @@ export function createPostgresOrderStore(db: Kysely<SoukDatabase>, schema: strin
         }))
       }),
 
-    listForCustomer: (customerId, cursor, limit) =>
+    listForCustomer: ({ customerId, after, limit }) =>
       withMappedErrors(async () =>
-        newestFirst(db.selectFrom('orders').selectAll().where('customer_id', '=', customerId), cursor, limit),
+        newestFirst(db.selectFrom('orders').selectAll().where('customer_id', '=', customerId), {
+          sort: 'customer_orders',
+          after,
+          limit,
+        }),
       ),
 
-    listForSeller: (sellerId, cursor, limit) =>
+    listForSeller: ({ sellerId, after, limit }) =>
       withMappedErrors(async () =>
         newestFirst(
           db
@@ -304,13 +282,11 @@ export function createPostgresOrderStore(db: Kysely<SoukDatabase>, schema: strin
                   .where('order_lines.seller_id', '=', sellerId),
               ),
             ),
-          cursor,
-          limit,
-          sellerId,
+          { sort: 'seller_orders', after, limit, sellerId },
         ),
       ),
 
-    sellerDailyFigures: (sellerId, from, to) =>
+    sellerDailyFigures: ({ sellerId, from, to }) =>
       withMappedErrors(async () => {
         const { rows } = await sql<FiguresRow & { day: string }>`
           select to_char(k.created_at at time zone 'UTC', 'YYYY-MM-DD') as day, k.currency,
@@ -320,7 +296,7 @@ export function createPostgresOrderStore(db: Kysely<SoukDatabase>, schema: strin
         return rows.map((r) => ({ day: r.day, ...toFigures(r) }))
       }),
 
-    sellerTopProducts: (sellerId, from, to, limit) =>
+    sellerTopProducts: ({ sellerId, from, to, limit }) =>
       withMappedErrors(async () => {
         const { rows } = await sql<FiguresRow & { product_id: string; name: string }>`
           select product_id, name, currency, units, revenue, tax from (
@@ -339,7 +315,7 @@ export function createPostgresOrderStore(db: Kysely<SoukDatabase>, schema: strin
         return rows.map((r) => ({ productId: r.product_id, name: r.name, ...toFigures(r) }))
       }),
 
-    listStale: (status, updatedBefore, limit) =>
+    listStale: ({ status, updatedBefore, limit }) =>
       withMappedErrors(async () => {
         const rows = await db
           .selectFrom('orders')
@@ -352,12 +328,12 @@ export function createPostgresOrderStore(db: Kysely<SoukDatabase>, schema: strin
         return withLines(rows)
       }),
 
-    addReturnedQuantity: (lineId, quantity) =>
+    addReturnedQuantity: ({ orderLineId, quantity }) =>
       withMappedErrors(async () => {
         const result = await db
           .updateTable('order_lines')
           .set((eb) => ({ returned_quantity: eb('returned_quantity', '+', quantity) }))
-          .where('id', '=', lineId)
+          .where('id', '=', orderLineId)
           .where(sql<boolean>`returned_quantity + ${quantity} <= quantity`)
           .executeTakeFirst()
         return result.numUpdatedRows === 1n

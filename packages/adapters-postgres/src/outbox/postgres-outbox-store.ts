@@ -28,7 +28,7 @@ export function createPostgresOutboxStore<DB>(db: Kysely<DB>, schema: string): O
   const outbox = sql.id(schema, 'outbox')
 
   return {
-    enqueue: (messages, now) =>
+    enqueue: ({ messages, now }) =>
       withMappedErrors(async () => {
         if (messages.length === 0) return []
         const { rows } = await sql<{ id: string }>`
@@ -41,7 +41,7 @@ export function createPostgresOutboxStore<DB>(db: Kysely<DB>, schema: string): O
         return rows.map((r) => r.id).sort((a, b) => a.length - b.length || (a < b ? -1 : 1))
       }),
 
-    claim: (topic, limit, leaseMs, now) =>
+    claim: ({ topic, limit, leaseMs, now }) =>
       withMappedErrors(() =>
         transact(db, async (trx) => {
           const lockKey = `${schema}.outbox:${topic}`
@@ -82,9 +82,9 @@ export function createPostgresOutboxStore<DB>(db: Kysely<DB>, schema: string): O
         }),
       ),
 
-    ack: (ids, now) =>
+    ack: ({ messageIds, now }) =>
       withMappedErrors(async () => {
-        const valid = ids.filter(isRowId)
+        const valid = messageIds.filter(isRowId)
         if (valid.length === 0) return 0
         // In a transaction racing another ack of the same rows, the second waits for the first to
         // commit, re-checks processed_at and counts nothing: its caller learns it came second.
@@ -95,9 +95,9 @@ export function createPostgresOutboxStore<DB>(db: Kysely<DB>, schema: string): O
         return rows.length
       }),
 
-    fail: (ids, error, retryAt) =>
+    fail: ({ messageIds, error, retryAt }) =>
       withMappedErrors(async () => {
-        const valid = ids.filter(isRowId)
+        const valid = messageIds.filter(isRowId)
         if (valid.length === 0) return
         await sql`
           UPDATE ${outbox}

@@ -72,7 +72,7 @@ export function createPostgresPaymentRecordStore(db: Kysely<SoukDatabase>): Paym
         }),
       ),
 
-    findByProviderId: (provider, paymentId) =>
+    findByProviderId: ({ provider, paymentId }) =>
       withMappedErrors(async () => {
         const row = await db
           .selectFrom('payments')

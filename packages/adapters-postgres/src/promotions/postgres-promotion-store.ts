@@ -9,6 +9,7 @@ import {
 } from '@souk/core'
 import { type Kysely, type Selectable, sql } from 'kysely'
 import type { SoukDatabase } from '../database.js'
+import { byId, checkCursor, ID_KEY, keysetPage } from '../keyset.js'
 import { withMappedErrors } from '../map-postgres-error.js'
 import { transact } from '../transact.js'
 import type { PromotionsTable } from './promotion-tables.js'
@@ -120,11 +121,17 @@ export function createPostgresPromotionStore(db: Kysely<SoukDatabase>, schema: s
         return row ? toPromotion(row) : null
       }),
 
-    list: ({ limit, after }) =>
+    list: ({ after, limit }) =>
       withMappedErrors(async () => {
-        let query = db.selectFrom('promotions').select(COLUMNS).orderBy('id').limit(limit)
-        if (after !== undefined) query = query.where('id', '>', after)
-        return (await query.execute()).map(toPromotion)
+        // The id is the sort key: ids are time-sortable, so this is creation order.
+        checkCursor(after, ID_KEY)
+        let query = db
+          .selectFrom('promotions')
+          .select(COLUMNS)
+          .orderBy('id')
+          .limit(limit + 1)
+        if (after !== undefined) query = query.where('id', '>', after.id)
+        return keysetPage(await query.execute(), { limit, sort: 'promotions', position: byId }, toPromotion)
       }),
 
     countRedemptions: ({ promotionId, customerId }) =>

@@ -1,10 +1,10 @@
 import {
-  ConfigError,
   DEFAULT_PRICE_BUCKET_EDGES,
   effectiveSort,
   type FacetCount,
   isValidPriceBucketEdges,
   type Logger,
+  parseConfig,
   priceBucketValue,
   type SearchDocument,
   type SearchFacet,
@@ -14,11 +14,12 @@ import {
   type SearchResult,
   type SearchSort,
 } from '@souk/core'
-import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely'
 import { z } from 'zod'
 import { withMappedErrors } from '../map-postgres-error.js'
 import { trgmSchemaOf } from '../migrations/004-search.js'
 import { transact } from '../transact.js'
+import type { SearchDocumentsTable } from './search-tables.js'
 import {
   allowedTypos,
   buildTsquery,
@@ -66,19 +67,8 @@ const optionsSchema = z.strictObject({
   logger: z.custom<Logger>((v) => typeof (v as Logger)?.warn === 'function').optional(),
 })
 
-interface HitRow {
-  id: string
-  slug: string
-  name: string
-  description: string
-  tags: string[]
-  category_ids: string[]
-  seller_id: string | null
-  price: number | string
-  currency: string
-  in_stock: boolean
-  popularity: number | string
-  rating: number | null
+/** A `search_documents` row as the search statement returns it, through JSON: times as text. */
+interface HitRow extends Omit<Selectable<SearchDocumentsTable>, 'created_at' | 'tsv'> {
   created_at: string
   score: number
   hl_name: string | null
@@ -199,15 +189,9 @@ export function createPostgresSearchIndex(
   schema: string,
   options: PostgresSearchIndexOptions = {},
 ): SearchIndex {
-  const parsed = optionsSchema.safeParse(options)
-  if (!parsed.success) {
-    throw new ConfigError(
-      'Invalid postgresSearchIndex options',
-      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    )
-  }
-  const edges = options.priceBucketEdges ?? DEFAULT_PRICE_BUCKET_EDGES
-  const maxFacetValues = options.maxFacetValues ?? 50
+  const parsed = parseConfig(optionsSchema, options, 'postgresSearchIndex options')
+  const edges = parsed.priceBucketEdges ?? DEFAULT_PRICE_BUCKET_EDGES
+  const maxFacetValues = parsed.maxFacetValues ?? 50
   const documents = sql.id(schema, 'search_documents')
   const terms = sql.id(schema, 'search_terms')
   const lockKey = `${schema}.search_documents`
@@ -218,7 +202,7 @@ export function createPostgresSearchIndex(
     trgm ??= trgmSchemaOf(db).then(
       (found) => {
         if (found === null) {
-          options.logger?.warn('pg_trgm is not installed: search runs without typo correction', { schema })
+          parsed.logger?.warn('pg_trgm is not installed: search runs without typo correction', { schema })
         }
         return found
       },

@@ -148,7 +148,7 @@ export function createPostgresShipmentStore(db: Kysely<SoukDatabase>): ShipmentS
         return new Map(rows.map((r) => [r.order_line_id, Number(r.quantity)]))
       }),
 
-    addTrackingEvent: (shipmentId, event) =>
+    addTrackingEvent: ({ shipmentId, event }) =>
       withMappedErrors(async () => {
         await transact(db, async (trx) => {
           // The row lock orders concurrent events of one shipment; the newest event is read after

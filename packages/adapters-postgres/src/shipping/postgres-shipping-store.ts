@@ -9,6 +9,7 @@ import {
 import { type Kysely, sql } from 'kysely'
 import type { SoukDatabase } from '../database.js'
 import { parseJson } from '../inventory/row-mappers.js'
+import { byId, checkCursor, ID_KEY, keysetPage } from '../keyset.js'
 import { withMappedErrors } from '../map-postgres-error.js'
 import type { ShippingMethodConfig } from './shipping-tables.js'
 
@@ -120,10 +121,16 @@ export function createPostgresShippingStore(db: Kysely<SoukDatabase>, schema: st
         return row ? toZone(row) : null
       }),
 
-    listZones: () =>
+    listZones: ({ after, limit }) =>
       withMappedErrors(async () => {
-        const rows = await db.selectFrom('shipping_zones').select(ZONE_COLUMNS).orderBy('id').execute()
-        return rows.map(toZone)
+        checkCursor(after, ID_KEY)
+        let query = db
+          .selectFrom('shipping_zones')
+          .select(ZONE_COLUMNS)
+          .orderBy('id')
+          .limit(limit + 1)
+        if (after) query = query.where('id', '>', after.id)
+        return keysetPage(await query.execute(), { limit, sort: 'shipping_zones', position: byId }, toZone)
       }),
 
     createMethod: (method) =>
@@ -153,12 +160,22 @@ export function createPostgresShippingStore(db: Kysely<SoukDatabase>, schema: st
         return row ? toMethod(row) : null
       }),
 
-    listMethods: ({ zoneId, includeInactive }) =>
+    listMethods: ({ zoneId, includeInactive, after, limit }) =>
       withMappedErrors(async () => {
-        let query = db.selectFrom('shipping_methods').select(METHOD_COLUMNS).orderBy('id')
+        checkCursor(after, ID_KEY)
+        let query = db
+          .selectFrom('shipping_methods')
+          .select(METHOD_COLUMNS)
+          .orderBy('id')
+          .limit(limit + 1)
         if (zoneId !== undefined) query = query.where('zone_id', '=', zoneId)
         if (!includeInactive) query = query.where('active', '=', true)
-        return (await query.execute()).map(toMethod)
+        if (after) query = query.where('id', '>', after.id)
+        return keysetPage(
+          await query.execute(),
+          { limit, sort: 'shipping_methods', position: byId },
+          toMethod,
+        )
       }),
 
     findZoneMethods: (country) =>

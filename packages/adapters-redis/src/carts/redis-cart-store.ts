@@ -6,10 +6,10 @@ import {
   consoleLogger,
   isCommerceError,
   type Logger,
+  parseConfig,
   systemClock,
 } from '@souk/core'
 import { z } from 'zod'
-import { parseOptions } from '../parse-options.js'
 import { isRedisClient, type RedisClient } from '../redis-client.js'
 import { DEFAULT_KEY_PREFIX, hashTag, keyPrefixSchema } from '../redis-keys.js'
 import { decodeCart, encodeCart } from './cart-codec.js'
@@ -179,7 +179,7 @@ function describeError(error: unknown): string {
  * README for the reasoning.
  */
 export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
-  const config = parseOptions(optionsSchema, options, 'redisCartStore')
+  const config = parseConfig(optionsSchema, options, 'redisCartStore options')
   const { redis, durable, prefix, ttlMs, timeoutMs } = config
   const clock = config.clock ?? systemClock
   const logger = config.logger ?? consoleLogger('warn')
@@ -372,10 +372,11 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
       if (cacheable(cart.id)) await settle(cart.id, cart.version, await writeCart(cart, '', 'insert'))
     },
 
-    async save(cart, expectedVersion, events) {
+    async save(input) {
+      const { cart, expectedVersion } = input
       let saved: CartRecord
       try {
-        saved = await durable.save(cart, expectedVersion, events)
+        saved = await durable.save(input)
       } catch (error) {
         if (
           cacheable(cart.id) &&
@@ -408,8 +409,8 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
     ...(readForEdit ? { readForEdit } : {}),
 
     findOpenForCustomer: (customerId) => durable.findOpenForCustomer(customerId),
-    listAbandoned: (idleSince, limit) => durable.listAbandoned(idleSince, limit),
-    claimAbandoned: (idleSince, at, limit) => durable.claimAbandoned(idleSince, at, limit),
-    deleteExpired: (at, limit) => durable.deleteExpired(at, limit),
+    listAbandoned: (query) => durable.listAbandoned(query),
+    claimAbandoned: (input) => durable.claimAbandoned(input),
+    deleteExpired: (input) => durable.deleteExpired(input),
   }
 }

@@ -29,6 +29,10 @@ export const createFlashSaleSchema = z
   })
 export type CreateFlashSaleInput = z.input<typeof createFlashSaleSchema>
 
+/** One sale, for `remaining`, `stats` and `keysOf`. */
+export const flashSaleRefSchema = z.strictObject({ saleId: flashSaleIdSchema })
+export type FlashSaleRef = z.input<typeof flashSaleRefSchema>
+
 export const flashSaleCustomerSchema = z.strictObject({
   saleId: flashSaleIdSchema,
   customerId: flashSaleCustomerIdSchema,

@@ -5,6 +5,7 @@ import {
   FlashSaleError,
   type IdGenerator,
   NotFoundError,
+  parseConfig,
   parseInput,
   StorageError,
   systemClock,
@@ -12,15 +13,15 @@ import {
 } from '@souk/core'
 import { z } from 'zod'
 import { mapRedisError, withRedisErrors } from '../map-redis-error.js'
-import { parseOptions } from '../parse-options.js'
 import { isRedisClient, type RedisClient } from '../redis-client.js'
 import { DEFAULT_KEY_PREFIX, hashTag, keyPrefixSchema } from '../redis-keys.js'
 import {
   type CreateFlashSaleInput,
   createFlashSaleSchema,
   type FlashSaleCustomerInput,
+  type FlashSaleRef,
   flashSaleCustomerSchema,
-  flashSaleIdSchema,
+  flashSaleRefSchema,
 } from './flash-sale-schemas.js'
 import { ADMIT_LUA, CREATE_SALE_LUA, RELEASE_LUA } from './flash-sale-scripts.js'
 import type { FlashSale, FlashSaleAdmission, FlashSaleKeys, FlashSaleStats } from './flash-sale-types.js'
@@ -69,11 +70,11 @@ export interface FlashSales {
   /** Admissions the customer holds now (0 if none); checkout may require one. */
   held(input: FlashSaleCustomerInput): Promise<number>
   /** Units left. Throws `NotFoundError` for an unknown sale. */
-  remaining(saleId: string): Promise<number>
+  remaining(input: FlashSaleRef): Promise<number>
   /** The sale with its counters, read in one MULTI. Throws `NotFoundError` for an unknown sale. */
-  stats(saleId: string): Promise<FlashSaleStats>
+  stats(input: FlashSaleRef): Promise<FlashSaleStats>
   /** The sale's Redis keys; all share the hash tag `{sale:<id>}` and so one Cluster slot. */
-  keysOf(saleId: string): FlashSaleKeys
+  keysOf(input: FlashSaleRef): FlashSaleKeys
 }
 
 const optionsSchema = z.strictObject({
@@ -126,7 +127,7 @@ const iso = (epochMs: unknown) => new Date(Number(epochMs)).toISOString()
  * flash-sale-scripts.ts, registered with `defineCommand` (EVALSHA, EVAL on NOSCRIPT).
  */
 export function redisFlashSales(options: RedisFlashSalesOptions): FlashSales {
-  const config = parseOptions(optionsSchema, options, 'redisFlashSales')
+  const config = parseConfig(optionsSchema, options, 'redisFlashSales options')
   const { redis, prefix, retainMs } = config
   const clock = config.clock ?? systemClock
   const ids = config.ids ?? createIdGenerator(() => clock.now().getTime())
@@ -135,14 +136,16 @@ export function redisFlashSales(options: RedisFlashSalesOptions): FlashSales {
   redis.defineCommand('soukFlashSaleRelease', { numberOfKeys: 2, lua: RELEASE_LUA })
   const commands = redis as RedisClient & FlashSaleCommands
 
-  function keysOf(saleId: string): FlashSaleKeys {
-    const id = parseInput(flashSaleIdSchema, saleId, 'flash sale id')
-    const sale = `${prefix}:flash:${hashTag('sale', id)}`
+  /** The keys of a sale id validated by the caller. */
+  function saleKeys(saleId: string): FlashSaleKeys {
+    const sale = `${prefix}:flash:${hashTag('sale', saleId)}`
     return { sale, customers: `${sale}:customers` }
   }
 
+  const saleIdOf = (input: FlashSaleRef) => parseInput(flashSaleRefSchema, input, 'flash sale').saleId
+
   async function readSale(saleId: string): Promise<{ sale: Record<string, string>; holders: number }> {
-    const keys = keysOf(saleId)
+    const keys = saleKeys(saleId)
     // One MULTI (legal on Cluster: both keys share a slot) so the counters agree with each other.
     const replies = await withRedisErrors('flash sale stats', () =>
       redis.multi().hgetall(keys.sale).hlen(keys.customers).exec(),
@@ -156,7 +159,7 @@ export function redisFlashSales(options: RedisFlashSalesOptions): FlashSales {
   }
 
   return {
-    keysOf,
+    keysOf: (input) => saleKeys(saleIdOf(input)),
 
     async createSale(input) {
       const sale = parseInput(createFlashSaleSchema, input, 'flash sale')
@@ -167,7 +170,7 @@ export function redisFlashSales(options: RedisFlashSalesOptions): FlashSales {
           { path: 'endsAt', message: 'endsAt must be in the future and after startsAt' },
         ])
       }
-      const keys = keysOf(sale.saleId)
+      const keys = saleKeys(sale.saleId)
       const created = await withRedisErrors('flash sale create', () =>
         commands.soukFlashSaleCreate(
           keys.sale,
@@ -195,7 +198,7 @@ export function redisFlashSales(options: RedisFlashSalesOptions): FlashSales {
 
     async admit(input) {
       const { saleId, customerId } = parseInput(flashSaleCustomerSchema, input, 'flash sale admission')
-      const keys = keysOf(saleId)
+      const keys = saleKeys(saleId)
       const now = clock.now()
       const reply = await withRedisErrors('flash sale admit', () =>
         commands.soukFlashSaleAdmit(keys.sale, keys.customers, now.getTime(), customerId),
@@ -242,7 +245,7 @@ export function redisFlashSales(options: RedisFlashSalesOptions): FlashSales {
 
     async release(input) {
       const { saleId, customerId } = parseInput(flashSaleCustomerSchema, input, 'flash sale release')
-      const keys = keysOf(saleId)
+      const keys = saleKeys(saleId)
       const outcome = await withRedisErrors('flash sale release', () =>
         commands.soukFlashSaleRelease(keys.sale, keys.customers, customerId),
       )
@@ -253,13 +256,14 @@ export function redisFlashSales(options: RedisFlashSalesOptions): FlashSales {
 
     async held(input) {
       const { saleId, customerId } = parseInput(flashSaleCustomerSchema, input, 'flash sale customer')
-      const keys = keysOf(saleId)
+      const keys = saleKeys(saleId)
       const held = await withRedisErrors('flash sale held', () => redis.hget(keys.customers, customerId))
       return held === null ? 0 : Number(held)
     },
 
-    async remaining(saleId) {
-      const keys = keysOf(saleId)
+    async remaining(input) {
+      const saleId = saleIdOf(input)
+      const keys = saleKeys(saleId)
       const remaining = await withRedisErrors('flash sale remaining', () =>
         redis.hget(keys.sale, 'remaining'),
       )
@@ -267,7 +271,8 @@ export function redisFlashSales(options: RedisFlashSalesOptions): FlashSales {
       return Number(remaining)
     },
 
-    async stats(saleId) {
+    async stats(input) {
+      const saleId = saleIdOf(input)
       const { sale, holders } = await readSale(saleId)
       const quantity = Number(sale.quantity)
       const remaining = Number(sale.remaining)

@@ -22,7 +22,9 @@ export interface CartPricerDeps {
   readonly clock: Clock
 }
 
-export interface PriceOptions {
+/** A stored cart to price, and how. */
+export interface PriceInput {
+  readonly cart: CartRecord
   /**
    * Checkout's mode: unsellable lines, an unknown or inapplicable promo code and an unavailable
    * shipping method throw instead of being left out. Default false (a cart view shows what it can).
@@ -64,10 +66,19 @@ function destinationOf(address: Address) {
 
 /**
  * Prices carts: lines at today's prices, the chosen shipping method's quote, the promo code and
- * tax. Cart views and checkout use this one path, so the total a shopper sees is the total charged.
+ * tax. The cart service and checkout share one pricer, so the total a shopper sees is the total
+ * charged.
  */
-export function createCartPricer(deps: CartPricerDeps) {
-  async function price(cart: CartRecord, options: PriceOptions = {}): Promise<PricedCart> {
+export interface CartPricer {
+  /** The cart's totals, its sellable lines and what was left out. */
+  price(input: PriceInput): Promise<PricedCart>
+  /** What callers of the cart service see. */
+  view(input: PriceInput): Promise<CartView>
+}
+
+export function createCartPricer(deps: CartPricerDeps): CartPricer {
+  async function price(options: PriceInput): Promise<PricedCart> {
+    const { cart } = options
     const found = new Map((options.variants ?? []).map((v) => [v.sku, v]))
     const missing = cart.lines.map((l) => l.sku).filter((sku) => !found.has(sku))
     if (missing.length > 0) {
@@ -165,9 +176,9 @@ export function createCartPricer(deps: CartPricerDeps) {
     }
   }
 
-  /** What callers of the cart service see. */
-  async function view(cart: CartRecord, options: PriceOptions = {}): Promise<CartView> {
-    const { totals, lines, unavailableSkus, promotionError } = await price(cart, options)
+  async function view(input: PriceInput): Promise<CartView> {
+    const { cart } = input
+    const { totals, lines, unavailableSkus, promotionError } = await price(input)
     const byId = new Map(totals.lines.map((l) => [l.id, l]))
     return {
       id: cart.id,
@@ -213,5 +224,3 @@ export function createCartPricer(deps: CartPricerDeps) {
 
   return { price, view }
 }
-
-export type CartPricer = ReturnType<typeof createCartPricer>

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { addressSchema, customerIdSchema } from '../customers/address-schemas.js'
 import { entityIdSchema, skuSchema } from '../inventory/inventory-schemas.js'
 import { currencyCodeSchema } from '../money/currencies.js'
+import { cursorSchema, pageLimitSchema } from '../pagination/cursor-page.js'
 import { emailSchema } from '../validation/email-schema.js'
 import { text } from '../validation/text-schema.js'
 
@@ -70,7 +71,7 @@ export type ApplyPromoInput = z.input<typeof applyPromoSchema>
 export const mergeCartsSchema = z.strictObject({ guestCartId: entityIdSchema, customerId: customerIdSchema })
 export type MergeCartsInput = z.input<typeof mergeCartsSchema>
 
-export const listAbandonedSchema = z.strictObject({
+const abandonedQuery = {
   /** Carts idle at least this long count as abandoned. Default 1 hour. */
   idleForMs: z
     .number()
@@ -78,6 +79,16 @@ export const listAbandonedSchema = z.strictObject({
     .min(60_000)
     .max(365 * 86_400_000)
     .default(3_600_000),
-  limit: z.number().int().min(1).max(1000).default(100),
+  /** Default 100, at most 1,000. */
+  limit: pageLimitSchema(100, 1000),
+}
+
+export const listAbandonedSchema = z.strictObject({
+  ...abandonedQuery,
+  /** The previous page's `nextCursor`. */
+  cursor: cursorSchema.optional(),
 })
 export type ListAbandonedInput = z.input<typeof listAbandonedSchema>
+
+export const notifyAbandonedSchema = z.strictObject(abandonedQuery)
+export type NotifyAbandonedInput = z.input<typeof notifyAbandonedSchema>

@@ -9,11 +9,14 @@ import {
 import type { EventBus } from '../events/event-bus.js'
 import { outboxEvent } from '../events/outbox-event.js'
 import type { IdGenerator } from '../ids/id-generator.js'
+import { neverStocked } from '../inventory/never-stocked.js'
+import { afterCursor, type CursorPage, toCursorPage } from '../pagination/cursor-page.js'
 import type { CartRecord, CartSkuStock, CartStore } from '../ports/cart-store.js'
 import type { InventoryStore } from '../ports/inventory-store.js'
 import type { Storage } from '../ports/storage.js'
 import { parseInput } from '../validation/parse-input.js'
 import type { CartEvent } from './cart-events.js'
+import type { CartPricer } from './cart-pricer.js'
 import {
   type AddItemInput,
   type ApplyPromoInput,
@@ -30,6 +33,8 @@ import {
   MAX_CART_LINES,
   type MergeCartsInput,
   mergeCartsSchema,
+  type NotifyAbandonedInput,
+  notifyAbandonedSchema,
   type RemoveItemInput,
   removeItemSchema,
   type SetEmailInput,
@@ -55,21 +60,12 @@ interface EditFacts {
   readonly stock: CartSkuStock | null
 }
 
-/**
- * Turns a stored cart into what callers see: current prices and totals. `variants` were read with
- * the cart in its currency; SKUs missing from them are looked up.
- */
-export type CartPricer = (cart: CartRecord, variants?: readonly SellableVariant[]) => Promise<CartView>
-
-/** Checks a promo code can apply to the cart now; throws a typed promotion error otherwise. */
-export type PromoCheck = (cart: CartRecord, code: string) => Promise<void>
-
 export interface CartServiceDeps {
   readonly store: CartStore
   readonly inventory: InventoryStore
   readonly variants: VariantLookup
-  readonly price: CartPricer
-  readonly checkPromo: PromoCheck
+  /** Turns stored carts into views at today's prices, and checks promo codes; checkout shares it. */
+  readonly pricer: CartPricer
   readonly clock: Clock
   readonly ids: IdGenerator
   readonly events: EventBus
@@ -103,16 +99,21 @@ export interface CartService {
    * SKU add up), or makes the guest cart the customer's when they have none. Returns the result.
    */
   merge(input: MergeCartsInput): Promise<CartView>
-  /** Carts with items idle for `idleForMs` (default 1 hour), oldest first. */
-  listAbandoned(input?: ListAbandonedInput): Promise<CartView[]>
+  /**
+   * Carts with items idle for `idleForMs` (default 1 hour), least recently updated first, `limit`
+   * (default 100, at most 1,000) a page.
+   */
+  listAbandoned(input?: ListAbandonedInput): Promise<CursorPage<CartView>>
   /** Raises `cart.abandoned` once per idle spell for each abandoned cart; safe from many processes. */
-  notifyAbandoned(input?: ListAbandonedInput): Promise<{ notified: number }>
+  notifyAbandoned(input?: NotifyAbandonedInput): Promise<{ notified: number }>
   /** Deletes expired carts; run it on a timer. */
   deleteExpired(): Promise<{ deleted: number }>
 }
 
 export function createCartService(deps: CartServiceDeps): CartService {
-  const { store, inventory, variants, price, clock, ids, events } = deps
+  const { store, inventory, variants, pricer, clock, ids, events } = deps
+  // `variants` were read with the cart in its currency; the pricer looks up the SKUs missing from them.
+  const price = (cart: CartRecord, variants?: readonly SellableVariant[]) => pricer.view({ cart, variants })
   const ttl = deps.ttlMs ?? DEFAULT_CART_TTL_MS
 
   function visible(cartId: string, customerId: string | undefined, cart: CartRecord | null): CartRecord {
@@ -142,7 +143,7 @@ export function createCartService(deps: CartServiceDeps): CartService {
     sku: string | undefined,
   ): Promise<{ cart: CartRecord; facts: EditFacts | null }> {
     if (!store.readForEdit) return { cart: await load(cartId, customerId), facts: null }
-    const snapshot = await store.readForEdit(cartId, sku)
+    const snapshot = await store.readForEdit({ cartId, sku })
     if (!snapshot) throw new NotFoundError('cart', cartId)
     const facts = { variants: snapshot.variants.map(toSellableVariant), stock: snapshot.stock }
     return { cart: visible(cartId, customerId, snapshot.cart), facts }
@@ -179,7 +180,10 @@ export function createCartService(deps: CartServiceDeps): CartService {
       const happened = eventsOf?.(next, now) ?? []
       const durable = happened.map((e) => outboxEvent(e, ids('evt'), next.id))
       try {
-        const view = await price(await store.save(next, cart.version, durable), facts?.variants)
+        const view = await price(
+          await store.save({ cart: next, expectedVersion: cart.version, events: durable }),
+          facts?.variants,
+        )
         for (const e of happened) events.emit(e)
         return view
       } catch (error) {
@@ -209,7 +213,7 @@ export function createCartService(deps: CartServiceDeps): CartService {
 
   async function assertInStock(sku: string, quantity: number, facts: EditFacts | null): Promise<void> {
     const stock = facts ? facts.stock : await stockOf(sku)
-    if (!stock) throw new NotFoundError('sku', sku)
+    if (!stock) throw neverStocked([{ sku, quantity }])
     if (!stock.tracked || stock.allowBackorder) return
     if (stock.available < quantity) {
       throw new InsufficientStockError([{ sku, requested: quantity, available: stock.available }])
@@ -269,7 +273,12 @@ export function createCartService(deps: CartServiceDeps): CartService {
               { path: 'quantity', message: 'too many' },
             ])
           }
-          await Promise.all([assertSellable(sku, cart.currency, facts), assertInStock(sku, total, facts)])
+          // Both at once, but a SKU nobody sells is not_found before it is out of stock.
+          const checks = await Promise.allSettled([
+            assertSellable(sku, cart.currency, facts),
+            assertInStock(sku, total, facts),
+          ])
+          for (const check of checks) if (check.status === 'rejected') throw check.reason
           added = quantity
           return withQuantity(cart, sku, total)
         },
@@ -336,7 +345,7 @@ export function createCartService(deps: CartServiceDeps): CartService {
     async applyPromoCode(input) {
       const { cartId, customerId, code } = parseInput(applyPromoSchema, input, 'promo code')
       return mutate(cartId, customerId, async (cart) => {
-        await deps.checkPromo(cart, code.toUpperCase())
+        await pricer.price({ cart: { ...cart, promoCode: code.toUpperCase() }, strictPromotion: true })
         return { ...cart, promoCode: code.toUpperCase() }
       })
     },
@@ -392,13 +401,17 @@ export function createCartService(deps: CartServiceDeps): CartService {
     },
 
     async listAbandoned(input = {}) {
-      const { idleForMs, limit } = parseInput(listAbandonedSchema, input, 'abandoned-cart query')
-      const carts = await store.listAbandoned(new Date(clock.now().getTime() - idleForMs), limit)
-      return Promise.all(carts.map((c) => price(c)))
+      const { idleForMs, cursor, limit } = parseInput(listAbandonedSchema, input, 'abandoned-cart query')
+      const page = await store.listAbandoned({
+        idleSince: new Date(clock.now().getTime() - idleForMs),
+        after: afterCursor(cursor, 'abandoned_carts'),
+        limit,
+      })
+      return toCursorPage({ items: await Promise.all(page.items.map((c) => price(c))), next: page.next })
     },
 
     async notifyAbandoned(input = {}) {
-      const { idleForMs, limit } = parseInput(listAbandonedSchema, input, 'abandoned-cart query')
+      const { idleForMs, limit } = parseInput(notifyAbandonedSchema, input, 'abandoned-cart query')
       const now = clock.now()
       const idleSince = new Date(now.getTime() - idleForMs)
       const abandoned = (cart: CartRecord): CartEvent => ({
@@ -415,14 +428,14 @@ export function createCartService(deps: CartServiceDeps): CartService {
       // is made on the durable cart store, which a layered store delegates it to anyway).
       const happened = transaction
         ? await transaction(async (stores) => {
-            const claimed = (await stores.carts.claimAbandoned(idleSince, now, limit)).map(abandoned)
-            await stores.outbox.enqueue(
-              claimed.map((e) => outboxEvent(e, ids('evt'), e.cartId)),
+            const claimed = (await stores.carts.claimAbandoned({ idleSince, at: now, limit })).map(abandoned)
+            await stores.outbox.enqueue({
+              messages: claimed.map((e) => outboxEvent(e, ids('evt'), e.cartId)),
               now,
-            )
+            })
             return claimed
           })
-        : (await store.claimAbandoned(idleSince, now, limit)).map(abandoned)
+        : (await store.claimAbandoned({ idleSince, at: now, limit })).map(abandoned)
       for (const e of happened) events.emit(e)
       return { notified: happened.length }
     },
@@ -430,7 +443,7 @@ export function createCartService(deps: CartServiceDeps): CartService {
     async deleteExpired() {
       let deleted = 0
       for (;;) {
-        const n = await store.deleteExpired(clock.now(), 1000)
+        const n = await store.deleteExpired({ at: clock.now(), limit: 1000 })
         deleted += n
         if (n < 1000) return { deleted }
       }

@@ -21,6 +21,6 @@ export function toSellableVariant(v: VariantPricing): SellableVariant {
 export function catalogVariantLookup(catalog: Pick<CatalogStore, 'getVariantsBySku'>): VariantLookup {
   return async (skus, currency) => {
     if (skus.length === 0) return []
-    return (await catalog.getVariantsBySku(skus, currency)).map(toSellableVariant)
+    return (await catalog.getVariantsBySku({ skus, currency })).map(toSellableVariant)
   }
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { createMemoryCache } from '../cache/memory-cache.js'
 import type { Logger } from '../logger/logger.js'
+import { decodeCursor, encodeCursor } from '../pagination/keyset-cursor.js'
 import type { Cache } from '../ports/cache.js'
 import { createCatalogCache } from './catalog-cache.js'
-import { decodeCursor, encodeCursor } from '../pagination/keyset-cursor.js'
 
 function recordingLogger() {
   const lines: string[] = []

@@ -131,9 +131,13 @@ export const createProductSchema = z.strictObject({
 })
 export type CreateProductInput = z.input<typeof createProductSchema>
 
-/** Every field optional; `variants` and `images`, when given, replace the current ones. */
+/**
+ * The product to change and the fields to change: every field optional, at least one given;
+ * `variants` and `images`, when given, replace the current ones.
+ */
 export const updateProductSchema = z
   .strictObject({
+    productId: entityIdSchema,
     slug: productFields.slug.optional(),
     name: productFields.name.optional(),
     description: productFields.description.optional(),
@@ -145,7 +149,10 @@ export const updateProductSchema = z
     variants: productFields.variants.optional(),
     images: productFields.images.optional(),
   })
-  .refine((patch) => Object.values(patch).some((v) => v !== undefined), 'nothing to update')
+  .refine(
+    ({ productId: _productId, ...patch }) => Object.values(patch).some((v) => v !== undefined),
+    'nothing to update',
+  )
 export type UpdateProductInput = z.input<typeof updateProductSchema>
 
 export const createSellerSchema = z.strictObject({ slug: slugSchema, name: line('name', 200) })
@@ -161,20 +168,30 @@ export const createCategorySchema = z.strictObject({
 })
 export type CreateCategoryInput = z.input<typeof createCategorySchema>
 
-/** An id (`prod_...`) or a slug. */
-export const productRefSchema = z
-  .string()
-  .min(1, 'give a product id or slug')
-  .max(200)
-  .regex(/^[A-Za-z0-9_-]+$/, 'a product id or slug holds letters, digits, _ and - only')
+/** One product by id, for `archiveProduct`. */
+export const productRefSchema = z.strictObject({ productId: entityIdSchema })
+export type ProductRef = z.input<typeof productRefSchema>
 
-export const getProductOptionsSchema = z
+/**
+ * One product, by id or by slug: exactly one of `productId` (what admin screens, order lines and
+ * carts hold) and `slug` (what storefront URLs hold). Each matches only its own field, so a slug
+ * never answers for an id.
+ */
+export const getProductSchema = z
   .strictObject({
+    productId: entityIdSchema.optional(),
+    slug: slugSchema.optional(),
     /** Currency of `price` on the product and each variant. Default: none (prices stay null). */
     currency: currencyCodeSchema.optional(),
   })
-  .default({})
-export type GetProductOptions = z.input<typeof getProductOptionsSchema>
+  // A refinement, not a union of two shapes: a union would hide a bad currency behind "no shape fits".
+  .refine(
+    (q) => (q.productId === undefined) !== (q.slug === undefined),
+    'give either productId or slug, not both',
+  )
+/** The compiler, too, asks for exactly one of `productId` and `slug`. */
+export type GetProductInput = Omit<z.input<typeof getProductSchema>, 'productId' | 'slug'> &
+  ({ productId: string; slug?: undefined } | { slug: string; productId?: undefined })
 
 const cursorSchema = z.string().min(1).max(1000)
 const limitSchema = z.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE)
@@ -233,26 +250,46 @@ export const addReviewSchema = z.strictObject({
 })
 export type AddReviewInput = z.input<typeof addReviewSchema>
 
-export const reviewPageOptionsSchema = z
-  .strictObject({ cursor: cursorSchema.optional(), limit: limitSchema })
-  .default({ limit: DEFAULT_PAGE_SIZE })
-export type ReviewPageOptions = z.input<typeof reviewPageOptionsSchema>
+export const listReviewsSchema = z.strictObject({
+  productId: entityIdSchema,
+  /** From the previous page's `nextCursor`. */
+  cursor: cursorSchema.optional(),
+  /** Default 20, at most 100. */
+  limit: limitSchema,
+})
+export type ListReviewsInput = z.input<typeof listReviewsSchema>
 
-export const recommendationsOptionsSchema = z
-  .strictObject({
-    /** Most products in each list. Default 8, at most 50. */
-    limit: z.number().int().min(1).max(50).default(8),
-    /** Currency of `price` on each item. Default: the product's primary currency. */
-    currency: currencyCodeSchema.optional(),
-  })
-  .default({ limit: 8 })
-export type RecommendationsOptions = z.input<typeof recommendationsOptionsSchema>
+/** Default width of the similar-products price band: ±20%. */
+export const DEFAULT_SIMILAR_PRICE_BAND_PERCENT = 20
+
+/**
+ * How far, in whole percent, a similar product's lowest price may lie from the product's (both in
+ * the product's primary currency), inclusive: 20 keeps 800 to 1200 around 1000; 0 only the same
+ * price; 100 anything from free to double.
+ */
+export const similarPriceBandSchema = z
+  .number()
+  .int('the price band is whole percent')
+  .min(0, 'the price band must not be negative')
+  .max(100, 'the price band is at most 100 percent')
+
+export const recommendationsSchema = z.strictObject({
+  productId: entityIdSchema,
+  /** Most products in each list. Default 8, at most 50. */
+  limit: z.number().int().min(1).max(50).default(8),
+  /** Currency of `price` on each item. Default: the product's primary currency. */
+  currency: currencyCodeSchema.optional(),
+})
+export type RecommendationsInput = z.input<typeof recommendationsSchema>
 
 export const variantsBySkuSchema = z.strictObject({
+  /** At least 1, at most 500; repeats are looked up once. */
   skus: z.array(skuSchema).min(1).max(MAX_SKUS_PER_LOOKUP),
   currency: currencyCodeSchema,
 })
+export type VariantsBySkuInput = z.input<typeof variantsBySkuSchema>
 
+/** Lines of a sale, each by SKU or by product id: at least 1, at most 1000. */
 export const unitsSoldLinesSchema = z
   .array(
     z.union([
@@ -263,4 +300,14 @@ export const unitsSoldLinesSchema = z
   .min(1)
   .max(1000)
 
-export const warmCountSchema = z.number().int().min(1).max(10_000)
+export const recordSaleSchema = z.strictObject({ lines: unitsSoldLinesSchema })
+export type RecordSaleInput = z.input<typeof recordSaleSchema>
+
+/** Most products one `warm` call may load. */
+export const MAX_WARM_COUNT = 10_000
+
+export const warmSchema = z.strictObject({
+  /** How many of the most popular active products to load: at least 1, at most 10,000. */
+  count: z.number().int().min(1).max(MAX_WARM_COUNT),
+})
+export type WarmInput = z.input<typeof warmSchema>

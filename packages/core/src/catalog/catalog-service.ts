@@ -1,14 +1,14 @@
-import type { z } from 'zod'
+import { z } from 'zod'
 import type { Clock } from '../clock/clock.js'
 import { ConfigError, NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
 import { outboxEvent } from '../events/outbox-event.js'
 import type { IdGenerator } from '../ids/id-generator.js'
-import { entityIdSchema } from '../inventory/inventory-schemas.js'
 import type { InventoryItem, StockLevel } from '../inventory/inventory-types.js'
 import type { Logger } from '../logger/logger.js'
 import type { CurrencyCode } from '../money/currencies.js'
 import type { Money } from '../money/money.js'
+import { decodeCursor, encodeCursor } from '../pagination/keyset-cursor.js'
 import type { Cache } from '../ports/cache.js'
 import type {
   CatalogStore,
@@ -18,7 +18,10 @@ import type {
   StoredProduct,
 } from '../ports/catalog-store.js'
 import type { InventoryStore } from '../ports/inventory-store.js'
-import type { Storage } from '../ports/storage.js'
+import type { RecommendationStore } from '../ports/recommendation-store.js'
+import type { ReviewStore } from '../ports/review-store.js'
+import type { Storage, StorageStores } from '../ports/storage.js'
+import { parseConfig } from '../validation/parse-config.js'
 import { parseInput } from '../validation/parse-input.js'
 import {
   type CachedCategory,
@@ -45,25 +48,30 @@ import {
   createCategorySchema,
   createProductSchema,
   createSellerSchema,
-  type GetProductOptions,
-  getProductOptionsSchema,
+  DEFAULT_SIMILAR_PRICE_BAND_PERCENT,
+  type GetProductInput,
+  getProductSchema,
   type imageInputSchema,
   type ListProductsInput,
+  type ListReviewsInput,
   listProductsSchema,
+  listReviewsSchema,
   MAX_CATEGORY_DEPTH,
   MAX_PAGE_SIZE,
+  type ProductRef,
   productRefSchema,
-  type RecommendationsOptions,
-  type ReviewPageOptions,
-  recommendationsOptionsSchema,
-  reviewPageOptionsSchema,
-  slugSchema,
+  type RecommendationsInput,
+  type RecordSaleInput,
+  recommendationsSchema,
+  recordSaleSchema,
+  similarPriceBandSchema,
   type UpdateProductInput,
-  unitsSoldLinesSchema,
   updateProductSchema,
+  type VariantsBySkuInput,
   type variantInputSchema,
   variantsBySkuSchema,
-  warmCountSchema,
+  type WarmInput,
+  warmSchema,
 } from './catalog-schemas.js'
 import type {
   Category,
@@ -75,11 +83,9 @@ import type {
   Review,
   ReviewPage,
   Seller,
-  UnitsSoldLine,
   VariantAvailability,
   VariantPricing,
 } from './catalog-types.js'
-import { decodeCursor, encodeCursor } from '../pagination/keyset-cursor.js'
 import type { StockStatusApplier, StockStatusSyncOptions } from './stock-status-applier.js'
 import type { UnitsSoldApplier, UnitsSoldSyncOptions } from './units-sold-applier.js'
 
@@ -91,7 +97,10 @@ export const DEFAULT_LISTING_TTL_MS = 60 * 1000
 const WARM_CONCURRENCY = 8
 
 export interface CatalogServiceDeps {
-  readonly store: CatalogStore
+  /** Sellers, categories and products. */
+  readonly catalog: CatalogStore
+  readonly reviews: ReviewStore
+  readonly recommendations: RecommendationStore
   /** Where per-variant availability comes from; only read. */
   readonly inventory: Pick<InventoryStore, 'getItems' | 'getLevels'>
   readonly cache: Cache
@@ -107,6 +116,11 @@ export interface CatalogServiceDeps {
    * (see `syncStockStatus`); sales and reviews reach them when the TTL ends. Default 1 minute.
    */
   readonly listingTtlMs?: number
+  /**
+   * How far, in whole percent (0 to 100), a similar product's lowest price may lie from the
+   * product's in `recommendations`, both in the product's primary currency. Default 20 (±20%).
+   */
+  readonly similarPriceBandPercent?: number
   /**
    * Applies `catalog.units_sold` outbox messages for `syncUnitsSold`; `createCommerce` passes its
    * applier. Without it, `syncUnitsSold` throws `ConfigError`.
@@ -143,15 +157,15 @@ export interface CatalogService {
    * variant keeps its id while its SKU stays). Every read started after this returns sees the
    * change. Emits `product.updated`, and `product.archived` when it archives.
    */
-  updateProduct(productId: string, patch: UpdateProductInput): Promise<Product>
+  updateProduct(input: UpdateProductInput): Promise<Product>
   /** Sets status `archived`: gone from listings, still readable by id. Emits `product.archived`. */
-  archiveProduct(productId: string): Promise<Product>
+  archiveProduct(input: ProductRef): Promise<Product>
   /**
-   * A product by id or slug, any status, with category path, seller, rating summary, prices in
-   * `currency` and live per-variant availability. Served from the cache when it can be.
-   * Throws `NotFoundError`.
+   * A product by `productId` or by `slug` (exactly one), any status, with category path, seller,
+   * rating summary, prices in `currency` and live per-variant availability. Served from the cache
+   * when it can be. Throws `NotFoundError`.
    */
-  getProduct(idOrSlug: string, options?: GetProductOptions): Promise<ProductDetail>
+  getProduct(input: GetProductInput): Promise<ProductDetail>
   /** A page of products matching the filters, in a stable keyset order. Served from the cache when it can be. */
   listProducts(query?: ListProductsInput): Promise<ProductPage>
   /**
@@ -159,21 +173,25 @@ export interface CatalogService {
    * has a confirmed or later order containing the product. Emits `review.created`.
    */
   addReview(input: AddReviewInput): Promise<Review>
-  /** Newest first. Throws `NotFoundError` for an unknown product. */
-  listReviews(productId: string, options?: ReviewPageOptions): Promise<ReviewPage>
-  /** Frequently bought together and similar products (both active only). Cached. */
-  recommendations(productId: string, options?: RecommendationsOptions): Promise<Recommendations>
+  /** A page of a product's reviews, newest first. Throws `NotFoundError` for an unknown product. */
+  listReviews(input: ListReviewsInput): Promise<ReviewPage>
+  /**
+   * Frequently bought together, and similar products: the same category, lowest price within
+   * `similarPriceBandPercent` (default ±20%) in the product's primary currency. Active products
+   * only. Cached.
+   */
+  recommendations(input: RecommendationsInput): Promise<Recommendations>
   /**
    * Pricing of SKUs in one currency for carts and checkout, in one query, never cached: unknown
    * SKUs are absent; `status` and a null `price` tell the caller what it cannot sell.
    */
-  getVariantsBySku(skus: readonly string[], currency: CurrencyCode): Promise<VariantPricing[]>
+  getVariantsBySku(input: VariantsBySkuInput): Promise<VariantPricing[]>
   /**
    * Adds committed sales to units sold (popularity) in one statement, at once. Checkout,
    * cancellations and returns write `catalog.units_sold` outbox messages instead (see
    * `syncUnitsSold`); this is for sales recorded elsewhere.
    */
-  recordSale(lines: readonly UnitsSoldLine[]): Promise<void>
+  recordSale(input: RecordSaleInput): Promise<void>
   /**
    * Applies the units sold waiting in the outbox now (sales confirmed by checkout, reversals by
    * cancellations and returns) instead of waiting for the background applier, which runs every
@@ -188,7 +206,7 @@ export interface CatalogService {
    */
   syncStockStatus(options?: StockStatusSyncOptions): Promise<{ readonly applied: number }>
   /** Loads the `count` most popular active products into the cache. Returns how many it loaded. */
-  warm(count: number): Promise<{ warmed: number }>
+  warm(input: WarmInput): Promise<{ warmed: number }>
 }
 
 type ParsedVariant = z.output<typeof variantInputSchema>
@@ -272,11 +290,15 @@ function buildTree(categories: readonly Category[]): CategoryNode[] {
  * after the store's transaction commits and the cache has been invalidated.
  */
 export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
-  const { store, inventory, clock, ids, events, logger } = deps
+  const { catalog: store, reviews, recommendations, inventory, clock, ids, events, logger } = deps
   const productTtl = deps.productTtlMs ?? DEFAULT_PRODUCT_TTL_MS
+  const { similarPriceBandPercent: priceBandPercent } = parseConfig(
+    z.object({ similarPriceBandPercent: similarPriceBandSchema.default(DEFAULT_SIMILAR_PRICE_BAND_PERCENT) }),
+    { similarPriceBandPercent: deps.similarPriceBandPercent },
+    'catalog service config',
+  )
   const listingTtl = deps.listingTtlMs ?? DEFAULT_LISTING_TTL_MS
   const cache = createCatalogCache(deps.cache, logger)
-  const isSlug = (ref: string) => slugSchema.safeParse(ref).success
 
   /**
    * Read-through by id under the product's generation (see CatalogCache). `warm` starts the
@@ -284,38 +306,44 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
    */
   async function productById(id: string, startGeneration = false): Promise<StoredProduct | null> {
     const generation = await cache.productGeneration(id, startGeneration)
-    if (generation === null) {
+    // The store reads by id, else by slug: a slug-shaped custom id may find another product's slug.
+    const storedById = async () => {
       const stored = await store.getProduct(id)
+      return stored && stored.id === id ? stored : null
+    }
+    if (generation === null) {
+      const stored = await storedById()
       // This read began before any generation existed, so it is not cached; the next one is.
-      if (stored && stored.id === id && !startGeneration) await cache.productGeneration(id, true)
+      if (stored && !startGeneration) await cache.productGeneration(id, true)
       return stored
     }
     const key = cache.productKey(id, generation)
     const cached = await cache.get<CachedProduct>(key)
     if (cached) return fromCachedProduct(cached)
-    const stored = await store.getProduct(id)
-    // A slug-shaped custom id may match another product's slug; only cache what the id names.
-    if (stored && stored.id === id) await cache.set(key, toCachedProduct(stored), productTtl)
+    const stored = await storedById()
+    if (stored) await cache.set(key, toCachedProduct(stored), productTtl)
     return stored
   }
 
-  async function readProduct(ref: string): Promise<StoredProduct | null> {
-    if (!isSlug(ref)) return productById(ref)
-    const mappedId = await cache.get<string>(cache.slugKey(ref))
+  async function productBySlug(slug: string): Promise<StoredProduct | null> {
+    const mappedId = await cache.get<string>(cache.slugKey(slug))
     if (typeof mappedId === 'string') {
       const product = await productById(mappedId)
       // The mapping may be stale (the slug moved); the product itself never is.
-      if (product && product.slug === ref) return product
+      if (product && product.slug === slug) return product
     }
-    const stored = await store.getProduct(ref)
-    if (!stored) return null
-    if (stored.slug === ref) await cache.set(cache.slugKey(ref), stored.id, productTtl)
+    const stored = await store.getProduct(slug)
+    // A product whose id is this text is not the product with this slug.
+    if (!stored || stored.slug !== slug) return null
+    await cache.set(cache.slugKey(slug), stored.id, productTtl)
     return stored
   }
 
-  async function requireProduct(ref: string): Promise<StoredProduct> {
-    const product = await readProduct(ref)
-    if (!product) throw new NotFoundError('product', ref)
+  async function requireProduct(
+    ref: { readonly productId: string; readonly slug?: undefined } | { readonly slug: string },
+  ): Promise<StoredProduct> {
+    const product = ref.slug === undefined ? await productById(ref.productId) : await productBySlug(ref.slug)
+    if (!product) throw new NotFoundError('product', ref.slug ?? ref.productId)
     return product
   }
 
@@ -330,22 +358,22 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
    * in the same transaction. Returns the write's result and its events, to publish in process.
    */
   async function writeWithEvents<T>(
-    write: (catalog: CatalogStore) => Promise<T>,
+    write: (stores: Pick<StorageStores, 'catalog' | 'reviews'>) => Promise<T>,
     eventsOf: (result: T) => CatalogEvent[],
   ): Promise<{ result: T; events: CatalogEvent[] }> {
     const transaction = deps.transaction
     if (!transaction) {
-      const result = await write(store)
+      const result = await write({ catalog: store, reviews })
       return { result, events: eventsOf(result) }
     }
     return transaction(async (stores) => {
-      const result = await write(stores.catalog)
+      const result = await write(stores)
       const events = eventsOf(result)
       if (events.length > 0) {
-        await stores.outbox.enqueue(
-          events.map((e) => outboxEvent(e, ids('evt'), e.productId)),
-          clock.now(),
-        )
+        await stores.outbox.enqueue({
+          messages: events.map((e) => outboxEvent(e, ids('evt'), e.productId)),
+          now: clock.now(),
+        })
       }
       return { result, events }
     })
@@ -358,7 +386,7 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
 
   async function update(
     productId: string,
-    patch: z.output<typeof updateProductSchema>,
+    patch: Omit<z.output<typeof updateProductSchema>, 'productId'>,
     event: 'updated' | 'archived',
   ): Promise<Product> {
     const now = clock.now()
@@ -372,7 +400,7 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
     }
     const fieldNames = Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined)
     const { result, events: written } = await writeWithEvents(
-      (catalog) => catalog.updateProduct(productId, storePatch, now),
+      ({ catalog }) => catalog.updateProduct({ id: productId, patch: storePatch, at: now }),
       (result): CatalogEvent[] => {
         if (!result) return []
         const slug = patch.slug ?? result.previousSlug
@@ -439,7 +467,7 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
       const now = clock.now()
       const id = ids('prod')
       const { events: written } = await writeWithEvents(
-        (catalog) =>
+        ({ catalog }) =>
           catalog.insertProduct({
             ...parsed,
             id,
@@ -463,20 +491,20 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
       return freshProduct(id)
     },
 
-    async updateProduct(productId, patch) {
-      const id = parseInput(entityIdSchema, productId, 'product id')
-      return update(id, parseInput(updateProductSchema, patch, 'product update'), 'updated')
+    async updateProduct(input) {
+      const { productId, ...patch } = parseInput(updateProductSchema, input, 'product update')
+      return update(productId, patch, 'updated')
     },
 
-    async archiveProduct(productId) {
-      const id = parseInput(entityIdSchema, productId, 'product id')
-      return update(id, { status: 'archived' }, 'archived')
+    async archiveProduct(input) {
+      const { productId } = parseInput(productRefSchema, input, 'product reference')
+      return update(productId, { status: 'archived' }, 'archived')
     },
 
-    async getProduct(idOrSlug, options) {
-      const ref = parseInput(productRefSchema, idOrSlug, 'product id or slug')
-      const { currency } = parseInput(getProductOptionsSchema, options, 'product options')
-      const product = await requireProduct(ref)
+    async getProduct(input) {
+      const { productId, slug, currency } = parseInput(getProductSchema, input, 'product lookup')
+      // The schema lets exactly one of productId and slug through.
+      const product = await requireProduct(slug === undefined ? { productId: productId! } : { slug })
       const skus = product.variants.map((v) => v.sku)
       const [items, levels] = await Promise.all([inventory.getItems(skus), inventory.getLevels(skus)])
       const itemBySku = new Map(items.map((i) => [i.sku, i]))
@@ -540,7 +568,7 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
     async addReview(input) {
       const parsed = parseInput(addReviewSchema, input, 'review')
       const { result: review, events: written } = await writeWithEvents(
-        (catalog) => catalog.insertReview({ id: ids('rev'), ...parsed, createdAt: clock.now() }),
+        (stores) => stores.reviews.insertReview({ id: ids('rev'), ...parsed, createdAt: clock.now() }),
         (review): CatalogEvent[] => [
           {
             type: 'review.created',
@@ -559,30 +587,33 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
       return review
     },
 
-    async listReviews(productId, options) {
-      const id = parseInput(entityIdSchema, productId, 'product id')
-      const { cursor, limit } = parseInput(reviewPageOptionsSchema, options, 'page options')
-      const after = cursor === undefined ? null : decodeCursor(cursor, 'reviews')
-      await requireProduct(id)
-      const page = await store.listReviews(id, after, limit)
+    async listReviews(input) {
+      const { productId, cursor, limit } = parseInput(listReviewsSchema, input, 'review page')
+      const after = cursor === undefined ? undefined : decodeCursor(cursor, 'reviews')
+      await requireProduct({ productId })
+      const page = await reviews.listReviews({ productId, after, limit })
       return { items: page.items, nextCursor: page.next && encodeCursor(page.next) }
     },
 
-    async recommendations(productId, options) {
-      const id = parseInput(entityIdSchema, productId, 'product id')
-      const { limit, currency } = parseInput(recommendationsOptionsSchema, options, 'recommendation options')
-      const product = await requireProduct(id)
+    async recommendations(input) {
+      const { productId, limit, currency } = parseInput(recommendationsSchema, input, 'recommendation query')
+      const product = await requireProduct({ productId })
       const inCurrency = currency ?? product.primaryCurrency
       const load = async (): Promise<Recommendations> => {
         const [frequentlyBoughtTogether, similar] = await Promise.all([
-          store.frequentlyBoughtTogether(product.id, { limit, currency: inCurrency }),
-          store.similarProducts(product.id, { limit, currency: inCurrency }),
+          recommendations.frequentlyBoughtTogether({ productId: product.id, limit, currency: inCurrency }),
+          recommendations.similarProducts({
+            productId: product.id,
+            limit,
+            currency: inCurrency,
+            priceBandPercent,
+          }),
         ])
         return { frequentlyBoughtTogether, similar }
       }
       const generation = await cache.listingGeneration()
       if (generation === null) return load()
-      const key = cache.listingKey('reco', generation, [product.id, limit, inCurrency])
+      const key = cache.listingKey('reco', generation, [product.id, limit, inCurrency, priceBandPercent])
       const cached = await cache.get<{ fbt: CachedSummary[]; similar: CachedSummary[] }>(key)
       if (cached) {
         return {
@@ -599,13 +630,14 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
       return fresh
     },
 
-    async getVariantsBySku(skus, currency) {
-      const parsed = parseInput(variantsBySkuSchema, { skus, currency }, 'SKU lookup')
-      return store.getVariantsBySku([...new Set(parsed.skus)], parsed.currency)
+    async getVariantsBySku(input) {
+      const { skus, currency } = parseInput(variantsBySkuSchema, input, 'SKU lookup')
+      return store.getVariantsBySku({ skus: [...new Set(skus)], currency })
     },
 
-    async recordSale(lines) {
-      await store.addUnitsSold(parseInput(unitsSoldLinesSchema, lines, 'sale lines'))
+    async recordSale(input) {
+      const { lines } = parseInput(recordSaleSchema, input, 'sale')
+      await store.addUnitsSold(lines)
     },
 
     async syncUnitsSold(options) {
@@ -628,8 +660,8 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
       return deps.stockStatus.sync(options)
     },
 
-    async warm(count) {
-      const wanted = parseInput(warmCountSchema, count, 'warm count')
+    async warm(input) {
+      const { count: wanted } = parseInput(warmSchema, input, 'warm request')
       const productIds: string[] = []
       let after: Parameters<CatalogStore['listProducts']>[0]['after']
       while (productIds.length < wanted) {

@@ -13,7 +13,10 @@ function harness() {
   const catalogCache = createCatalogCache(cache, silentLogger)
   const applier = createStockStatusApplier({ outbox, cache, clock, logger: silentLogger })
   const flip = (productId: string, inStock: boolean) =>
-    outbox.enqueue([{ topic: STOCK_STATUS_TOPIC, key: productId, payload: { inStock } }], clock.now())
+    outbox.enqueue({
+      messages: [{ topic: STOCK_STATUS_TOPIC, key: productId, payload: { inStock } }],
+      now: clock.now(),
+    })
   const pending = () => outbox.rows().filter((r) => r.topic === STOCK_STATUS_TOPIC && r.processedAt === null)
   return { clock, outbox, cache, catalogCache, applier, flip, pending }
 }
@@ -25,7 +28,10 @@ describe('stock status applier', () => {
     await h.flip('prod_a', false)
     await h.flip('prod_b', false)
     await h.flip('prod_a', true)
-    await h.outbox.enqueue([{ topic: 'search.product', key: 'prod_a', payload: {} }], h.clock.now())
+    await h.outbox.enqueue({
+      messages: [{ topic: 'search.product', key: 'prod_a', payload: {} }],
+      now: h.clock.now(),
+    })
 
     expect(await h.applier.sync()).toEqual({ applied: 3 })
     expect(await h.catalogCache.listingGeneration()).toBe(before! + 1)
@@ -60,9 +66,9 @@ describe('stock status applier', () => {
     let failAck = true
     const outbox = {
       ...h.outbox,
-      async ack(ids: readonly string[], at: Date) {
+      async ack(input: { messageIds: readonly string[]; now: Date }) {
         if (failAck) throw new Error('database went away')
-        return h.outbox.ack(ids, at)
+        return h.outbox.ack(input)
       },
     }
     const applier = createStockStatusApplier({ outbox, cache: h.cache, clock: h.clock, logger: silentLogger })

@@ -82,10 +82,7 @@ export function createStockStatusApplier(deps: StockStatusApplierDeps): StockSta
       // A cache that fails is logged by the catalog cache and not retried: reads then fall back to
       // the listing TTL, as they do after any failed invalidation.
       await cache.invalidateListings()
-      await outbox.ack(
-        claimed.map((m) => m.id),
-        clock.now(),
-      )
+      await outbox.ack({ messageIds: claimed.map((m) => m.id), now: clock.now() })
     } catch (error) {
       await giveBackBatch(claimed, error)
       throw error

@@ -24,24 +24,24 @@ function harness(options: { failApply?: () => boolean } = {}) {
   const storage = {
     outbox,
     async transaction<T>(work: (stores: StorageStores) => Promise<T>): Promise<T> {
-      const acks: { ids: readonly string[]; at: Date }[] = []
+      const acks: { messageIds: readonly string[]; now: Date }[] = []
       const open = (ids: readonly string[]) =>
         new Set(ids).size - outbox.rows().filter((r) => ids.includes(r.id) && r.processedAt !== null).length
       const trxOutbox = {
         ...outbox,
-        async ack(ids: readonly string[], at: Date) {
-          acks.push({ ids, at })
-          return open(ids)
+        async ack(input: { messageIds: readonly string[]; now: Date }) {
+          acks.push(input)
+          return open(input.messageIds)
         },
       }
       const result = await work({ outbox: trxOutbox, catalog } as unknown as StorageStores)
-      for (const ack of acks) await outbox.ack(ack.ids, ack.at)
+      for (const ack of acks) await outbox.ack(ack)
       return result
     },
   }
   const applier = createUnitsSoldApplier({ storage, clock, logger: silentLogger })
   const sale = (key: string, lines: { sku: string; quantity: number }[]) =>
-    outbox.enqueue([{ topic: UNITS_SOLD_TOPIC, key, payload: { lines } }], clock.now())
+    outbox.enqueue({ messages: [{ topic: UNITS_SOLD_TOPIC, key, payload: { lines } }], now: clock.now() })
   return { clock, outbox, calls, applier, sale }
 }
 
@@ -103,10 +103,10 @@ describe('units sold applier', () => {
 
   it('sets a malformed message aside and applies the rest', async () => {
     const h = harness()
-    await h.outbox.enqueue(
-      [{ topic: UNITS_SOLD_TOPIC, key: 'ord_bad', payload: { lines: 'nope' } }],
-      h.clock.now(),
-    )
+    await h.outbox.enqueue({
+      messages: [{ topic: UNITS_SOLD_TOPIC, key: 'ord_bad', payload: { lines: 'nope' } }],
+      now: h.clock.now(),
+    })
     await h.sale('ord_good', [{ sku: 'A', quantity: 3 }])
     expect(await h.applier.sync()).toEqual({ applied: 1 })
     expect(h.calls).toEqual([[{ sku: 'A', quantity: 3 }]])

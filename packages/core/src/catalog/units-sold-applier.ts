@@ -93,7 +93,7 @@ export function createUnitsSoldApplier(deps: UnitsSoldApplierDeps): UnitsSoldApp
       await storage.transaction(async (stores) => {
         // Ack first: a worker whose lease ran out waits here for the one that took the messages
         // over, learns it came second, and rolls back instead of counting the sales twice.
-        const acked = await stores.outbox.ack(ids, clock.now())
+        const acked = await stores.outbox.ack({ messageIds: ids, now: clock.now() })
         if (acked !== ids.length) {
           throw new ConflictError('Units sold batch lost its lease: another worker applied some of it', {
             messages: ids.length,

@@ -15,6 +15,7 @@ import { DOMAIN_EVENT_TOPIC, outboxEvent } from '../events/outbox-event.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import { defaultAllocationStrategy } from '../inventory/default-allocation-strategy.js'
 import type { Allocation } from '../inventory/inventory-types.js'
+import { neverStocked, unknownSkuOf } from '../inventory/never-stocked.js'
 import { assertPlanCovers, sumLines } from '../inventory/plan-reservation.js'
 import type { Logger } from '../logger/logger.js'
 import { createPaymentLedger } from '../payments/payment-ledger.js'
@@ -163,7 +164,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       promoCode: input.promoCode?.toUpperCase() ?? cart.promoCode,
     }
     const variants = snapshot.variants.map(toSellableVariant)
-    return { bought, ...(await deps.pricer.price(bought, { strict: true, variants })) }
+    return { bought, ...(await deps.pricer.price({ cart: bought, strict: true, variants })) }
   }
 
   function newOrder(
@@ -242,8 +243,9 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     if (deps.allocation === defaultAllocationStrategy) return null
     const snapshot = await storage.inventory.getAllocationSnapshot(lines.map((l) => l.sku))
     const items = new Map(snapshot.items.map((i) => [i.sku, i]))
-    const unknown = lines.find((l) => !items.has(l.sku))
-    if (unknown) throw new NotFoundError('sku', unknown.sku)
+    // The lines were priced from the catalog: a SKU inventory does not know was never stocked.
+    const unstocked = lines.filter((l) => !items.has(l.sku))
+    if (unstocked.length > 0) throw neverStocked(unstocked)
     const tracked = lines.filter((l) => items.get(l.sku)!.tracked)
     const allocations = deps.allocation({
       lines: tracked,
@@ -329,6 +331,8 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         // contention (its location sold out while another still has stock). begin refused it and
         // wrote nothing, so plan again from a fresh snapshot, as inventory.reserve does.
         const stale = error instanceof InsufficientStockError && planned?.split === true
+        const unstocked = unknownSkuOf(error)
+        if (unstocked !== null) throw neverStocked(lines.filter((l) => l.sku === unstocked))
         if (!stale || attempt >= MAX_PLAN_ATTEMPTS) throw error
       }
     }
@@ -497,7 +501,10 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       if (!provider) throw new NotFoundError('payment provider', providerId)
       const event = await provider.parseWebhook({ rawBody, headers })
       if (event.kind === 'ignored') return { applied: false }
-      const record = await storage.payments.findByProviderId(provider.id, event.state.paymentId)
+      const record = await storage.payments.findByProviderId({
+        provider: provider.id,
+        paymentId: event.state.paymentId,
+      })
       const orderId = record?.orderId ?? event.orderId
       const order = orderId ? await storage.orders.get(orderId) : null
       // Early webhook: the order is not there yet. Refusing makes the provider deliver it again.
@@ -532,11 +539,11 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     async recover(raw = {}) {
       const { staleAfterMs, limit } = parseInput(recoverSchema, raw, 'recovery options')
       const report = { confirmed: 0, failed: 0, stillWaiting: 0, reservationsExpired: 0, outboxPurged: 0 }
-      const stale = await storage.orders.listStale(
-        'pending_payment',
-        new Date(clock.now().getTime() - staleAfterMs),
+      const stale = await storage.orders.listStale({
+        status: 'pending_payment',
+        updatedBefore: new Date(clock.now().getTime() - staleAfterMs),
         limit,
-      )
+      })
       for (const order of stale) {
         try {
           const outcome = await finalizer.reconcile(order)
@@ -554,7 +561,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       }
       await storage.idempotency.purgeExpired(clock.now())
       for (;;) {
-        const expired = await storage.inventory.expireReservations(clock.now(), 500)
+        const expired = await storage.inventory.expireReservations({ at: clock.now(), limit: 500 })
         report.reservationsExpired += expired.length
         if (expired.length < 500) break
       }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { similarPriceBandSchema } from '../catalog/catalog-schemas.js'
 import type { Clock } from '../clock/clock.js'
 import type { DurableSubscriber } from '../events/durable-subscriber.js'
 import type { IdGenerator } from '../ids/id-generator.js'
@@ -52,6 +53,12 @@ export interface CommerceConfig {
   readonly cache?: Cache
   /** Catalog cache TTLs in ms. Defaults: product reads 5 minutes, listings 1 minute. */
   readonly catalogCache?: { readonly productTtlMs?: number; readonly listingTtlMs?: number }
+  /**
+   * `catalog.recommendations`: similar products are those of the same category whose lowest price
+   * lies within `similarPriceBandPercent` (whole percent, 0 to 100) of the product's, both in its
+   * primary currency. Default 20 (±20%).
+   */
+  readonly recommendations?: { readonly similarPriceBandPercent?: number }
   /**
    * Shipping rate sources quoted beside Souk's own zone tables (carrier APIs). Default: none.
    * Ids must be unique and not `'zones'`.
@@ -150,7 +157,13 @@ export const commerceConfigSchema = z.strictObject({
     .max(365 * 86_400_000)
     .optional(),
   storage: z.custom<Storage>(hasMethods('migrate', 'transaction', 'close'), {
-    message: 'storage is required: a Storage adapter such as postgresStorage(...)',
+    // A connection string passed straight in is the usual first mistake: say how to wrap it.
+    error: (issue) =>
+      issue.input === undefined
+        ? 'storage is required: a Storage adapter such as postgresStorage({ connectionString })'
+        : typeof issue.input === 'string'
+          ? 'storage must be a Storage adapter, not a string: pass postgresStorage({ connectionString })'
+          : 'storage must be a Storage adapter such as postgresStorage({ connectionString }) (migrate, transaction and close)',
   }),
   clock: z.custom<Clock>(hasMethods('now'), { message: 'clock must have now()' }).optional(),
   ids: z
@@ -216,6 +229,7 @@ export const commerceConfigSchema = z.strictObject({
       message: 'cache needs get/set/delete/increment',
     })
     .optional(),
+  recommendations: z.strictObject({ similarPriceBandPercent: similarPriceBandSchema.optional() }).optional(),
   catalogCache: z
     .strictObject({
       productTtlMs: z.number().int().min(1).max(MAX_CACHE_TTL_MS).optional(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isCommerceError } from '../errors/commerce-error.js'
+import { expectConfigError } from '../testing/expect-config-error.js'
 import { createCommerce } from './create-commerce.js'
 
 describe('createCommerce', () => {
@@ -21,13 +21,26 @@ describe('createCommerce', () => {
       { storage: { migrate() {}, transaction() {}, close() {} }, unitsSold: { intervalMs: 10 } },
     ],
   ])('rejects %s with config.invalid naming the field', (_, config) => {
-    let error: unknown
-    try {
-      createCommerce(config as never)
-    } catch (e) {
-      error = e
-    }
-    expect(isCommerceError(error, 'config.invalid')).toBe(true)
-    expect((error as Error).message).toMatch(/Invalid Souk configuration/)
+    expectConfigError(() => createCommerce(config as never), 'createCommerce config')
+  })
+
+  it.each([
+    [
+      'is missing',
+      undefined,
+      'storage: storage is required: a Storage adapter such as postgresStorage({ connectionString })',
+    ],
+    [
+      'is a connection string',
+      'postgres://localhost/shop',
+      'storage: storage must be a Storage adapter, not a string: pass postgresStorage({ connectionString })',
+    ],
+  ])('says what to pass when storage %s', (_, storage, message) => {
+    const error = expectConfigError(
+      () => createCommerce({ storage } as never),
+      'createCommerce config',
+      'storage',
+    )
+    expect(error.message).toBe(`Invalid createCommerce config: ${message}`)
   })
 })

@@ -17,14 +17,13 @@ import { DEFAULT_RESERVATION_TTL_MS } from '../inventory/inventory-schemas.js'
 import { createInventoryService, type InventoryService } from '../inventory/inventory-service.js'
 import { consoleLogger } from '../logger/logger.js'
 import { createOrderService, type OrderService } from '../orders/order-service.js'
-import { createPaymentLedger } from '../payments/payment-ledger.js'
 import { createPromotionService, type PromotionService } from '../promotions/promotion-service.js'
 import { createSearchIndexer } from '../search/search-indexer.js'
 import { createSearchService, type SearchService } from '../search/search-service.js'
 import { createShipmentService, type ShipmentService } from '../shipping/shipment-service.js'
 import { createShippingService, type ShippingService } from '../shipping/shipping-service.js'
 import { zoneRateProvider } from '../shipping/zone-rate-provider.js'
-import { toValidationIssues } from '../validation/parse-input.js'
+import { parseConfig } from '../validation/parse-config.js'
 import { type CommerceConfig, commerceConfigSchema } from './commerce-config.js'
 
 /** The wired SDK: one object per app, shared by every request. */
@@ -34,8 +33,10 @@ export interface Commerce {
   /** Product search over the configured index, and the controls that keep it in step. */
   readonly search: SearchService
   readonly promotions: PromotionService
-  /** Zones, methods, quotes, and shipments of orders with tracking. */
-  readonly shipping: ShippingService & ShipmentService
+  /** Shipping zones, methods and quotes. */
+  readonly shipping: ShippingService
+  /** Shipments of orders, with tracking. */
+  readonly shipments: ShipmentService
   readonly cart: CartService
   readonly checkout: CheckoutService
   readonly orders: OrderService
@@ -59,18 +60,11 @@ const UNITS_SOLD_START_FALLBACK_MS = 5000
  * `ConfigError` (code `config.invalid`) naming every bad field.
  */
 export function createCommerce(config: CommerceConfig): Commerce {
-  const parsed = commerceConfigSchema.safeParse(config)
-  if (!parsed.success) {
-    const issues = toValidationIssues(parsed.error)
-    throw new ConfigError(
-      `Invalid Souk configuration: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-      issues,
-    )
-  }
-  const { storage } = parsed.data
-  const clock = parsed.data.clock ?? systemClock
-  const logger = parsed.data.logger ?? consoleLogger()
-  const ids = parsed.data.ids ?? createIdGenerator(() => clock.now().getTime())
+  const options = parseConfig(commerceConfigSchema, config, 'createCommerce config')
+  const { storage } = options
+  const clock = options.clock ?? systemClock
+  const logger = options.logger ?? consoleLogger()
+  const ids = options.ids ?? createIdGenerator(() => clock.now().getTime())
   const events = createEventBus(logger)
 
   const inventory = createInventoryService({
@@ -79,44 +73,47 @@ export function createCommerce(config: CommerceConfig): Commerce {
     clock,
     ids,
     events,
-    allocation: parsed.data.allocation ?? defaultAllocationStrategy,
-    reservationTtlMs: parsed.data.reservationTtlMs,
+    allocation: options.allocation ?? defaultAllocationStrategy,
+    reservationTtlMs: options.reservationTtlMs,
   })
 
   const unitsSold = createUnitsSoldApplier({ storage, clock, logger })
-  const catalogCache = parsed.data.cache ?? createMemoryCache()
+  const catalogCache = options.cache ?? createMemoryCache()
   // Bumps the listing generation in the same cache the catalog reads through.
   const stockStatus = createStockStatusApplier({ outbox: storage.outbox, cache: catalogCache, clock, logger })
   const catalog = createCatalogService({
     unitsSold,
     stockStatus,
     transaction: (work) => storage.transaction(work),
-    store: storage.catalog,
+    catalog: storage.catalog,
+    reviews: storage.reviews,
+    recommendations: storage.recommendations,
     inventory: storage.inventory,
     cache: catalogCache,
     clock,
     ids,
     events,
     logger,
-    productTtlMs: parsed.data.catalogCache?.productTtlMs,
-    listingTtlMs: parsed.data.catalogCache?.listingTtlMs,
+    productTtlMs: options.catalogCache?.productTtlMs,
+    listingTtlMs: options.catalogCache?.listingTtlMs,
+    similarPriceBandPercent: options.recommendations?.similarPriceBandPercent,
   })
 
   const promotions = createPromotionService({ store: storage.promotions, clock, ids })
 
   const shipping = createShippingService({
     store: storage.shipping,
-    providers: [zoneRateProvider(storage.shipping), ...(parsed.data.shipping?.providers ?? [])],
+    providers: [zoneRateProvider(storage.shipping), ...(options.shipping?.providers ?? [])],
     clock,
     ids,
     logger,
   })
 
-  const allocation = parsed.data.allocation ?? defaultAllocationStrategy
-  const providers = parsed.data.payments ?? []
+  const allocation = options.allocation ?? defaultAllocationStrategy
+  const providers = options.payments ?? []
   const variants = catalogVariantLookup(storage.catalog)
-  const taxCalculator = parsed.data.tax ?? null
-  const pricesIncludeTax = parsed.data.pricesIncludeTax ?? false
+  const taxCalculator = options.tax ?? null
+  const pricesIncludeTax = options.pricesIncludeTax ?? false
 
   const pricer = createCartPricer({
     variants,
@@ -127,17 +124,14 @@ export function createCommerce(config: CommerceConfig): Commerce {
     clock,
   })
   const cart = createCartService({
-    store: parsed.data.carts ?? storage.carts,
+    store: options.carts ?? storage.carts,
     inventory: storage.inventory,
     variants,
-    price: (c, variants) => pricer.view(c, { variants }),
-    checkPromo: async (c, code) => {
-      await pricer.price({ ...c, promoCode: code }, { strictPromotion: true })
-    },
+    pricer,
     clock,
     ids,
     events,
-    ttlMs: parsed.data.cartTtlMs,
+    ttlMs: options.cartTtlMs,
     transaction: (work) => storage.transaction(work),
   })
 
@@ -150,48 +144,43 @@ export function createCommerce(config: CommerceConfig): Commerce {
     ids,
     events,
     logger,
-    reservationTtlMs: parsed.data.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS,
-    ...(parsed.data.checkoutKeyLeaseMs === undefined ? {} : { keyLeaseMs: parsed.data.checkoutKeyLeaseMs }),
-    ...(parsed.data.outboxRetentionMs === undefined
-      ? {}
-      : { outboxRetentionMs: parsed.data.outboxRetentionMs }),
+    reservationTtlMs: options.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS,
+    ...(options.checkoutKeyLeaseMs === undefined ? {} : { keyLeaseMs: options.checkoutKeyLeaseMs }),
+    ...(options.outboxRetentionMs === undefined ? {} : { outboxRetentionMs: options.outboxRetentionMs }),
     cartChanged: async (cartId) => {
       // A layered cart store must not keep showing a cart checkout closed or reopened.
-      await parsed.data.carts?.refresh?.(cartId)
+      await options.carts?.refresh?.(cartId)
     },
   })
 
-  const providerMap = new Map(providers.map((p) => [p.id, p]))
-  const ledger = createPaymentLedger({ storage, providers: providerMap, clock, ids, events, logger })
-  const orders = createOrderService({ storage, ledger, clock, ids, events, logger })
-  const shipments = createShipmentService({ storage, ledger, clock, ids, events })
+  const orders = createOrderService({ storage, providers, clock, ids, events, logger })
+  const shipments = createShipmentService({ storage, providers, clock, ids, events, logger })
 
-  const index = parsed.data.search ?? storage.search
+  const index = options.search ?? storage.search
   if (!index) {
     throw new ConfigError(
       'No search index: pass `search` (e.g. typesenseSearch(...)) or a storage that has one',
       [{ path: 'search', message: 'required when storage has no search index' }],
     )
   }
-  const searchCurrency = parsed.data.searchCurrency ?? 'USD'
+  const searchCurrency = options.searchCurrency ?? 'USD'
   const indexer = createSearchIndexer({
     outbox: storage.outbox,
     index,
+    feed: storage.searchFeed,
+    currency: searchCurrency,
     clock,
     logger,
-    loadDocuments: (productIds) => storage.catalog.searchDocuments(productIds, searchCurrency),
-    listDocumentIds: (after, limit) => storage.catalog.listSearchableProductIds(after, limit),
-    countDocuments: () => storage.catalog.countSearchableProducts(),
   })
   const search = createSearchService({ index, indexer })
 
   const eventLog = storage.eventLog
-  if (!eventLog && (parsed.data.subscribers?.length ?? 0) > 0) {
+  if (!eventLog && (options.subscribers?.length ?? 0) > 0) {
     throw new ConfigError('Durable subscribers need a storage with an event log (postgresStorage has one)', [
       { path: 'subscribers', message: 'storage has no eventLog' },
     ])
   }
-  const relayOptions = parsed.data.relay
+  const relayOptions = options.relay
   const relay = eventLog
     ? createEventRelay({
         store: eventLog,
@@ -202,18 +191,18 @@ export function createCommerce(config: CommerceConfig): Commerce {
       })
     : null
   // Registered in storage by migrate(), or by the relay's first round for hosts that migrate elsewhere.
-  for (const subscriber of parsed.data.subscribers ?? []) relay?.adopt(subscriber)
+  for (const subscriber of options.subscribers ?? []) relay?.adopt(subscriber)
   const subscribers: DurableSubscribers = relay ?? storageWithoutEventLog()
-  if (parsed.data.searchSync) indexer.start({ intervalMs: parsed.data.searchSync.intervalMs ?? 1000 })
+  if (options.searchSync) indexer.start({ intervalMs: options.searchSync.intervalMs ?? 1000 })
   // The units-sold poller starts once the schema is there: right after migrate(), or, for hosts
   // that migrate elsewhere and never call it, a few seconds after start-up.
-  const unitsSoldOptions = parsed.data.unitsSold
+  const unitsSoldOptions = options.unitsSold
   let closed = false
   const startUnitsSold = () => {
     if (unitsSoldOptions !== false && !closed)
       unitsSold.start({ intervalMs: unitsSoldOptions?.intervalMs ?? 1000 })
-    if (parsed.data.stockStatus !== false && !closed)
-      stockStatus.start({ intervalMs: parsed.data.stockStatus?.intervalMs ?? 1000 })
+    if (options.stockStatus !== false && !closed)
+      stockStatus.start({ intervalMs: options.stockStatus?.intervalMs ?? 1000 })
     if (relay && relayOptions !== false && !closed)
       relay.start({ intervalMs: relayOptions?.intervalMs ?? 500 })
   }
@@ -225,7 +214,8 @@ export function createCommerce(config: CommerceConfig): Commerce {
     catalog,
     search,
     promotions,
-    shipping: { ...shipping, ...shipments },
+    shipping,
+    shipments,
     cart,
     checkout,
     orders,

@@ -15,6 +15,10 @@ export const addAddressSchema = z.strictObject({
 })
 export type AddAddressInput = z.input<typeof addAddressSchema>
 
+/** Names the customer whose address book a call reads. */
+export const customerRefSchema = z.strictObject({ customerId: customerIdSchema })
+export type CustomerRef = z.input<typeof customerRefSchema>
+
 export const addressRefSchema = z.strictObject({ customerId: customerIdSchema, addressId: entityIdSchema })
 export type AddressRef = z.input<typeof addressRefSchema>
 

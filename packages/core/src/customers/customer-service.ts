@@ -3,12 +3,13 @@ import { NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import type { AddressStore, StoredAddress } from '../ports/address-store.js'
 import { parseInput } from '../validation/parse-input.js'
-import { customerIdSchema } from './address-schemas.js'
 import {
   type AddAddressInput,
   type AddressRef,
   addAddressSchema,
   addressRefSchema,
+  type CustomerRef,
+  customerRefSchema,
   MAX_ADDRESSES,
   type SetDefaultAddressInput,
   setDefaultAddressSchema,
@@ -24,7 +25,7 @@ export interface CustomerService {
   addAddress(input: AddAddressInput): Promise<StoredAddress>
   updateAddress(input: UpdateAddressInput): Promise<StoredAddress>
   deleteAddress(input: AddressRef): Promise<void>
-  listAddresses(customerId: string): Promise<StoredAddress[]>
+  listAddresses(input: CustomerRef): Promise<StoredAddress[]>
   setDefaultAddress(input: SetDefaultAddressInput): Promise<StoredAddress[]>
 }
 
@@ -56,30 +57,33 @@ export function createCustomerService(deps: {
         isDefaultBilling: false,
         createdAt: clock.now(),
       })
-      if (defaultShipping ?? first) await store.setDefault(customerId, stored.id, 'shipping')
-      if (defaultBilling ?? first) await store.setDefault(customerId, stored.id, 'billing')
+      if (defaultShipping ?? first)
+        await store.setDefault({ customerId, addressId: stored.id, kind: 'shipping' })
+      if (defaultBilling ?? first)
+        await store.setDefault({ customerId, addressId: stored.id, kind: 'billing' })
       return (await store.list(customerId)).find((a) => a.id === stored.id)!
     },
 
     async updateAddress(input) {
       const { customerId, addressId, address } = parseInput(updateAddressSchema, input, 'address')
-      const updated = await store.update(customerId, addressId, address)
+      const updated = await store.update({ customerId, addressId, address })
       if (!updated) throw new NotFoundError('address', addressId)
       return updated
     },
 
     async deleteAddress(input) {
       const { customerId, addressId } = parseInput(addressRefSchema, input, 'address reference')
-      if (!(await store.delete(customerId, addressId))) throw new NotFoundError('address', addressId)
+      if (!(await store.delete({ customerId, addressId }))) throw new NotFoundError('address', addressId)
     },
 
-    async listAddresses(customerId) {
-      return store.list(parseInput(customerIdSchema, customerId, 'customer id'))
+    async listAddresses(input) {
+      const { customerId } = parseInput(customerRefSchema, input, 'customer reference')
+      return store.list(customerId)
     },
 
     async setDefaultAddress(input) {
       const { customerId, addressId, kind } = parseInput(setDefaultAddressSchema, input, 'default address')
-      if (!(await store.setDefault(customerId, addressId, kind)))
+      if (!(await store.setDefault({ customerId, addressId, kind })))
         throw new NotFoundError('address', addressId)
       return store.list(customerId)
     },

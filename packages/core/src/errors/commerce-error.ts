@@ -10,6 +10,7 @@ export type CommerceErrorCode =
   | 'config.invalid'
   | 'storage.unavailable'
   | 'storage.failed'
+  | 'storage.not_migrated'
   | 'inventory.insufficient_stock'
   | 'inventory.reservation_expired'
   | 'inventory.reservation_released'

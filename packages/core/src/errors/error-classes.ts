@@ -106,10 +106,14 @@ export class ConfigError extends CommerceError<{ issues: readonly ValidationIssu
   }
 }
 
-/** The storage backend failed in a way that is not a domain rule (connection lost, timeout). */
+/**
+ * The storage backend failed in a way that is not a domain rule: connection lost or timed out
+ * (`storage.unavailable`), tables missing because `migrate()` was never called
+ * (`storage.not_migrated`), anything else (`storage.failed`).
+ */
 export class StorageError extends CommerceError {
   constructor(
-    code: Extract<CommerceErrorCode, 'storage.unavailable' | 'storage.failed'>,
+    code: Extract<CommerceErrorCode, `storage.${string}`>,
     message: string,
     details: Record<string, unknown> = {},
     options?: { cause?: unknown },

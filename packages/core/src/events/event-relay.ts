@@ -4,6 +4,13 @@ import { ConfigError } from '../errors/error-classes.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import type { Logger } from '../logger/logger.js'
 import { describeError, type OutboxPoller, startOutboxPoller } from '../outbox/outbox-poller.js'
+import {
+  afterCursor,
+  type CursorPage,
+  cursorSchema,
+  pageLimitSchema,
+  toCursorPage,
+} from '../pagination/cursor-page.js'
 import type {
   DeadLetter,
   EventLogStore,
@@ -66,12 +73,11 @@ export interface DurableSubscribers {
    * for a retry (or `maxRounds` ran). For tests, scripts and cron-driven hosts.
    */
   drain(options?: { maxRounds?: number }): Promise<RelayReport>
-  /** A subscriber's dead letters, oldest first; pass `nextCursor` back as `after` for the next page. */
-  deadLetters(input: {
-    subscriber: string
-    limit?: number
-    after?: string
-  }): Promise<{ items: DeadLetter[]; nextCursor: string | null }>
+  /**
+   * A subscriber's dead letters in event-id order (about oldest first), `limit` (default 50, at
+   * most 1,000) a page; pass `nextCursor` back as `cursor` for the following page.
+   */
+  deadLetters(input: { subscriber: string; cursor?: string; limit?: number }): Promise<CursorPage<DeadLetter>>
   /** Delivers dead letters again on the relay's next round (all of them when `eventIds` is absent). */
   replay(input: { subscriber: string; eventIds?: readonly string[] }): Promise<{ requested: number }>
   /** Deletes dead letters for good (all of them when `eventIds` is absent). */
@@ -99,8 +105,8 @@ const operatorSchema = z.strictObject({
 })
 const listSchema = z.strictObject({
   subscriber: nameSchema,
-  limit: z.number().int().min(1).max(1000).optional(),
-  after: z.string().min(1).max(200).optional(),
+  cursor: cursorSchema.optional(),
+  limit: pageLimitSchema(50, 1000),
 })
 const drainSchema = z
   .strictObject({ maxRounds: z.number().int().min(1).max(1_000_000).optional() })
@@ -133,10 +139,12 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
   let poller: OutboxPoller | undefined
 
   async function register(subscriber: DurableSubscriber): Promise<void> {
-    await store.register(
-      { subscriber: subscriber.name, partitions: subscriber.partitions ?? 1, from: subscriber.from ?? 'now' },
-      clock.now(),
-    )
+    await store.register({
+      subscriber: subscriber.name,
+      partitions: subscriber.partitions ?? 1,
+      from: subscriber.from ?? 'now',
+      now: clock.now(),
+    })
     registered.add(subscriber.name)
   }
 
@@ -189,14 +197,14 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
 
   async function work(subscriber: DurableSubscriber, lease: SubscriberLease): Promise<RoundOutcome> {
     const replayed: { eventId: string; error: string | null }[] = []
-    for (const letter of await store.readReplays(lease, batchSize)) {
+    for (const letter of await store.readReplays({ lease, limit: batchSize })) {
       const error = await deliver(subscriber, letter.payload, letter.attempts + 1)
       replayed.push({ eventId: letter.eventId, error })
       if (error === null) totals.delivered++
       else totals.failed++
     }
 
-    const events = await store.read(lease, batchSize)
+    const events = await store.read({ lease, limit: batchSize })
     let cursor = lease.cursor
     let attempts = lease.attempts
     let lastError: string | null = null
@@ -253,7 +261,7 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
     }
 
     const settlement: LeaseSettlement = { cursor, attempts, nextAt, lastError, deadLetters, replayed }
-    const kept = await store.settle(lease, settlement, clock.now())
+    const kept = await store.settle({ lease, settlement, now: clock.now() })
     if (!kept) {
       logger.warn('relay lost its lease on a partition; events it delivered may be delivered again', {
         subscriber: subscriber.name,
@@ -268,7 +276,7 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
     await registerPending()
     const names = [...registered].filter((name) => subscribers.has(name))
     if (names.length === 0) return 'none'
-    const lease = await store.lease({ subscribers: names, leaseMs, token: ids('lease') }, clock.now())
+    const lease = await store.lease({ subscribers: names, leaseMs, token: ids('lease'), now: clock.now() })
     if (!lease) return 'none'
     const subscriber = subscribers.get(lease.subscriber)
     if (!subscriber) return 'none'
@@ -341,21 +349,18 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
     },
 
     async deadLetters(input) {
-      const { subscriber, limit = 50, after } = parseInput(listSchema, input, 'dead letter query')
-      const items = await store.listDeadLetters({
-        subscriber,
-        limit,
-        ...(after === undefined ? {} : { after }),
-      })
-      return { items, nextCursor: items.length === limit ? items[items.length - 1]!.eventId : null }
+      const { subscriber, cursor, limit } = parseInput(listSchema, input, 'dead letter query')
+      const after = afterCursor(cursor, 'dead_letters')
+      return toCursorPage(await store.listDeadLetters({ subscriber, after, limit }))
     },
 
     async replay(input) {
       const { subscriber, eventIds } = parseInput(operatorSchema, input, 'replay request')
-      const requested = await store.replayDeadLetters(
-        { subscriber, ...(eventIds === undefined ? {} : { eventIds }) },
-        clock.now(),
-      )
+      const requested = await store.replayDeadLetters({
+        subscriber,
+        ...(eventIds === undefined ? {} : { eventIds }),
+        now: clock.now(),
+      })
       return { requested }
     },
 

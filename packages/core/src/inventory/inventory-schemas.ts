@@ -29,6 +29,14 @@ export const entityIdSchema = z
   .max(100)
   .regex(/^[A-Za-z0-9_-]+$/, 'id may hold letters, digits, _ and - only')
 
+/** One SKU, for `getLevels` and `available`. */
+export const skuRefSchema = z.strictObject({ sku: skuSchema })
+export type SkuRef = z.input<typeof skuRefSchema>
+
+/** One reservation, for `commit`, `release` and `getReservation`. */
+export const reservationRefSchema = z.strictObject({ reservationId: entityIdSchema })
+export type ReservationRef = z.input<typeof reservationRefSchema>
+
 export const quantitySchema = z
   .number()
   .int('quantity must be a whole number')

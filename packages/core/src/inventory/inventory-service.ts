@@ -13,16 +13,18 @@ import {
   type ConfigureItemInput,
   configureItemSchema,
   DEFAULT_RESERVATION_TTL_MS,
-  entityIdSchema,
   type LocationInput,
   locationSchema,
   MAX_LINE_QUANTITY,
+  type ReservationRef,
   type ReserveInput,
+  reservationRefSchema,
   reserveSchema,
   type SetStockInput,
+  type SkuRef,
   type StockSubscriptionInput,
   setStockSchema,
-  skuSchema,
+  skuRefSchema,
   stockSubscriptionSchema,
 } from './inventory-schemas.js'
 import {
@@ -33,6 +35,7 @@ import {
   type ReservationLine,
   type StockLevel,
 } from './inventory-types.js'
+import { neverStocked, unknownSkuOf } from './never-stocked.js'
 import { planAndReserve, reserveInStore, sumLines } from './plan-reservation.js'
 
 /** Reservations expired per store call by `releaseExpired`. */
@@ -77,9 +80,9 @@ export interface InventoryService {
    */
   adjust(input: AdjustStockInput): Promise<StockLevel>
   /** Stock of a SKU at each location. Throws `NotFoundError` for an unknown SKU. */
-  getLevels(sku: string): Promise<StockLevel[]>
+  getLevels(input: SkuRef): Promise<StockLevel[]>
   /** Available stock of a SKU over all locations; `Infinity` for untracked SKUs. */
-  available(sku: string): Promise<number>
+  available(input: SkuRef): Promise<number>
   /** Creates or changes a SKU's flags: tracked, backorder, low-stock threshold. */
   configureItem(input: ConfigureItemInput): Promise<InventoryItem>
   /** Creates or updates a location. */
@@ -92,10 +95,11 @@ export interface InventoryService {
    */
   reserve(input: ReserveInput): Promise<ReservationReceipt>
   /** Marks held stock as sold. Idempotent; throws `ReservationStateError` if released or expired. */
-  commit(reservationId: string): Promise<Reservation>
+  commit(input: ReservationRef): Promise<Reservation>
   /** Gives held stock back. Idempotent; throws `ReservationStateError` if already committed. */
-  release(reservationId: string): Promise<Reservation>
-  getReservation(reservationId: string): Promise<Reservation>
+  release(input: ReservationRef): Promise<Reservation>
+  /** Throws `NotFoundError` for an unknown reservation. */
+  getReservation(input: ReservationRef): Promise<Reservation>
   /** Expires every active reservation past its expiry; run it on a timer. Returns how many. */
   releaseExpired(): Promise<{ expired: number }>
   /**
@@ -148,8 +152,26 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
   async function requireCatalogSku(sku: string, allowUnknownSku: boolean): Promise<void> {
     if (allowUnknownSku) return
     // Any currency does: a known SKU comes back (with a null price where it has none in it).
-    const [variant] = await catalog.getVariantsBySku([sku], 'USD')
+    const [variant] = await catalog.getVariantsBySku({ skus: [sku], currency: 'USD' })
     if (!variant) throw new NotFoundError('sku', sku)
+  }
+
+  /**
+   * The store refuses SKUs it has no settings for. One the catalog sells was never stocked: that is
+   * a shortfall with available 0 (see neverStocked); one nobody sells stays `not_found`.
+   */
+  async function shortIfNeverStocked(error: unknown, lines: readonly ReservationLine[]): Promise<unknown> {
+    if (unknownSkuOf(error) === null) return error
+    const stocked = new Set((await store.getItems(lines.map((l) => l.sku))).map((i) => i.sku))
+    const unstocked = lines.filter((l) => !stocked.has(l.sku))
+    const sold = new Set(
+      (await catalog.getVariantsBySku({ skus: unstocked.map((l) => l.sku), currency: 'USD' })).map(
+        (v) => v.sku,
+      ),
+    )
+    const unknown = unstocked.find((l) => !sold.has(l.sku))
+    if (unknown) return new NotFoundError('sku', unknown.sku)
+    return unstocked.length > 0 ? neverStocked(unstocked) : error
   }
 
   function expiryFor(input: { ttlMs?: number | undefined; expiresAt?: Date | undefined }, now: Date): Date {
@@ -189,15 +211,15 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
       )
     },
 
-    async getLevels(sku) {
-      return requireLevels(parseInput(skuSchema, sku, 'SKU'))
+    async getLevels(input) {
+      return requireLevels(parseInput(skuRefSchema, input, 'SKU').sku)
     },
 
-    async available(sku) {
-      const valid = parseInput(skuSchema, sku, 'SKU')
-      const [item] = await store.getItems([valid])
+    async available(input) {
+      const { sku } = parseInput(skuRefSchema, input, 'SKU')
+      const [item] = await store.getItems([sku])
       if (item && !item.tracked) return Number.POSITIVE_INFINITY
-      const levels = await requireLevels(valid)
+      const levels = await requireLevels(sku)
       return levels.reduce((total, level) => total + level.available, 0)
     },
 
@@ -230,10 +252,12 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
       const id = ids('res')
       const reference = parsed.reference ?? null
       const draft = { id, reference, lines, expiresAt, createdAt: now }
-      const planned =
-        allocation === defaultAllocationStrategy && store.reserveWithDefaultAllocation
-          ? await reserveInStore(store.reserveWithDefaultAllocation, draft)
-          : await planAndReserve(store, allocation, draft)
+      const planned = await (allocation === defaultAllocationStrategy && store.reserveWithDefaultAllocation
+        ? reserveInStore(store.reserveWithDefaultAllocation, draft)
+        : planAndReserve(store, allocation, draft)
+      ).catch(async (error: unknown) => {
+        throw await shortIfNeverStocked(error, lines)
+      })
       const { allocations } = planned.reservation
       events.emit({
         type: 'inventory.reserved',
@@ -246,9 +270,9 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
       return { id, expiresAt, lines, allocations, reference }
     },
 
-    async commit(reservationId) {
-      const id = parseInput(entityIdSchema, reservationId, 'reservation id')
-      const change = await store.commitReservation(id, clock.now())
+    async commit(input) {
+      const { reservationId } = parseInput(reservationRefSchema, input, 'reservation')
+      const change = await store.commitReservation({ reservationId, at: clock.now() })
       if (change.changed) {
         const { reservation } = change
         events.emit({
@@ -262,15 +286,15 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
       return change.reservation
     },
 
-    async release(reservationId) {
-      const id = parseInput(entityIdSchema, reservationId, 'reservation id')
-      const change = await store.releaseReservation(id, clock.now())
+    async release(input) {
+      const { reservationId } = parseInput(reservationRefSchema, input, 'reservation')
+      const change = await store.releaseReservation({ reservationId, at: clock.now() })
       afterRelease(change, 'released')
       return change.reservation
     },
 
-    async getReservation(reservationId) {
-      const id = parseInput(entityIdSchema, reservationId, 'reservation id')
+    async getReservation(input) {
+      const id = parseInput(reservationRefSchema, input, 'reservation').reservationId
       const reservation = await store.getReservation(id)
       if (!reservation) throw new NotFoundError('reservation', id)
       return reservation
@@ -279,7 +303,7 @@ export function createInventoryService(deps: InventoryServiceDeps): InventorySer
     async releaseExpired() {
       let expired = 0
       for (;;) {
-        const batch = await store.expireReservations(clock.now(), EXPIRY_BATCH)
+        const batch = await store.expireReservations({ at: clock.now(), limit: EXPIRY_BATCH })
         for (const change of batch) afterRelease(change, 'expired')
         expired += batch.length
         if (batch.length < EXPIRY_BATCH) return { expired }

@@ -1,11 +1,16 @@
 import { z } from 'zod'
 import { customerIdSchema } from '../customers/address-schemas.js'
 import { entityIdSchema } from '../inventory/inventory-schemas.js'
+import { cursorSchema, pageLimitSchema } from '../pagination/cursor-page.js'
 import { instantSchema } from '../validation/instant-schema.js'
 import { text } from '../validation/text-schema.js'
 
-const limit = z.number().int().min(1).max(100).default(20)
-const cursor = z.string().min(1).max(500).nullable().default(null)
+const page = {
+  /** The previous page's `nextCursor`. */
+  cursor: cursorSchema.optional(),
+  /** Default 20, at most 100. */
+  limit: pageLimitSchema(20, 100),
+}
 
 export const getOrderSchema = z.strictObject({
   orderId: entityIdSchema,
@@ -14,10 +19,10 @@ export const getOrderSchema = z.strictObject({
 })
 export type GetOrderInput = z.input<typeof getOrderSchema>
 
-export const listCustomerOrdersSchema = z.strictObject({ customerId: customerIdSchema, cursor, limit })
+export const listCustomerOrdersSchema = z.strictObject({ customerId: customerIdSchema, ...page })
 export type ListCustomerOrdersInput = z.input<typeof listCustomerOrdersSchema>
 
-export const listSellerOrdersSchema = z.strictObject({ sellerId: entityIdSchema, cursor, limit })
+export const listSellerOrdersSchema = z.strictObject({ sellerId: entityIdSchema, ...page })
 export type ListSellerOrdersInput = z.input<typeof listSellerOrdersSchema>
 
 export const sellerAnalyticsSchema = z

@@ -8,15 +8,16 @@ import type { IdGenerator } from '../ids/id-generator.js'
 import type { Logger } from '../logger/logger.js'
 import { allocateEvenly } from '../money/allocate.js'
 import { add, type Money, sum } from '../money/money.js'
-import type { PaymentLedger } from '../payments/payment-ledger.js'
+import { afterCursor, type CursorPage, toCursorPage } from '../pagination/cursor-page.js'
+import { createPaymentLedger } from '../payments/payment-ledger.js'
 import type {
-  OrderPage,
   OrderRecord,
   OrderStatus,
   SellerDailyFigures,
   SellerProductFigures,
   SellerSalesFigures,
 } from '../ports/order-store.js'
+import type { PaymentProvider } from '../ports/payment-provider.js'
 import type { Storage } from '../ports/storage.js'
 import { parseInput } from '../validation/parse-input.js'
 import {
@@ -42,8 +43,8 @@ import { orderStatusChanged } from './order-status-changed.js'
 
 export interface OrderServiceDeps {
   readonly storage: Storage
-  /** Owns every money movement: captures, voids and refunds. */
-  readonly ledger: PaymentLedger
+  /** Configured payment providers; cancellations and returns void or refund through them. */
+  readonly providers: readonly PaymentProvider[]
   readonly clock: Clock
   /** Ids of the events written to the outbox. */
   readonly ids: IdGenerator
@@ -84,6 +85,9 @@ function totalsByCurrency(days: readonly SellerDailyFigures[]): Record<string, S
   return Object.fromEntries([...totals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
+/** A page of orders; pass `nextCursor` back as `cursor` for the following one. */
+export type OrderPage = CursorPage<OrderRecord>
+
 /** `commerce.orders`: reading orders, their state machine, cancellations and returns. */
 export interface OrderService {
   /** With `customerId`, another customer's order answers `not_found`. */
@@ -91,9 +95,9 @@ export interface OrderService {
   history(
     input: GetOrderInput,
   ): Promise<{ from: OrderStatus | null; to: OrderStatus; at: Date; note: string | null }[]>
-  /** Newest first, cursor-paginated. */
+  /** The customer's orders, newest first, `limit` (default 20, at most 100) per page. */
   listForCustomer(input: ListCustomerOrdersInput): Promise<OrderPage>
-  /** Orders holding the seller's items, with only their lines. */
+  /** Orders holding the seller's items, with only their lines, newest first; paged like `listForCustomer`. */
   listForSeller(input: ListSellerOrdersInput): Promise<OrderPage>
   /**
    * Kept sales of a seller's lines in orders placed in `[from, to)`: cancelled, failed and unpaid
@@ -115,7 +119,10 @@ export interface OrderService {
 }
 
 export function createOrderService(deps: OrderServiceDeps): OrderService {
-  const { storage, ledger, clock, ids, events, logger } = deps
+  const { storage, clock, ids, events, logger } = deps
+  const providers = new Map(deps.providers.map((p) => [p.id, p]))
+  // Every money movement (captures, voids, refunds) goes through the ledger, as in checkout.
+  const ledger = createPaymentLedger({ storage, providers, clock, ids, events, logger })
 
   async function load(orderId: string, customerId: string | undefined): Promise<OrderRecord> {
     const order = await storage.orders.get(orderId)
@@ -146,7 +153,11 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
       // `order` is what was actually moved, which after a lost race is not what the caller loaded.
       if (ok && extra) await extra(stores, order)
       // Durable subscribers get the change from the outbox, committed with it.
-      if (ok) await stores.outbox.enqueue([outboxEvent(event, ids('evt'), order.id)], event.occurredAt)
+      if (ok)
+        await stores.outbox.enqueue({
+          messages: [outboxEvent(event, ids('evt'), order.id)],
+          now: event.occurredAt,
+        })
       return ok
     })
     const current = (await storage.orders.get(order.id))!
@@ -198,7 +209,7 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
       order.id,
       Array.from(quantities, ([sku, quantity]) => ({ sku, quantity: -quantity })),
     )
-    if (message) await stores.outbox.enqueue([message], clock.now())
+    if (message) await stores.outbox.enqueue({ messages: [message], now: clock.now() })
   }
 
   return {
@@ -215,19 +226,21 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
 
     async listForCustomer(input) {
       const { customerId, cursor, limit } = parseInput(listCustomerOrdersSchema, input, 'order query')
-      return storage.orders.listForCustomer(customerId, cursor, limit)
+      const after = afterCursor(cursor, 'customer_orders')
+      return toCursorPage(await storage.orders.listForCustomer({ customerId, after, limit }))
     },
 
     async listForSeller(input) {
       const { sellerId, cursor, limit } = parseInput(listSellerOrdersSchema, input, 'seller order query')
-      return storage.orders.listForSeller(sellerId, cursor, limit)
+      const after = afterCursor(cursor, 'seller_orders')
+      return toCursorPage(await storage.orders.listForSeller({ sellerId, after, limit }))
     },
 
     async sellerAnalytics(input) {
       const { sellerId, from, to, top } = parseInput(sellerAnalyticsSchema, input, 'seller analytics query')
       const [days, topProducts] = await Promise.all([
-        storage.orders.sellerDailyFigures(sellerId, from, to),
-        storage.orders.sellerTopProducts(sellerId, from, to, top),
+        storage.orders.sellerDailyFigures({ sellerId, from, to }),
+        storage.orders.sellerTopProducts({ sellerId, from, to, limit: top }),
       ])
       return { totals: totalsByCurrency(days), days, topProducts }
     },
@@ -262,7 +275,7 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
           } else {
             // Promotion before stock: the order checkout takes these locks in, so the two never deadlock.
             await stores.promotions.releaseRedemption(from.id)
-            await stores.inventory.releaseReservation(from.reservationId, clock.now())
+            await stores.inventory.releaseReservation({ reservationId: from.reservationId, at: clock.now() })
           }
         })
       }
@@ -323,7 +336,9 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
         .slice(0, 24)
       await storage.transaction(async (stores) => {
         for (const line of lines) {
-          if (!(await stores.orders.addReturnedQuantity(line.lineId, line.quantity))) {
+          if (
+            !(await stores.orders.addReturnedQuantity({ orderLineId: line.lineId, quantity: line.quantity }))
+          ) {
             throw new ValidationError('Return quantity exceeds what was ordered', [
               { path: `lines.${line.lineId}`, message: 'too many' },
             ])

@@ -49,7 +49,7 @@ export function createBatchConsumer(deps: BatchConsumerDeps): BatchConsumer {
     let applied = 0
     let batches = 0
     while (batches < maxBatches) {
-      const claimed = await outbox.claim(topic, batchSize, leaseMs, clock.now())
+      const claimed = await outbox.claim({ topic, limit: batchSize, leaseMs, now: clock.now() })
       if (claimed.length === 0) break
       batches++
       applied += await apply(claimed)

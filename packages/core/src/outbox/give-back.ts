@@ -39,11 +39,7 @@ export async function giveBack(input: GiveBackInput): Promise<void> {
     error: describeError(error),
   })
   await outbox
-    .fail(
-      messages.map((m) => m.id),
-      describeError(error),
-      retryAt,
-    )
+    .fail({ messageIds: messages.map((m) => m.id), error: describeError(error), retryAt })
     .catch((failError: unknown) =>
       logger.error('could not release failed outbox messages', { topic, error: describeError(failError) }),
     )

@@ -31,7 +31,7 @@ export function createMemoryOutboxStore(): MemoryOutboxStore {
   const copy = (value: unknown): unknown => (value === undefined ? null : structuredClone(value))
 
   return {
-    async enqueue(messages, now) {
+    async enqueue({ messages, now }) {
       return messages.map((m) => {
         const id = String(++sequence)
         rows.set(id, {
@@ -50,7 +50,7 @@ export function createMemoryOutboxStore(): MemoryOutboxStore {
       })
     },
 
-    async claim(topic, limit, leaseMs, now) {
+    async claim({ topic, limit, leaseMs, now }) {
       const t = now.getTime()
       const open = [...rows.values()].filter((r) => r.topic === topic && r.processedAt === null)
       const leasedKeys = new Set(
@@ -69,9 +69,9 @@ export function createMemoryOutboxStore(): MemoryOutboxStore {
         .sort((a, b) => Number(a.id) - Number(b.id))
     },
 
-    async ack(ids, now) {
+    async ack({ messageIds, now }) {
       let acked = 0
-      for (const id of new Set(ids)) {
+      for (const id of new Set(messageIds)) {
         const row = rows.get(id)
         if (!row || row.processedAt !== null) continue
         row.processedAt = new Date(now)
@@ -81,8 +81,8 @@ export function createMemoryOutboxStore(): MemoryOutboxStore {
       return acked
     },
 
-    async fail(ids, error, retryAt) {
-      for (const id of ids) {
+    async fail({ messageIds, error, retryAt }) {
+      for (const id of messageIds) {
         const row = rows.get(id)
         if (!row || row.processedAt !== null) continue
         row.lastError = error.slice(0, 2000)

@@ -120,7 +120,10 @@ export function createPaymentLedger(deps: PaymentLedgerDeps) {
       // Durable too. The id comes from the idempotency key: a retried cancel or return gives the
       // same money back and announces it under the same id, so subscribers dedupe it.
       const eventId = `evt_${createHash('sha256').update(`${key}:refunded`).digest('hex').slice(0, 26)}`
-      await storage.outbox.enqueue([outboxEvent(refunded, eventId, order.id)], refunded.occurredAt)
+      await storage.outbox.enqueue({
+        messages: [outboxEvent(refunded, eventId, order.id)],
+        now: refunded.occurredAt,
+      })
       events.emit(refunded)
     }
     return returned

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { createManualClock } from '../clock/clock.js'
-import { isCommerceError } from '../errors/commerce-error.js'
 import { money } from '../money/money.js'
 import type { AuthorizeInput } from '../ports/payment-provider.js'
+import { expectConfigError } from '../testing/expect-config-error.js'
 import { paymentProviderSuite } from '../testing/payment-provider-suite.js'
 import { AUTHENTICATION_FAILURE_CODE, createTestPaymentProvider } from './test-payment-provider.js'
 
@@ -148,12 +148,10 @@ describe('createTestPaymentProvider', () => {
       { webhookSecret: 'short' },
       { nope: 1 },
     ]) {
-      try {
-        createTestPaymentProvider(options as never)
-        expect.unreachable()
-      } catch (error) {
-        expect(isCommerceError(error, 'config.invalid')).toBe(true)
-      }
+      expectConfigError(
+        () => createTestPaymentProvider(options as never),
+        'createTestPaymentProvider options',
+      )
     }
   })
 

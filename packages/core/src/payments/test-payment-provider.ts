@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { type Clock, systemClock } from '../clock/clock.js'
-import {
-  ConfigError,
-  ConflictError,
-  NotFoundError,
-  type PaymentError,
-  ValidationError,
-} from '../errors/error-classes.js'
+import { ConflictError, NotFoundError, type PaymentError, ValidationError } from '../errors/error-classes.js'
 import { createIdGenerator, type IdGenerator } from '../ids/id-generator.js'
 import { currencyCodeSchema } from '../money/currencies.js'
 import { type Money, money } from '../money/money.js'
@@ -20,6 +14,7 @@ import type {
   RefundResult,
   WebhookInput,
 } from '../ports/payment-provider.js'
+import { parseConfig } from '../validation/parse-config.js'
 import { parseInput, toValidationIssues } from '../validation/parse-input.js'
 import { paymentAmountExceeded, paymentDeclined, paymentInvalidState } from './payment-errors.js'
 import {
@@ -196,11 +191,7 @@ const paymentEventSchema = z.object({
  * Throws `ConfigError` (`config.invalid`) for invalid options.
  */
 export function createTestPaymentProvider(options: TestPaymentProviderOptions = {}): TestPaymentProvider {
-  const parsedOptions = optionsSchema.safeParse(options)
-  if (!parsedOptions.success) {
-    throw new ConfigError('Invalid test payment provider options', toValidationIssues(parsedOptions.error))
-  }
-  const config = parsedOptions.data
+  const config = parseConfig(optionsSchema, options, 'createTestPaymentProvider options')
   const behaviour: TestPaymentBehaviour = config.behaviour ?? 'approve'
   const latencyMs = config.latencyMs ?? 0
   const clock = config.clock ?? systemClock

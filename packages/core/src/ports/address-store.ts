@@ -11,12 +11,18 @@ export interface StoredAddress extends Address {
 /** A customer's address book. At most one default shipping and one default billing address each. */
 export interface AddressStore {
   insert(address: StoredAddress): Promise<StoredAddress>
-  /** Replaces the address fields of the customer's address; null when it is not theirs. */
-  update(customerId: string, id: string, address: Address): Promise<StoredAddress | null>
-  /** False when the address is not the customer's. */
-  delete(customerId: string, id: string): Promise<boolean>
+  /**
+   * Replaces the fields of address `addressId` with `address` when it belongs to `customerId`;
+   * null when it is not theirs.
+   */
+  update(input: { customerId: string; addressId: string; address: Address }): Promise<StoredAddress | null>
+  /** Deletes address `addressId` of `customerId`; false when the address is not the customer's. */
+  delete(input: { customerId: string; addressId: string }): Promise<boolean>
   /** Oldest first. */
   list(customerId: string): Promise<StoredAddress[]>
-  /** Makes the address the default of that kind, clearing the previous one atomically; false when not theirs. */
-  setDefault(customerId: string, id: string, kind: 'shipping' | 'billing'): Promise<boolean>
+  /**
+   * Makes address `addressId` the customer's default of `kind`, clearing the previous one
+   * atomically; false when the address is not theirs.
+   */
+  setDefault(input: { customerId: string; addressId: string; kind: 'shipping' | 'billing' }): Promise<boolean>
 }

@@ -1,5 +1,6 @@
 import type { VariantPricing } from '../catalog/catalog-types.js'
 import type { Address } from '../customers/address-schemas.js'
+import type { KeysetCursor, KeysetPage } from './keyset-page.js'
 import type { NewOutboxMessage } from './outbox-store.js'
 
 export interface CartLineRecord {
@@ -56,31 +57,44 @@ export interface CartEditSnapshot {
 export interface CartStore {
   get(id: string): Promise<CartRecord | null>
   /**
-   * The cart with the pricing of its lines and of `sku`, and the stock of `sku`, in one round
+   * Cart `cartId` with the pricing of its lines and of `sku`, and the stock of `sku`, in one round
    * trip (null when there is no such cart): what an edit needs before its compare-and-set `save`,
    * so adding to a cart costs one read and one write. Optional: without it the cart service reads
    * the cart, the catalog and the stock separately. Stock is only read here, never reserved.
    */
-  readForEdit?(id: string, sku?: string): Promise<CartEditSnapshot | null>
+  readForEdit?(input: { cartId: string; sku?: string }): Promise<CartEditSnapshot | null>
   insert(cart: CartRecord): Promise<void>
   /**
-   * Compare-and-set; returns the stored cart (version + 1). `events` (the edit's domain events,
-   * outbox messages) are written to the storage outbox in the same transaction as the save, and
-   * only if it succeeds; a layered store passes them to the durable store it writes through.
+   * Compare-and-set: stores `cart` when the stored version is `expectedVersion`, and returns it
+   * as stored (version + 1). `events` (the edit's domain events, outbox messages) are written to
+   * the storage outbox in the same transaction as the save, and only if it succeeds; a layered
+   * store passes them to the durable store it writes through.
    */
-  save(cart: CartRecord, expectedVersion: number, events?: readonly NewOutboxMessage[]): Promise<CartRecord>
+  save(input: {
+    cart: CartRecord
+    expectedVersion: number
+    events?: readonly NewOutboxMessage[]
+  }): Promise<CartRecord>
   delete(id: string): Promise<void>
   /** The customer's most recently updated cart that has not been checked out. */
   findOpenForCustomer(customerId: string): Promise<CartRecord | null>
-  /** Open carts with lines, idle since before `idleSince`, oldest first. */
-  listAbandoned(idleSince: Date, limit: number): Promise<CartRecord[]>
   /**
-   * Marks and returns up to `limit` abandoned carts not yet reported for their current idle spell,
-   * atomically, so each is reported once even with several processes sweeping.
+   * Open carts with lines, idle since before `idleSince`, least recently updated first: keyset on
+   * (`updatedAt`, `id`) ascending, `next.sort` `'abandoned_carts'`.
    */
-  claimAbandoned(idleSince: Date, at: Date, limit: number): Promise<CartRecord[]>
-  /** Deletes up to `limit` carts whose expiry has passed. Returns how many. */
-  deleteExpired(at: Date, limit: number): Promise<number>
+  listAbandoned(query: {
+    readonly idleSince: Date
+    readonly after?: KeysetCursor
+    readonly limit: number
+  }): Promise<KeysetPage<CartRecord>>
+  /**
+   * Marks (as of `at`) and returns up to `limit` abandoned carts (as `listAbandoned` finds them for
+   * `idleSince`) not yet reported for their current idle spell, atomically, so each is reported
+   * once even with several processes sweeping.
+   */
+  claimAbandoned(input: { idleSince: Date; at: Date; limit: number }): Promise<CartRecord[]>
+  /** Deletes up to `limit` carts whose expiry is at or before `at`. Returns how many. */
+  deleteExpired(input: { at: Date; limit: number }): Promise<number>
   /**
    * For layered stores (a cache over the durable store): drop or reload any copy of the cart after
    * something changed it in the durable store directly, e.g. checkout's transaction. Optional.

@@ -7,14 +7,12 @@ import type {
   ProductStatus,
   ProductSummary,
   ProductVariant,
-  Review,
   Seller,
   UnitsSoldLine,
   VariantPricing,
 } from '../catalog/catalog-types.js'
 import type { CurrencyCode } from '../money/currencies.js'
 import type { KeysetCursor } from './keyset-page.js'
-import type { SearchDocument } from './search-index.js'
 
 export type { KeysetCursor } from './keyset-page.js'
 
@@ -84,12 +82,26 @@ export interface ProductListResult {
   readonly next: KeysetCursor | null
 }
 
-export type NewReview = Omit<Review, 'verifiedPurchase'>
+/** A product write: `patch` applied at `at`. */
+export interface ProductUpdate {
+  readonly id: string
+  readonly patch: ProductPatch
+  /** The new `updatedAt`. */
+  readonly at: Date
+}
+
+export interface VariantPricingQuery {
+  readonly skus: readonly string[]
+  /** The currency of `price` on each result. */
+  readonly currency: CurrencyCode
+}
 
 /**
- * Persistence of sellers, categories, products and reviews. Every write that changes a product
- * enqueues search-index work in the same transaction (the outbox). Reads may be served from
- * replicas. Contract: `@souk/core/testing`'s `catalogStoreSuite`.
+ * Persistence of sellers, categories, products with their variants, and units sold. Every write
+ * that changes a product enqueues search-index work in the same transaction (the outbox). Reads
+ * may be served from replicas. Reviews, recommendations and the search feed are ports of their own
+ * (`ReviewStore`, `RecommendationStore`, `SearchFeed`). Contract: `@souk/core/testing`'s
+ * `catalogStoreSuite`.
  */
 export interface CatalogStore {
   /** Throws `ConflictError` for a taken slug. */
@@ -112,16 +124,14 @@ export interface CatalogStore {
    * a SKU that belongs to another product is a conflict.
    */
   updateProduct(
-    id: string,
-    patch: ProductPatch,
-    at: Date,
+    update: ProductUpdate,
   ): Promise<{ previousSlug: string; previousStatus: ProductStatus } | null>
   /** By id, else by slug. Null when neither matches. */
   getProduct(idOrSlug: string): Promise<StoredProduct | null>
   /** One page in keyset order (sort key, then id); never an OFFSET scan. */
   listProducts(query: ProductListQuery): Promise<ProductListResult>
   /** Pricing of the given SKUs in one query; unknown SKUs are absent. */
-  getVariantsBySku(skus: readonly string[], currency: CurrencyCode): Promise<VariantPricing[]>
+  getVariantsBySku(query: VariantPricingQuery): Promise<VariantPricing[]>
   /**
    * Adds sold quantities to products' units sold in one statement, locking product rows in id
    * order so concurrent callers never deadlock. Quantities may be negative (cancellations and
@@ -131,38 +141,4 @@ export interface CatalogStore {
    * stores of the transaction that commits the change.
    */
   addUnitsSold(lines: readonly UnitsSoldLine[]): Promise<void>
-
-  /**
-   * What the search index holds for these products, priced in `currency`: only active products
-   * with a price in it are returned (the indexer deletes the others). `categoryIds` is the category
-   * path, `inStock` follows the listings' rule, `popularity` is units sold.
-   */
-  searchDocuments(ids: readonly string[], currency: CurrencyCode): Promise<SearchDocument[]>
-  /** Ids of active products after `afterId`, ascending: what a full reindex walks. */
-  listSearchableProductIds(afterId: string | null, limit: number): Promise<string[]>
-  countSearchableProducts(): Promise<number>
-
-  /**
-   * Inserts a review, sets its verified-purchase flag from the customer's orders, and adds it to
-   * the product's rating count and sum in the same statement. Throws `ConflictError` when the
-   * customer already reviewed the product, `NotFoundError` for an unknown or draft product.
-   */
-  insertReview(review: NewReview): Promise<Review>
-  /** Newest first. */
-  listReviews(
-    productId: string,
-    after: KeysetCursor | null,
-    limit: number,
-  ): Promise<{ items: Review[]; next: KeysetCursor | null }>
-
-  /** Active products most often in the same purchased orders as `productId`. */
-  frequentlyBoughtTogether(
-    productId: string,
-    options: { limit: number; currency: CurrencyCode | null },
-  ): Promise<ProductSummary[]>
-  /** Active products of the same category whose lowest price in the product's primary currency is within ±20%. */
-  similarProducts(
-    productId: string,
-    options: { limit: number; currency: CurrencyCode | null },
-  ): Promise<ProductSummary[]>
 }

@@ -1,3 +1,5 @@
+import type { KeysetCursor, KeysetPage } from './keyset-page.js'
+
 /** A domain event read back from the event log: the outbox's `commerce.event` rows. */
 export interface LoggedEvent {
   /** Where the event sits in the log: opaque to callers, ordered by the store. */
@@ -73,30 +75,48 @@ export interface EventLogStore {
    * cursors; asking it for another partition count is refused with `ConflictError` (details
    * `{ reason: 'partitions_changed' }`).
    */
-  register(
-    input: { subscriber: string; partitions: number; from: 'now' | 'beginning' },
-    now: Date,
-  ): Promise<void>
+  register(input: {
+    subscriber: string
+    partitions: number
+    from: 'now' | 'beginning'
+    now: Date
+  }): Promise<void>
   /** Deletes a subscriber's cursors and dead letters, so the log it held back can be purged. */
   remove(subscriber: string): Promise<void>
   /**
    * Leases one partition of the given subscribers that is due (`nextAt <= now`) and not leased,
-   * longest due first (ties: the one leased least recently), until `now + leaseMs`. Two leases never hold one partition. Null when none.
+   * longest due first (ties: the one leased least recently), until `now + leaseMs`, under `token`.
+   * Two leases never hold one partition. Null when none.
    */
-  lease(
-    input: { subscribers: readonly string[]; leaseMs: number; token: string },
-    now: Date,
-  ): Promise<SubscriberLease | null>
-  /** Up to `limit` events after the lease's cursor in its partition, in log order. */
-  read(lease: SubscriberLease, limit: number): Promise<LoggedEvent[]>
-  /** Dead letters of the lease's partition whose replay was asked for, oldest first. */
-  readReplays(lease: SubscriberLease, limit: number): Promise<DeadLetter[]>
-  /** Ends the lease. False when it was lost (expired and taken): nothing is written then. */
-  settle(lease: SubscriberLease, settlement: LeaseSettlement, now: Date): Promise<boolean>
-  /** A subscriber's dead letters, oldest first, keyset-paged by event id. */
-  listDeadLetters(input: { subscriber: string; limit: number; after?: string }): Promise<DeadLetter[]>
-  /** Asks for dead letters to be delivered again (all of the subscriber's when `eventIds` is absent). Returns how many. */
-  replayDeadLetters(input: { subscriber: string; eventIds?: readonly string[] }, now: Date): Promise<number>
+  lease(input: {
+    subscribers: readonly string[]
+    leaseMs: number
+    token: string
+    now: Date
+  }): Promise<SubscriberLease | null>
+  /** Up to `limit` events after `lease`'s cursor in its partition, in log order. */
+  read(input: { lease: SubscriberLease; limit: number }): Promise<LoggedEvent[]>
+  /** Up to `limit` dead letters of `lease`'s partition whose replay was asked for, oldest first. */
+  readReplays(input: { lease: SubscriberLease; limit: number }): Promise<DeadLetter[]>
+  /**
+   * Ends `lease` with `settlement`, as of `now`. False when the lease was lost (expired and
+   * taken): nothing is written then.
+   */
+  settle(input: { lease: SubscriberLease; settlement: LeaseSettlement; now: Date }): Promise<boolean>
+  /**
+   * A subscriber's dead letters in event-id order (ids are time-sortable, so about oldest first):
+   * keyset on `eventId`, its own sort key; `next.sort` `'dead_letters'`.
+   */
+  listDeadLetters(input: {
+    readonly subscriber: string
+    readonly after?: KeysetCursor
+    readonly limit: number
+  }): Promise<KeysetPage<DeadLetter>>
+  /**
+   * Asks, as of `now`, for dead letters to be delivered again (all of the subscriber's when
+   * `eventIds` is absent). Returns how many.
+   */
+  replayDeadLetters(input: { subscriber: string; eventIds?: readonly string[]; now: Date }): Promise<number>
   /** Deletes dead letters (all of the subscriber's when `eventIds` is absent). Returns how many. */
   discardDeadLetters(input: { subscriber: string; eventIds?: readonly string[] }): Promise<number>
   /**

@@ -103,15 +103,16 @@ export interface InventoryStore {
   /**
    * Active and unexpired → committed (on hand and reserved drop). Committed → unchanged.
    * Throws `ReservationStateError` for released or expired ones, `NotFoundError` for unknown ids.
+   * `at` decides whether an active reservation has expired and is the commit's time.
    */
-  commitReservation(id: string, at: Date): Promise<ReservationChange>
+  commitReservation(input: { reservationId: string; at: Date }): Promise<ReservationChange>
   /**
    * Active → released (reserved drops). Released or expired → unchanged.
    * Throws `ReservationStateError` for committed ones, `NotFoundError` for unknown ids.
    */
-  releaseReservation(id: string, at: Date): Promise<ReservationChange>
+  releaseReservation(input: { reservationId: string; at: Date }): Promise<ReservationChange>
   /** Expires up to `limit` active reservations whose expiry is at or before `at`; returns them. */
-  expireReservations(at: Date, limit: number): Promise<ReservationChange[]>
+  expireReservations(input: { at: Date; limit: number }): Promise<ReservationChange[]>
   /** Remembers that a customer wants to hear when a SKU is back in stock. Idempotent. */
   addStockSubscription(input: { sku: string; subscriber: string; at: Date }): Promise<void>
   removeStockSubscription(input: { sku: string; subscriber: string }): Promise<void>

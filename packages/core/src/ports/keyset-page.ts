@@ -9,3 +9,10 @@ export interface KeysetCursor {
   readonly key: string
   readonly id: string
 }
+
+/** What a port's list call returns: a page of rows and where the following page starts. */
+export interface KeysetPage<T> {
+  readonly items: T[]
+  /** Pass as `after` for the following page; null on the last page. */
+  readonly next: KeysetCursor | null
+}

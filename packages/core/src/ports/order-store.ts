@@ -1,5 +1,6 @@
 import type { Address } from '../customers/address-schemas.js'
 import type { Money } from '../money/money.js'
+import type { KeysetCursor, KeysetPage } from './keyset-page.js'
 
 export type OrderStatus =
   | 'pending_payment'
@@ -63,12 +64,6 @@ export interface OrderRecord {
 
 export type NewOrder = Omit<OrderRecord, 'displayNumber' | 'updatedAt'>
 
-export interface OrderPage {
-  readonly items: OrderRecord[]
-  /** Opaque; pass back to get the next page. Null on the last page. */
-  readonly nextCursor: string | null
-}
-
 /**
  * A seller's kept sales in one currency: what was sold in orders that were bought (not pending,
  * failed or cancelled), less what came back in received returns. Amounts are integer minor units of
@@ -113,24 +108,54 @@ export interface OrderStore {
     note?: string
   }): Promise<boolean>
   history(id: string): Promise<{ from: OrderStatus | null; to: OrderStatus; at: Date; note: string | null }[]>
-  /** Newest first. */
-  listForCustomer(customerId: string, cursor: string | null, limit: number): Promise<OrderPage>
-  /** Orders holding at least one line of the seller's, newest first, with only that seller's lines. */
-  listForSeller(sellerId: string, cursor: string | null, limit: number): Promise<OrderPage>
   /**
-   * Kept sales of the seller's lines per UTC day and currency, over orders placed in `[from, to)`,
+   * The customer's orders, newest first: keyset on (`createdAt`, `id`) descending, `next.sort`
+   * `'customer_orders'`.
+   */
+  listForCustomer(query: {
+    readonly customerId: string
+    readonly after?: KeysetCursor
+    readonly limit: number
+  }): Promise<KeysetPage<OrderRecord>>
+  /**
+   * Orders holding at least one line of the seller's, with only that seller's lines, newest first:
+   * keyset on (`createdAt`, `id`) descending, `next.sort` `'seller_orders'`.
+   */
+  listForSeller(query: {
+    readonly sellerId: string
+    readonly after?: KeysetCursor
+    readonly limit: number
+  }): Promise<KeysetPage<OrderRecord>>
+  /**
+   * Kept sales of `sellerId`'s lines per UTC day and currency, over orders placed in `[from, to)`,
    * ordered by day then currency. A line's returned units take their refunded share of the line's
    * total and tax (the first `returnedQuantity` parts of `allocateEvenly(amount, quantity)`, as
    * `receiveReturn` refunds them); rows with no kept units are left out.
    */
-  sellerDailyFigures(sellerId: string, from: Date, to: Date): Promise<SellerDailyFigures[]>
+  sellerDailyFigures(query: { sellerId: string; from: Date; to: Date }): Promise<SellerDailyFigures[]>
   /**
-   * The seller's `limit` best products in each currency by kept units (then revenue, then product
-   * id), counted as in {@link OrderStore.sellerDailyFigures}; ordered by currency, then rank.
+   * `sellerId`'s `limit` best products in each currency by kept units (then revenue, then product
+   * id) over orders placed in `[from, to)`, counted as in {@link OrderStore.sellerDailyFigures};
+   * ordered by currency, then rank.
    */
-  sellerTopProducts(sellerId: string, from: Date, to: Date, limit: number): Promise<SellerProductFigures[]>
-  /** Orders in `status` last changed at or before `updatedBefore`, oldest first: recovery's work list. */
-  listStale(status: OrderStatus, updatedBefore: Date, limit: number): Promise<OrderRecord[]>
-  /** Adds returned quantity to a line; fails (false) if it would exceed the ordered quantity. */
-  addReturnedQuantity(lineId: string, quantity: number): Promise<boolean>
+  sellerTopProducts(query: {
+    sellerId: string
+    from: Date
+    to: Date
+    limit: number
+  }): Promise<SellerProductFigures[]>
+  /**
+   * Up to `limit` orders in `status` last changed at or before `updatedBefore`, oldest first:
+   * recovery's work batch (not a listing: what recovery settles leaves it, so it is not paged).
+   */
+  listStale(query: {
+    readonly status: OrderStatus
+    readonly updatedBefore: Date
+    readonly limit: number
+  }): Promise<OrderRecord[]>
+  /**
+   * Adds `quantity` to the returned quantity of order line `orderLineId`; fails (false) if it would
+   * exceed the ordered quantity.
+   */
+  addReturnedQuantity(input: { orderLineId: string; quantity: number }): Promise<boolean>
 }

@@ -26,8 +26,8 @@ export interface OutboxMessage {
  * Contract: `@souk/core/testing`'s `outboxStoreSuite`.
  */
 export interface OutboxStore {
-  /** Writes messages available from `now`. Returns their ids in the order given. */
-  enqueue(messages: readonly NewOutboxMessage[], now: Date): Promise<string[]>
+  /** Writes `messages`, available from `now`. Returns their ids in the order given. */
+  enqueue(input: { messages: readonly NewOutboxMessage[]; now: Date }): Promise<string[]>
   /**
    * Claims up to `limit` unacked messages of `topic` that are available at `now` and not leased,
    * oldest first, and leases them until `now + leaseMs`. Two claims never hold one message, and a
@@ -36,19 +36,20 @@ export interface OutboxStore {
    * (`'commerce.event'`) is read through the event log (durable subscribers), never claimed: a
    * store may return nothing for it.
    */
-  claim(topic: string, limit: number, leaseMs: number, now: Date): Promise<OutboxMessage[]>
+  claim(input: { topic: string; limit: number; leaseMs: number; now: Date }): Promise<OutboxMessage[]>
   /**
-   * Marks messages done; they are never claimed again. Unknown or already acked ids are ignored.
+   * Marks messages `messageIds` done as of `now`; they are never claimed again. Unknown or already
+   * acked ids are ignored.
    * Returns how many of them this call marked done: a worker whose lease ran out can learn that
    * another worker acked first (inside a transaction, after that worker's transaction commits) and
    * roll back work that must not happen twice.
    */
-  ack(ids: readonly string[], now: Date): Promise<number>
+  ack(input: { messageIds: readonly string[]; now: Date }): Promise<number>
   /**
-   * Gives messages back after a failed attempt: their lease ends, `error` is kept for operators,
-   * and they are claimable again from `retryAt`. Acked ids are ignored.
+   * Gives messages `messageIds` back after a failed attempt: their lease ends, `error` is kept for
+   * operators, and they are claimable again from `retryAt`. Acked ids are ignored.
    */
-  fail(ids: readonly string[], error: string, retryAt: Date): Promise<void>
+  fail(input: { messageIds: readonly string[]; error: string; retryAt: Date }): Promise<void>
   /**
    * Retention, so the outbox does not grow without bound: deletes up to `limit` messages that were
    * acked before `before`, and messages of the `logTopics` (kept for a retention window whether or

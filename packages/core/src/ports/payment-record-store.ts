@@ -26,7 +26,8 @@ export interface PaymentRecordStore {
     state: PaymentState
     at: Date
   }): Promise<{ record: PaymentRecord; changed: boolean }>
-  findByProviderId(provider: string, paymentId: string): Promise<PaymentRecord | null>
+  /** The record of payment `paymentId` of `provider` (the provider's id, e.g. `stripe`), or null. */
+  findByProviderId(query: { provider: string; paymentId: string }): Promise<PaymentRecord | null>
   /** Oldest first. */
   listByOrder(orderId: string): Promise<PaymentRecord[]>
   /** Records a refund once; recording the same refund id again changes nothing (a retried refund). */

@@ -1,4 +1,5 @@
 import type { Promotion, Redemption } from '../promotions/promotion-types.js'
+import type { KeysetCursor, KeysetPage } from './keyset-page.js'
 
 export interface RedeemInput {
   readonly promotionId: string
@@ -27,8 +28,8 @@ export interface PromotionStore {
   get(id: string): Promise<Promotion | null>
   /** By upper-case code. */
   getByCode(code: string): Promise<Promotion | null>
-  /** Promotions by id (creation order), after the id `after` when given. */
-  list(query: { readonly limit: number; readonly after?: string }): Promise<Promotion[]>
+  /** Promotions by id (creation order): keyset on `id`, its own sort key; `next.sort` `'promotions'`. */
+  list(query: { readonly after?: KeysetCursor; readonly limit: number }): Promise<KeysetPage<Promotion>>
   /** How many live redemptions a customer holds of a promotion. */
   countRedemptions(query: { readonly promotionId: string; readonly customerId: string }): Promise<number>
   /**

@@ -30,9 +30,9 @@ export interface ShipmentStore {
   /** Units already shipped per order line. */
   shippedQuantities(orderId: string): Promise<Map<string, number>>
   /**
-   * Appends a tracking event and, under a lock on the shipment, moves it as `nextShipmentStatus`
-   * says: an event older than the newest recorded never moves it back, and a delivered shipment
-   * stays delivered. The first `delivered` sets deliveredAt to its `occurredAt`.
+   * Appends `event` to shipment `shipmentId` and, under a lock on the shipment, moves it as
+   * `nextShipmentStatus` says: an event older than the newest recorded never moves it back, and a
+   * delivered shipment stays delivered. The first `delivered` sets deliveredAt to its `occurredAt`.
    */
-  addTrackingEvent(shipmentId: string, event: TrackingEvent): Promise<Shipment>
+  addTrackingEvent(input: { shipmentId: string; event: TrackingEvent }): Promise<Shipment>
 }

@@ -1,4 +1,5 @@
 import type { ShippingMethod, ShippingZone } from '../shipping/shipping-types.js'
+import type { KeysetCursor, KeysetPage } from './keyset-page.js'
 
 /** A zone that covers a country, with its active methods. */
 export interface ZoneMethods {
@@ -15,19 +16,27 @@ export interface ShippingStore {
   /** Stores a new zone. Throws `ConflictError` when the id exists. */
   createZone(zone: ShippingZone): Promise<ShippingZone>
   getZone(id: string): Promise<ShippingZone | null>
-  /** Every zone, by id. */
-  listZones(): Promise<ShippingZone[]>
+  /** Zones by id: keyset on `id`, its own sort key; `next.sort` `'shipping_zones'`. */
+  listZones(query: {
+    readonly after?: KeysetCursor
+    readonly limit: number
+  }): Promise<KeysetPage<ShippingZone>>
   /**
    * Stores a new method. Throws `NotFoundError` (entity `shipping zone`) when its zone does not
    * exist, `ConflictError` when the id exists.
    */
   createMethod(method: ShippingMethod): Promise<ShippingMethod>
   getMethod(id: string): Promise<ShippingMethod | null>
-  /** Methods by id, of one zone when `zoneId` is given, active ones only unless `includeInactive`. */
+  /**
+   * Methods of one zone when `zoneId` is given, active ones only unless `includeInactive`, by id:
+   * keyset on `id`, its own sort key; `next.sort` `'shipping_methods'`.
+   */
   listMethods(query: {
     readonly zoneId?: string
     readonly includeInactive: boolean
-  }): Promise<ShippingMethod[]>
+    readonly after?: KeysetCursor
+    readonly limit: number
+  }): Promise<KeysetPage<ShippingMethod>>
   /**
    * Zones that list `country` or `'*'`, each with its active methods, by zone id, in one round trip.
    * Region rules and specificity are applied by the caller (`zoneSpecificity`), not the store.

@@ -9,6 +9,9 @@ import type { OrderStore } from './order-store.js'
 import type { OutboxStore } from './outbox-store.js'
 import type { PaymentRecordStore } from './payment-record-store.js'
 import type { PromotionStore } from './promotion-store.js'
+import type { RecommendationStore } from './recommendation-store.js'
+import type { ReviewStore } from './review-store.js'
+import type { SearchFeed } from './search-feed.js'
 import type { SearchIndex } from './search-index.js'
 import type { ShipmentStore } from './shipment-store.js'
 import type { ShippingStore } from './shipping-store.js'
@@ -16,7 +19,9 @@ import type { ShippingStore } from './shipping-store.js'
 /** The stores that can take part in one transaction. */
 export interface StorageStores {
   readonly inventory: InventoryStore
+  /** Sellers, categories, products and units sold. */
   readonly catalog: CatalogStore
+  readonly reviews: ReviewStore
   readonly orders: OrderStore
   readonly idempotency: IdempotencyStore
   readonly carts: CartStore
@@ -44,6 +49,10 @@ export interface Storage extends StorageStores {
   transaction<T>(work: (stores: StorageStores) => Promise<T>): Promise<T>
   /** The money path: placeOrder's read and its two atomic writes. Not part of transactions. */
   readonly checkout: CheckoutStore
+  /** Bought-together and similar products for `catalog.recommendations`. Not part of transactions. */
+  readonly recommendations: RecommendationStore
+  /** What the search indexer reads to build documents. Not part of transactions. */
+  readonly searchFeed: SearchFeed
   /**
    * Durable subscribers' cursors over the domain events in the outbox. Not part of transactions.
    * Without it, `createCommerce` refuses `subscribers`.

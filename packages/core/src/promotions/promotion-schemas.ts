@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { customerIdSchema } from '../customers/address-schemas.js'
 import { entityIdSchema } from '../inventory/inventory-schemas.js'
 import { currencyCodeSchema } from '../money/currencies.js'
+import { cursorSchema, pageLimitSchema } from '../pagination/cursor-page.js'
 import {
   discountPercentSchema,
   nonNegativeMoneySchema,
@@ -120,6 +121,14 @@ export const promotionContextSchema = z
   })
 export type PromotionContext = z.input<typeof promotionContextSchema>
 
+/** One promotion by id, for `commerce.promotions.get`. */
+export const promotionRefSchema = z.strictObject({ promotionId: entityIdSchema })
+export type PromotionRef = z.input<typeof promotionRefSchema>
+
+/** One promotion by code (any case), for `commerce.promotions.getByCode`. */
+export const promotionCodeRefSchema = z.strictObject({ code: promotionCodeSchema })
+export type PromotionCodeRef = z.input<typeof promotionCodeRefSchema>
+
 /** `commerce.promotions.evaluate`: the context without `now` (the service's clock) and with the code. */
 export const evaluatePromotionSchema = z.strictObject({
   code: promotionCodeSchema,
@@ -133,9 +142,9 @@ export const evaluatePromotionSchema = z.strictObject({
 export type EvaluatePromotionInput = z.input<typeof evaluatePromotionSchema>
 
 export const listPromotionsSchema = z.strictObject({
+  /** The previous page's `nextCursor`. */
+  cursor: cursorSchema.optional(),
   /** Default 50, at most 200. */
-  limit: z.number().int().min(1).max(MAX_PROMOTION_PAGE).default(DEFAULT_PROMOTION_PAGE),
-  /** The `nextCursor` of the previous page. */
-  after: entityIdSchema.optional(),
+  limit: pageLimitSchema(DEFAULT_PROMOTION_PAGE, MAX_PROMOTION_PAGE),
 })
 export type ListPromotionsInput = z.input<typeof listPromotionsSchema>

@@ -1,8 +1,8 @@
 import type { Clock } from '../clock/clock.js'
 import { NotFoundError } from '../errors/error-classes.js'
 import type { IdGenerator } from '../ids/id-generator.js'
-import { entityIdSchema } from '../inventory/inventory-schemas.js'
 import { money } from '../money/money.js'
+import { afterCursor, type CursorPage, toCursorPage } from '../pagination/cursor-page.js'
 import type { PromotionStore } from '../ports/promotion-store.js'
 import { parseInput } from '../validation/parse-input.js'
 import { evaluatePromotion } from './evaluate-promotion.js'
@@ -14,7 +14,10 @@ import {
   evaluatePromotionSchema,
   type ListPromotionsInput,
   listPromotionsSchema,
-  promotionCodeSchema,
+  type PromotionCodeRef,
+  type PromotionRef,
+  promotionCodeRefSchema,
+  promotionRefSchema,
 } from './promotion-schemas.js'
 import type { Promotion, PromotionDiscount } from './promotion-types.js'
 
@@ -24,11 +27,8 @@ export interface PromotionServiceDeps {
   readonly ids: IdGenerator
 }
 
-export interface PromotionPage {
-  readonly items: readonly Promotion[]
-  /** Pass as `after` for the next page; null on the last page. */
-  readonly nextCursor: string | null
-}
+/** A page of promotions; pass `nextCursor` back as `cursor` for the following one. */
+export type PromotionPage = CursorPage<Promotion>
 
 /**
  * `commerce.promotions`: promo codes for admins, and a check of a code against a cart. Checkout
@@ -42,9 +42,9 @@ export interface PromotionService {
    */
   create(input: CreatePromotionInput): Promise<Promotion>
   /** Throws `NotFoundError` for an unknown id. */
-  get(id: string): Promise<Promotion>
+  get(input: PromotionRef): Promise<Promotion>
   /** Case-insensitive. Throws `PromotionError` `promotion.invalid` (reason `unknown_code`) when unknown. */
-  getByCode(code: string): Promise<Promotion>
+  getByCode(input: PromotionCodeRef): Promise<Promotion>
   /** Promotions in creation order, `limit` (default 50) per page. */
   list(input?: ListPromotionsInput): Promise<PromotionPage>
   /**
@@ -100,23 +100,20 @@ export function createPromotionService(deps: PromotionServiceDeps): PromotionSer
       return store.create(promotion)
     },
 
-    async get(id) {
-      const valid = parseInput(entityIdSchema, id, 'promotion id')
+    async get(input) {
+      const valid = parseInput(promotionRefSchema, input, 'promotion').promotionId
       const promotion = await store.get(valid)
       if (!promotion) throw new NotFoundError('promotion', valid)
       return promotion
     },
 
-    async getByCode(code) {
-      return byCode(parseInput(promotionCodeSchema, code, 'promotion code'))
+    async getByCode(input) {
+      return byCode(parseInput(promotionCodeRefSchema, input, 'promotion code').code)
     },
 
     async list(input = {}) {
-      const { limit, after } = parseInput(listPromotionsSchema, input, 'promotion query')
-      // One extra row tells whether another page follows without a count query.
-      const rows = await store.list({ limit: limit + 1, ...(after === undefined ? {} : { after }) })
-      const items = rows.slice(0, limit)
-      return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null }
+      const { cursor, limit } = parseInput(listPromotionsSchema, input, 'promotion query')
+      return toCursorPage(await store.list({ after: afterCursor(cursor, 'promotions'), limit }))
     },
 
     async evaluate(input) {

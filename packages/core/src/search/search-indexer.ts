@@ -1,8 +1,11 @@
 import type { Clock } from '../clock/clock.js'
 import type { Logger } from '../logger/logger.js'
+import type { CurrencyCode } from '../money/currencies.js'
 import { giveBack } from '../outbox/give-back.js'
 import { describeError, type OutboxPoller, startOutboxPoller } from '../outbox/outbox-poller.js'
+import type { KeysetCursor } from '../ports/keyset-page.js'
 import type { OutboxMessage, OutboxStore } from '../ports/outbox-store.js'
+import type { SearchFeed } from '../ports/search-feed.js'
 import type { SearchDocument, SearchIndex } from '../ports/search-index.js'
 import { parseInput } from '../validation/parse-input.js'
 import {
@@ -23,14 +26,12 @@ export interface SearchIndexerDeps {
   readonly outbox: OutboxStore
   readonly index: SearchIndex
   /**
-   * The current documents of these products. A product with no document (deleted, archived, not
-   * yet active) is left out, and the indexer removes it from the index.
+   * Where documents come from (`storage.searchFeed`). A product the feed has no document for
+   * (deleted, archived, not yet active, no price in `currency`) is removed from the index.
    */
-  loadDocuments(ids: readonly string[]): Promise<readonly SearchDocument[]>
-  /** Ids of the products that belong in the index, ascending, after `afterId` (null: from the start). */
-  listDocumentIds(afterId: string | null, limit: number): Promise<readonly string[]>
-  /** How many products belong in the index; the `total` of reindex progress. */
-  countDocuments(): Promise<number>
+  readonly feed: SearchFeed
+  /** The currency documents are priced in. */
+  readonly currency: CurrencyCode
   readonly clock: Clock
   readonly logger: Logger
   /** Outbox topic to consume. Default `'search.product'`. */
@@ -101,11 +102,11 @@ export function createSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
   const topic = deps.topic ?? SEARCH_PRODUCT_TOPIC
   const leaseMs = deps.leaseMs ?? DEFAULT_INDEXER_LEASE_MS
   const retryDelayMs = deps.retryDelayMs ?? 1000
-  const { outbox, index, clock, logger } = deps
+  const { outbox, index, feed, currency, clock, logger } = deps
 
   async function load(ids: readonly string[]): Promise<SearchDocument[]> {
     const wanted = new Set(ids)
-    const documents = await deps.loadDocuments(ids)
+    const documents = await feed.searchDocuments({ ids, currency })
     // Checked here so a loader bug is reported against the product, not as an opaque index error.
     return documents
       .filter((d) => wanted.has(d.id))
@@ -120,10 +121,7 @@ export function createSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
       const missing = keys.filter((key) => !found.has(key))
       if (documents.length > 0) await index.upsert(documents)
       if (missing.length > 0) await index.delete(missing)
-      await outbox.ack(
-        messages.map((m) => m.id),
-        clock.now(),
-      )
+      await outbox.ack({ messageIds: messages.map((m) => m.id), now: clock.now() })
       return { upserted: documents.length, deleted: missing.length }
     } catch (error) {
       await giveBack({
@@ -149,7 +147,7 @@ export function createSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
     let deleted = 0
     let batches = 0
     while (batches < maxBatches) {
-      const claimed = await outbox.claim(topic, batchSize, leaseMs, clock.now())
+      const claimed = await outbox.claim({ topic, limit: batchSize, leaseMs, now: clock.now() })
       if (claimed.length === 0) break
       batches++
       const result = await apply(claimed)
@@ -186,23 +184,22 @@ export function createSearchIndexer(deps: SearchIndexerDeps): SearchIndexer {
     const parsed = parseInput(reindexOptionsSchema, options, 'reindex options')
     const batchSize = parsed.batchSize ?? DEFAULT_INDEXER_BATCH_SIZE
     const onProgress = parsed.onProgress
-    const total = await deps.countDocuments()
+    const total = await feed.countSearchableProducts()
     await index.clear()
     let done = 0
     let indexed = 0
-    let after: string | null = null
+    let after: KeysetCursor | undefined
     onProgress?.({ done, total })
-    for (;;) {
-      const ids: readonly string[] = await deps.listDocumentIds(after, batchSize)
-      if (ids.length === 0) break
-      const documents = await load(ids)
+    do {
+      const page = await feed.listSearchableProductIds({ after, limit: batchSize })
+      if (page.items.length === 0) break
+      const documents = await load(page.items)
       if (documents.length > 0) await index.upsert(documents)
-      done += ids.length
+      done += page.items.length
       indexed += documents.length
-      after = ids[ids.length - 1] as string
       onProgress?.({ done, total: Math.max(total, done) })
-      if (ids.length < batchSize) break
-    }
+      after = page.next ?? undefined
+    } while (after)
     logger.info('search index rebuilt', { indexed, total })
     return { indexed, total: Math.max(total, done) }
   }

@@ -3,10 +3,12 @@ import { NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
 import { outboxEvent } from '../events/outbox-event.js'
 import type { IdGenerator } from '../ids/id-generator.js'
+import type { Logger } from '../logger/logger.js'
 import { assertTransition } from '../orders/order-state-machine.js'
 import { orderStatusChanged } from '../orders/order-status-changed.js'
-import type { PaymentLedger } from '../payments/payment-ledger.js'
+import { createPaymentLedger } from '../payments/payment-ledger.js'
 import type { OrderRecord, OrderStatus } from '../ports/order-store.js'
+import type { PaymentProvider } from '../ports/payment-provider.js'
 import type { Shipment } from '../ports/shipment-store.js'
 import type { Storage } from '../ports/storage.js'
 import { parseInput } from '../validation/parse-input.js'
@@ -21,20 +23,21 @@ import {
 
 export interface ShipmentServiceDeps {
   readonly storage: Storage
-  /** Captures authorized payments when goods leave. */
-  readonly ledger: PaymentLedger
+  /** Configured payment providers; the first shipment captures an authorized payment through them. */
+  readonly providers: readonly PaymentProvider[]
   readonly clock: Clock
   readonly ids: IdGenerator
   readonly events: EventBus
+  readonly logger: Logger
 }
 
-/** Shipments, part of `commerce.shipping`: parcels, tracking and delivery of orders. */
+/** `commerce.shipments`: parcels of orders, their tracking and delivery. */
 export interface ShipmentService {
   /**
    * Ships some or all of what is left of a paid order. The first shipment captures an authorized
    * payment. Moves the order to `partially_shipped` or `shipped`.
    */
-  createShipment(input: CreateShipmentInput): Promise<Shipment>
+  create(input: CreateShipmentInput): Promise<Shipment>
   /**
    * Records a carrier event. Events may arrive late and out of order: every one is kept (tracking
    * lists them by `occurredAt`), but one older than the newest recorded never moves the shipment
@@ -43,13 +46,15 @@ export interface ShipmentService {
    */
   addTrackingEvent(input: TrackingEventInput): Promise<Shipment>
   /** Shipments of an order, with tracking; with `customerId`, only the owner's. */
-  listShipments(input: ListShipmentsInput): Promise<Shipment[]>
+  list(input: ListShipmentsInput): Promise<Shipment[]>
 }
 
 const SHIPPABLE: readonly OrderStatus[] = ['confirmed', 'processing', 'partially_shipped']
 
 export function createShipmentService(deps: ShipmentServiceDeps): ShipmentService {
-  const { storage, ledger, clock, ids, events } = deps
+  const { storage, clock, ids, events, logger } = deps
+  const providers = new Map(deps.providers.map((p) => [p.id, p]))
+  const ledger = createPaymentLedger({ storage, providers, clock, ids, events, logger })
 
   async function moveOrder(order: OrderRecord, to: OrderStatus): Promise<void> {
     if (order.status === to && to !== 'partially_shipped') return
@@ -63,14 +68,18 @@ export function createShipmentService(deps: ShipmentServiceDeps): ShipmentServic
         at: event.occurredAt,
       })
       // Durable subscribers get the change from the outbox, committed with it.
-      if (ok) await stores.outbox.enqueue([outboxEvent(event, ids('evt'), order.id)], event.occurredAt)
+      if (ok)
+        await stores.outbox.enqueue({
+          messages: [outboxEvent(event, ids('evt'), order.id)],
+          now: event.occurredAt,
+        })
       return ok
     })
     if (moved) events.emit(event)
   }
 
   return {
-    async createShipment(input) {
+    async create(input) {
       const { orderId, carrier, trackingNumber, lines } = parseInput(createShipmentSchema, input, 'shipment')
       const order = await storage.orders.get(orderId)
       if (!order) throw new NotFoundError('order', orderId)
@@ -113,12 +122,15 @@ export function createShipmentService(deps: ShipmentServiceDeps): ShipmentServic
         input,
         'tracking event',
       )
-      const updated = await storage.shipments.addTrackingEvent(shipmentId, {
-        id: ids('trk'),
-        status,
-        description,
-        location: location ?? null,
-        occurredAt: occurredAt ?? clock.now(),
+      const updated = await storage.shipments.addTrackingEvent({
+        shipmentId,
+        event: {
+          id: ids('trk'),
+          status,
+          description,
+          location: location ?? null,
+          occurredAt: occurredAt ?? clock.now(),
+        },
       })
       if (updated.status === 'delivered') {
         const order = (await storage.orders.get(updated.orderId))!
@@ -129,7 +141,7 @@ export function createShipmentService(deps: ShipmentServiceDeps): ShipmentServic
       return updated
     },
 
-    async listShipments(input) {
+    async list(input) {
       const { orderId, customerId } = parseInput(listShipmentsSchema, input, 'shipment query')
       const order = await storage.orders.get(orderId)
       if (!order || (customerId !== undefined && order.customerId !== customerId))

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { entityIdSchema, quantitySchema, skuSchema } from '../inventory/inventory-schemas.js'
+import { cursorSchema, pageLimitSchema } from '../pagination/cursor-page.js'
 import { nonNegativeMoneySchema } from '../pricing/amount-schemas.js'
 import { text } from '../validation/text-schema.js'
 
@@ -144,12 +145,31 @@ export const createShippingMethodSchema = z
   })
 export type CreateShippingMethodInput = z.input<typeof createShippingMethodSchema>
 
+const page = {
+  /** The previous page's `nextCursor`. */
+  cursor: cursorSchema.optional(),
+  /** Default 50, at most 200. */
+  limit: pageLimitSchema(50, 200),
+}
+
+export const listShippingZonesSchema = z.strictObject(page)
+export type ListShippingZonesInput = z.input<typeof listShippingZonesSchema>
+
 export const listShippingMethodsSchema = z.strictObject({
   zoneId: entityIdSchema.optional(),
   /** Default false: only active methods. */
   includeInactive: z.boolean().default(false),
+  ...page,
 })
 export type ListShippingMethodsInput = z.input<typeof listShippingMethodsSchema>
+
+/** One zone, for `commerce.shipping.getZone`. */
+export const shippingZoneRefSchema = z.strictObject({ zoneId: entityIdSchema })
+export type ShippingZoneRef = z.input<typeof shippingZoneRefSchema>
+
+/** One method, for `commerce.shipping.getMethod`. */
+export const shippingMethodRefSchema = z.strictObject({ methodId: entityIdSchema })
+export type ShippingMethodRef = z.input<typeof shippingMethodRefSchema>
 
 export const shippingQuoteSchema = z.strictObject({
   destination: shippingDestinationSchema,

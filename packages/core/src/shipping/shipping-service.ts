@@ -3,9 +3,9 @@ import type { Clock } from '../clock/clock.js'
 import { CommerceError } from '../errors/commerce-error.js'
 import { NotFoundError } from '../errors/error-classes.js'
 import type { IdGenerator } from '../ids/id-generator.js'
-import { entityIdSchema } from '../inventory/inventory-schemas.js'
 import { type Logger, silentLogger } from '../logger/logger.js'
 import { money } from '../money/money.js'
+import { afterCursor, type CursorPage, toCursorPage } from '../pagination/cursor-page.js'
 import type {
   ShippingRate,
   ShippingRateProvider,
@@ -22,12 +22,18 @@ import {
   createShippingMethodSchema,
   createShippingZoneSchema,
   type ListShippingMethodsInput,
+  type ListShippingZonesInput,
   listShippingMethodsSchema,
+  listShippingZonesSchema,
   MAX_DELIVERY_DAYS,
   type ShippingMethodQuoteInput,
+  type ShippingMethodRef,
   type ShippingQuoteInput,
+  type ShippingZoneRef,
   shippingMethodQuoteSchema,
+  shippingMethodRefSchema,
   shippingQuoteSchema,
+  shippingZoneRefSchema,
 } from './shipping-schemas.js'
 import type { ShippingMethod, ShippingQuote, ShippingZone } from './shipping-types.js'
 
@@ -44,25 +50,26 @@ export interface ShippingServiceDeps {
   readonly logger?: Logger
 }
 
-/**
- * `commerce.shipping`: zones, methods and quotes. Shipments and tracking join this service with
- * the orders work, over a store of their own; zones, methods and quotes stay as they are.
- */
+/** `commerce.shipping`: zones, methods and quotes. Shipments are `commerce.shipments`. */
 export interface ShippingService {
   /** Creates a zone: countries (or `'*'`) and optionally regions (`US-CA`). */
   createZone(input: CreateShippingZoneInput): Promise<ShippingZone>
   /** Throws `NotFoundError` for an unknown id. */
-  getZone(id: string): Promise<ShippingZone>
-  listZones(): Promise<ShippingZone[]>
+  getZone(input: ShippingZoneRef): Promise<ShippingZone>
+  /** Zones by id, `limit` (default 50, at most 200) a page. */
+  listZones(input?: ListShippingZonesInput): Promise<CursorPage<ShippingZone>>
   /**
    * Creates a method in a zone: `flat` (`price`), `free_over` (`price`, free from `threshold`) or
    * `weight_table` (`brackets`). Throws `NotFoundError` when the zone does not exist.
    */
   createMethod(input: CreateShippingMethodInput): Promise<ShippingMethod>
   /** Throws `NotFoundError` for an unknown id. */
-  getMethod(id: string): Promise<ShippingMethod>
-  /** Methods by id; only active ones unless `includeInactive`, of one zone when `zoneId` is given. */
-  listMethods(input?: ListShippingMethodsInput): Promise<ShippingMethod[]>
+  getMethod(input: ShippingMethodRef): Promise<ShippingMethod>
+  /**
+   * Methods by id; only active ones unless `includeInactive`, of one zone when `zoneId` is given;
+   * `limit` (default 50, at most 200) a page.
+   */
+  listMethods(input?: ListShippingMethodsInput): Promise<CursorPage<ShippingMethod>>
   /**
    * Every provider's rates for a parcel, cheapest first (then fastest), each with its estimated
    * delivery dates counted from the clock's today in business days. A provider that fails or
@@ -177,14 +184,17 @@ export function createShippingService(deps: ShippingServiceDeps): ShippingServic
       return store.createZone({ id: ids('shz'), ...parsed })
     },
 
-    async getZone(id) {
-      const valid = parseInput(entityIdSchema, id, 'shipping zone id')
+    async getZone(input) {
+      const valid = parseInput(shippingZoneRefSchema, input, 'shipping zone').zoneId
       const zone = await store.getZone(valid)
       if (!zone) throw new NotFoundError('shipping zone', valid)
       return zone
     },
 
-    listZones: () => store.listZones(),
+    async listZones(input = {}) {
+      const { cursor, limit } = parseInput(listShippingZonesSchema, input, 'shipping zone query')
+      return toCursorPage(await store.listZones({ after: afterCursor(cursor, 'shipping_zones'), limit }))
+    },
 
     async createMethod(input) {
       const parsed = parseInput(createShippingMethodSchema, input, 'shipping method')
@@ -226,16 +236,18 @@ export function createShippingService(deps: ShippingServiceDeps): ShippingServic
       return store.createMethod(method)
     },
 
-    async getMethod(id) {
-      const valid = parseInput(entityIdSchema, id, 'shipping method id')
+    async getMethod(input) {
+      const valid = parseInput(shippingMethodRefSchema, input, 'shipping method').methodId
       const method = await store.getMethod(valid)
       if (!method) throw new NotFoundError('shipping method', valid)
       return method
     },
 
     async listMethods(input = {}) {
-      const query = parseInput(listShippingMethodsSchema, input, 'shipping method query')
-      return store.listMethods(query)
+      const { cursor, ...query } = parseInput(listShippingMethodsSchema, input, 'shipping method query')
+      return toCursorPage(
+        await store.listMethods({ ...query, after: afterCursor(cursor, 'shipping_methods') }),
+      )
     },
 
     async quote(input) {

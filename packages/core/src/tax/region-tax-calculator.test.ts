@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { isCommerceError } from '../errors/commerce-error.js'
 import { type Money, money } from '../money/money.js'
 import type { TaxRequest } from '../ports/tax-calculator.js'
+import { expectConfigError } from '../testing/expect-config-error.js'
 import { createRegionTaxCalculator } from './region-tax-calculator.js'
 
 const usd = (amount: number): Money => money(amount, 'USD')
@@ -149,13 +149,7 @@ describe('createRegionTaxCalculator', () => {
     ['an unknown option', { rates: [], vat: true }],
     ['an unknown rounding mode', { rates: [], rounding: 'bankers' }],
   ])('refuses %s with config.invalid', (_label, config) => {
-    let error: unknown
-    try {
-      createRegionTaxCalculator(config as never)
-    } catch (e) {
-      error = e
-    }
-    expect(isCommerceError(error, 'config.invalid')).toBe(true)
+    expectConfigError(() => createRegionTaxCalculator(config as never), 'createRegionTaxCalculator config')
   })
 
   it.each([

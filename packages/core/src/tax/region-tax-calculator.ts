@@ -1,10 +1,10 @@
-import { ConfigError } from '../errors/error-classes.js'
 import { type Money, money, sum, zero } from '../money/money.js'
 import { applyRate, inclusiveTax } from '../money/rate.js'
 import type { RoundingMode } from '../money/rounding.js'
 import type { ShippingDestination } from '../ports/shipping-rate-provider.js'
 import type { TaxCalculator, TaxRequest, TaxResult } from '../ports/tax-calculator.js'
-import { parseInput, toValidationIssues } from '../validation/parse-input.js'
+import { parseConfig } from '../validation/parse-config.js'
+import { parseInput } from '../validation/parse-input.js'
 import { type RegionTaxConfig, regionTaxConfigSchema, taxRequestSchema } from './tax-schemas.js'
 
 /** The rule that applies at one destination, after region/country/default resolution. */
@@ -38,15 +38,11 @@ export interface RegionTaxCalculator extends TaxCalculator {
  * is not an exact decimal from 0 to 1000, or two rules for the same place.
  */
 export function createRegionTaxCalculator(config: RegionTaxConfig): RegionTaxCalculator {
-  const parsed = regionTaxConfigSchema.safeParse(config)
-  if (!parsed.success) {
-    const issues = toValidationIssues(parsed.error)
-    throw new ConfigError(
-      `Invalid tax rates: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-      issues,
-    )
-  }
-  const { rates, defaultRate, rounding } = parsed.data
+  const { rates, defaultRate, rounding } = parseConfig(
+    regionTaxConfigSchema,
+    config,
+    'createRegionTaxCalculator config',
+  )
   const rules = new Map<string, ResolvedTaxRule>()
   for (const rule of rates) {
     const key = rule.region === undefined ? rule.country : `${rule.country}-${rule.region}`

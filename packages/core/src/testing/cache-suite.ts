@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isCommerceError } from '../errors/commerce-error.js'
 import { createIdGenerator } from '../ids/id-generator.js'
 import type { Cache } from '../ports/cache.js'
+import { expectCommerceError } from './expect-commerce-error.js'
 import type { SuiteApi, SuiteOptions } from './suite-api.js'
 
 /**
@@ -33,14 +33,6 @@ export interface CacheHarness {
 
 /** Longest the expiry test waits for a backend that keeps its own time; only a broken cache gets near it. */
 const EXPIRY_DEADLINE_MS = 15_000
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isCommerceError(error), `expected a CommerceError, got ${String(error)}`)
-    assert.equal(error.code, code)
-    return true
-  })
-}
 
 /**
  * The `Cache` port's contract. Every test uses fresh random keys, so one cache may serve them all;
@@ -188,18 +180,18 @@ export function cacheSuite(
       const { cache, inspect } = await makeHarness()
       const k = key('bad')
       for (const ttl of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-        await rejectsWith(cache.set(k, 'v', ttl), 'validation.failed')
+        await expectCommerceError(cache.set(k, 'v', ttl), 'validation.failed')
       }
       const circular: Record<string, unknown> = {}
       circular.self = circular
       for (const value of [undefined, 10n, circular, () => 1, Symbol('s')]) {
-        await rejectsWith(cache.set(k, value, 60_000), 'validation.failed')
+        await expectCommerceError(cache.set(k, value, 60_000), 'validation.failed')
       }
       assert.equal(await inspect.stored(k), undefined)
-      await rejectsWith(cache.set('', 'v', 60_000), 'validation.failed')
-      await rejectsWith(cache.get(''), 'validation.failed')
-      await rejectsWith(cache.increment(''), 'validation.failed')
-      await rejectsWith(cache.delete(['']), 'validation.failed')
+      await expectCommerceError(cache.set('', 'v', 60_000), 'validation.failed')
+      await expectCommerceError(cache.get(''), 'validation.failed')
+      await expectCommerceError(cache.increment(''), 'validation.failed')
+      await expectCommerceError(cache.delete(['']), 'validation.failed')
     })
   })
 }

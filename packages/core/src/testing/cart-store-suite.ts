@@ -3,6 +3,7 @@ import type { Commerce } from '../commerce/create-commerce.js'
 import { isCommerceError } from '../errors/commerce-error.js'
 import { createIdGenerator } from '../ids/id-generator.js'
 import type { CartRecord, CartStore } from '../ports/cart-store.js'
+import { pageThrough } from './page-through.js'
 import type { SuiteApi, SuiteOptions } from './suite-api.js'
 
 /** A SKU for the `readForEdit` tests: one product with one variant, and its stock. */
@@ -101,14 +102,17 @@ export function cartStoreSuite(
       const store = await makeStore()
       const cart = newCart()
       await store.insert(cart)
-      const saved = await store.save({ ...cart, promoCode: 'TEN' }, 1)
+      const saved = await store.save({ cart: { ...cart, promoCode: 'TEN' }, expectedVersion: 1 })
       assert.equal(saved.version, 2)
       assert.equal(saved.promoCode, 'TEN')
-      await assert.rejects(store.save({ ...cart, promoCode: 'LATE' }, 1), (e: unknown) =>
-        isCommerceError(e, 'conflict'),
+      await assert.rejects(
+        store.save({ cart: { ...cart, promoCode: 'LATE' }, expectedVersion: 1 }),
+        (e: unknown) => isCommerceError(e, 'conflict'),
       )
       assert.equal((await store.get(cart.id))?.promoCode, 'TEN')
-      await assert.rejects(store.save(newCart(), 1), (e: unknown) => isCommerceError(e, 'not_found'))
+      await assert.rejects(store.save({ cart: newCart(), expectedVersion: 1 }), (e: unknown) =>
+        isCommerceError(e, 'not_found'),
+      )
     })
 
     it(`lets exactly one of ${concurrency} concurrent saves of one version win`, async () => {
@@ -117,7 +121,10 @@ export function cartStoreSuite(
       await store.insert(cart)
       const results = await Promise.allSettled(
         Array.from({ length: concurrency }, (_, i) =>
-          store.save({ ...cart, lines: [{ sku: `S${i}`, quantity: 1, addedAt: new Date() }] }, 1),
+          store.save({
+            cart: { ...cart, lines: [{ sku: `S${i}`, quantity: 1, addedAt: new Date() }] },
+            expectedVersion: 1,
+          }),
         ),
       )
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1)
@@ -142,9 +149,43 @@ export function cartStoreSuite(
       })
       for (const c of [abandoned, empty, converted]) await store.insert(c)
       assert.equal((await store.findOpenForCustomer(customerId))?.id, abandoned.id)
-      const list = await store.listAbandoned(new Date(Date.UTC(2020, 0, 2)), 100)
-      assert.ok(list.some((c) => c.id === abandoned.id))
-      assert.ok(!list.some((c) => c.id === empty.id || c.id === converted.id))
+      const list = await store.listAbandoned({ idleSince: new Date(Date.UTC(2020, 0, 2)), limit: 1000 })
+      assert.ok(list.items.some((c) => c.id === abandoned.id))
+      assert.ok(!list.items.some((c) => c.id === empty.id || c.id === converted.id))
+    })
+
+    it('pages abandoned carts least recently updated first, ties broken by id, without repeats or gaps', async () => {
+      const store = await makeStore()
+      const idleSince = new Date(Date.UTC(2019, 5, 2))
+      const made = [0, 0, 1, 1, 1].map((day) => {
+        const updatedAt = new Date(Date.UTC(2019, 4, 30 + day))
+        return newCart({ updatedAt, lines: [{ sku: 'A', quantity: 1, addedAt: updatedAt }] })
+      })
+      for (const c of made) await store.insert(c)
+      const whole = await store.listAbandoned({ idleSince, limit: 1000 })
+      assert.equal(whole.next, null)
+      const expected = [...made].sort(
+        (a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || (a.id < b.id ? -1 : 1),
+      )
+      assert.deepEqual(
+        whole.items.filter((c) => made.some((m) => m.id === c.id)).map((c) => c.id),
+        expected.map((c) => c.id),
+      )
+      for (const limit of [1, 2]) {
+        const paged = await pageThrough((after) => store.listAbandoned({ idleSince, after, limit }), {
+          sort: 'abandoned_carts',
+          limit,
+          key: (c) => c.id,
+        })
+        assert.deepEqual(
+          paged.map((c) => c.id),
+          whole.items.map((c) => c.id),
+        )
+      }
+      const bad = { sort: 'abandoned_carts', key: 'last tuesday', id: made[0]!.id }
+      await assert.rejects(store.listAbandoned({ idleSince, after: bad, limit: 2 }), (e: unknown) =>
+        isCommerceError(e, 'validation.failed'),
+      )
     })
 
     it('reports each abandoned cart once per idle spell, even to racing sweepers', async () => {
@@ -155,18 +196,27 @@ export function cartStoreSuite(
       const cutoff = new Date(Date.UTC(2020, 0, 2))
       const sweptAt = new Date(Date.UTC(2020, 0, 3))
       const sweeps = await Promise.all(
-        Array.from({ length: 5 }, () => store.claimAbandoned(cutoff, sweptAt, 1000)),
+        Array.from({ length: 5 }, () =>
+          store.claimAbandoned({ idleSince: cutoff, at: sweptAt, limit: 1000 }),
+        ),
       )
       assert.equal(sweeps.flat().filter((c) => c.id === cart.id).length, 1)
       assert.equal(
-        (await store.claimAbandoned(cutoff, sweptAt, 1000)).filter((c) => c.id === cart.id).length,
+        (await store.claimAbandoned({ idleSince: cutoff, at: sweptAt, limit: 1000 })).filter(
+          (c) => c.id === cart.id,
+        ).length,
         0,
       )
       // The shopper comes back, edits, and leaves again: a new idle spell is reported again.
-      const edited = await store.save({ ...cart, updatedAt: new Date(Date.UTC(2020, 0, 4)) }, 1)
+      const edited = await store.save({
+        cart: { ...cart, updatedAt: new Date(Date.UTC(2020, 0, 4)) },
+        expectedVersion: 1,
+      })
       const later = new Date(Date.UTC(2020, 0, 6))
       assert.equal(
-        (await store.claimAbandoned(later, later, 1000)).filter((c) => c.id === edited.id).length,
+        (await store.claimAbandoned({ idleSince: later, at: later, limit: 1000 })).filter(
+          (c) => c.id === edited.id,
+        ).length,
         1,
       )
     })
@@ -209,7 +259,7 @@ export function cartStoreSuite(
         })
         await store.insert(cart)
 
-        const forB = await store.readForEdit(cart.id, b)
+        const forB = await store.readForEdit({ cartId: cart.id, sku: b })
         assert.deepEqual(forB?.cart, cart)
         const bySku = new Map(forB?.variants.map((v) => [v.sku, v]))
         assert.deepEqual([...bySku.keys()].sort(), [a, b, draft].sort(), 'unknown SKUs are absent')
@@ -220,19 +270,19 @@ export function cartStoreSuite(
         assert.equal(bySku.get(draft)?.status, 'draft')
         assert.equal(forB?.stock, null, 'no inventory item')
 
-        const forA = await store.readForEdit(cart.id, a)
+        const forA = await store.readForEdit({ cartId: cart.id, sku: a })
         assert.deepEqual(forA?.stock, { tracked: true, allowBackorder: false, available: 3 })
-        const forUsdOnly = await store.readForEdit(cart.id, usdOnly)
+        const forUsdOnly = await store.readForEdit({ cartId: cart.id, sku: usdOnly })
         assert.equal(forUsdOnly?.variants.find((v) => v.sku === usdOnly)?.price, null)
         assert.deepEqual(forUsdOnly?.stock, { tracked: true, allowBackorder: true, available: 0 })
 
-        const noSku = await store.readForEdit(cart.id)
+        const noSku = await store.readForEdit({ cartId: cart.id })
         assert.deepEqual(noSku?.variants.map((v) => v.sku).sort(), [a, draft].sort())
         assert.equal(noSku?.stock, null)
 
-        const saved = await store.save({ ...cart, lines: [] }, cart.version)
-        assert.deepEqual((await store.readForEdit(cart.id, a))?.cart, saved)
-        assert.equal(await store.readForEdit('cart_missing', a), null)
+        const saved = await store.save({ cart: { ...cart, lines: [] }, expectedVersion: cart.version })
+        assert.deepEqual((await store.readForEdit({ cartId: cart.id, sku: a }))?.cart, saved)
+        assert.equal(await store.readForEdit({ cartId: 'cart_missing', sku: a }), null)
       })
     }
 
@@ -242,7 +292,7 @@ export function cartStoreSuite(
       const kept = newCart()
       await store.insert(gone)
       await store.insert(kept)
-      assert.ok((await store.deleteExpired(new Date(), 1000)) >= 1)
+      assert.ok((await store.deleteExpired({ at: new Date(), limit: 1000 })) >= 1)
       assert.equal(await store.get(gone.id), null)
       assert.ok(await store.get(kept.id))
     })

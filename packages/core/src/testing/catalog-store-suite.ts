@@ -1,57 +1,24 @@
 import assert from 'node:assert/strict'
 import type { ProductSort, ProductSummary } from '../catalog/catalog-types.js'
-import { isCommerceError } from '../errors/commerce-error.js'
-import { createIdGenerator } from '../ids/id-generator.js'
 import type { CatalogStore, KeysetCursor, NewProduct, ProductListQuery } from '../ports/catalog-store.js'
 import type { InventoryStore } from '../ports/inventory-store.js'
+import type { ReviewStore } from '../ports/review-store.js'
+import { type CatalogInspector, catalogFixtures } from './catalog-fixtures.js'
+import { expectCommerceError } from './expect-commerce-error.js'
 import type { SuiteApi, SuiteOptions } from './suite-api.js'
-
-/**
- * Reads and writes storage directly, bypassing the catalog store, so the suite checks what was
- * persisted rather than the adapter's own getters, and can create orders (which the catalog reads
- * for verified reviews and bought-together) without an order store.
- */
-export interface CatalogInspector {
-  /** The stored row's counters, or null. */
-  product(id: string): Promise<{
-    slug: string
-    status: string
-    unitsSold: number
-    ratingCount: number
-    ratingSum: number
-  } | null>
-  /** The per-currency lowest price kept for listings, e.g. `{ EUR: 900, USD: 1000 }`. */
-  lowestPrices(productId: string): Promise<Record<string, number>>
-  /** Variant id per SKU of the product. */
-  variantIds(productId: string): Promise<Record<string, string>>
-  /** Rows enqueued for the search indexer (topic `search.product`) for the product. */
-  searchOutboxCount(productId: string): Promise<number>
-  /** Inserts an order in `status` for the customer with one line per product; returns its id. */
-  insertOrder(input: {
-    customerId: string
-    status: string
-    lines: readonly { productId: string; sku: string; quantity: number }[]
-  }): Promise<string>
-}
 
 export interface CatalogStoreHarness {
   readonly store: CatalogStore
   /** The inventory store of the same storage, to set stock for in-stock filters. */
   readonly inventory: InventoryStore
+  /** The review store of the same storage, to give products ratings for the `rating` sort. */
+  readonly reviews: ReviewStore
   readonly inspect: CatalogInspector
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: string, details?: Record<string, unknown>) {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isCommerceError(error), `expected a CommerceError ${code}, got ${String(error)}`)
-    assert.equal(error.code, code, `${error.code}: ${error.message}`)
-    if (details) for (const [k, v] of Object.entries(details)) assert.deepEqual(error.details[k], v, k)
-    return true
-  })
-}
-
 /**
- * The catalog store contract. Every test makes its own seller, category and SKUs and scopes its
+ * The catalog store contract: sellers, categories, products with their variants and prices,
+ * listings, and units sold. Every test makes its own seller, category and SKUs and scopes its
  * listings to them, so one store may serve all tests; `makeHarness` is called once per test.
  */
 export function catalogStoreSuite(
@@ -61,61 +28,7 @@ export function catalogStoreSuite(
 ): void {
   const { describe, it } = api
   const concurrency = options.concurrency ?? 50
-  const ids = createIdGenerator()
-  const tail = () => ids('x').slice(-10).toLowerCase()
-  const base = Date.UTC(2026, 0, 1)
-
-  async function seller(store: CatalogStore): Promise<string> {
-    const id = ids('sel')
-    await store.insertSeller({ id, slug: `seller-${tail()}`, name: 'Seller', createdAt: new Date(base) })
-    return id
-  }
-
-  async function category(
-    store: CatalogStore,
-    parent: { id: string; path: readonly string[] } | null = null,
-  ) {
-    const id = ids('cat')
-    const path = [...(parent?.path ?? []), id]
-    await store.insertCategory({
-      id,
-      slug: `cat-${tail()}`,
-      name: `Category ${path.length}`,
-      parentId: parent?.id ?? null,
-      path,
-      position: 0,
-      createdAt: new Date(base),
-    })
-    return { id, path }
-  }
-
-  function product(over: Partial<NewProduct> & { prices?: number[] } = {}): NewProduct {
-    const { prices = [1000], ...rest } = over
-    const suffix = tail()
-    return {
-      id: ids('prod'),
-      slug: `product-${suffix}`,
-      name: `Product ${suffix}`,
-      description: 'A product',
-      status: 'active',
-      categoryId: null,
-      sellerId: null,
-      tags: [],
-      attributes: {},
-      variants: prices.map((amount, position) => ({
-        id: ids('var'),
-        sku: `SKU-${suffix}-${position}`.toUpperCase(),
-        options: { size: String(position) },
-        prices: [{ amount, currency: 'USD' }],
-        weightGrams: 100,
-        position,
-      })),
-      images: [],
-      primaryCurrency: 'USD',
-      createdAt: new Date(base),
-      ...rest,
-    }
-  }
+  const { ids, tail, base, seller, category, product, variant } = catalogFixtures()
 
   async function listAll(
     store: CatalogStore,
@@ -207,9 +120,9 @@ export function catalogStoreSuite(
       const first = product()
       await store.insertProduct(first)
       const sameSlug = product({ slug: first.slug })
-      await rejectsWith(store.insertProduct(sameSlug), 'conflict', { field: 'slug' })
+      await expectCommerceError(store.insertProduct(sameSlug), 'conflict', { field: 'slug' })
       const sameSku = product({ variants: [{ ...first.variants[0]!, id: ids('var') }] })
-      await rejectsWith(store.insertProduct(sameSku), 'conflict', { field: 'sku' })
+      await expectCommerceError(store.insertProduct(sameSku), 'conflict', { field: 'sku' })
       for (const refused of [sameSlug, sameSku]) {
         assert.equal(await inspect.product(refused.id), null)
         assert.equal(await inspect.searchOutboxCount(refused.id), 0)
@@ -220,9 +133,9 @@ export function catalogStoreSuite(
     it('refuses an unknown category or seller with not_found', async () => {
       const { store, inspect } = await makeHarness()
       const a = product({ categoryId: 'cat_missing' })
-      await rejectsWith(store.insertProduct(a), 'not_found', { entity: 'category' })
+      await expectCommerceError(store.insertProduct(a), 'not_found', { entity: 'category' })
       const b = product({ sellerId: 'sel_missing' })
-      await rejectsWith(store.insertProduct(b), 'not_found', { entity: 'seller' })
+      await expectCommerceError(store.insertProduct(b), 'not_found', { entity: 'seller' })
       assert.equal(await inspect.product(a.id), null)
       assert.equal(await inspect.product(b.id), null)
     })
@@ -235,9 +148,9 @@ export function catalogStoreSuite(
       const before = await inspect.variantIds(p.id)
       const kept = p.variants[1]!
       const added = { ...product().variants[0]!, position: 1, prices: [{ amount: 500, currency: 'EUR' }] }
-      const result = await store.updateProduct(
-        p.id,
-        {
+      const result = await store.updateProduct({
+        id: p.id,
+        patch: {
           slug: `renamed-${tail()}`,
           name: 'Renamed',
           categoryId: cat.id,
@@ -250,8 +163,8 @@ export function catalogStoreSuite(
           primaryCurrency: 'USD',
           images: [{ id: ids('img'), url: 'https://img.example/c.jpg', alt: '', position: 0, primary: true }],
         },
-        new Date(base + 5000),
-      )
+        at: new Date(base + 5000),
+      })
       assert.deepEqual(result, { previousSlug: p.slug, previousStatus: 'active' })
       const after = await store.getProduct(p.id)
       assert.ok(after)
@@ -272,7 +185,10 @@ export function catalogStoreSuite(
       assert.deepEqual(await inspect.lowestPrices(p.id), { EUR: 500, USD: 1500 })
       assert.equal(await inspect.searchOutboxCount(p.id), 2)
       assert.equal(await store.getProduct(p.slug), null, 'the old slug is free')
-      assert.equal(await store.updateProduct('prod_missing', { name: 'x' }, new Date()), null)
+      assert.equal(
+        await store.updateProduct({ id: 'prod_missing', patch: { name: 'x' }, at: new Date() }),
+        null,
+      )
     })
 
     it('an update that takes another product’s SKU or slug is a conflict and changes nothing', async () => {
@@ -281,18 +197,20 @@ export function catalogStoreSuite(
       const b = product()
       await store.insertProduct(a)
       await store.insertProduct(b)
-      await rejectsWith(
-        store.updateProduct(
-          a.id,
-          { name: 'Changed', variants: [{ ...b.variants[0]!, id: ids('var') }] },
-          new Date(),
-        ),
+      await expectCommerceError(
+        store.updateProduct({
+          id: a.id,
+          patch: { name: 'Changed', variants: [{ ...b.variants[0]!, id: ids('var') }] },
+          at: new Date(),
+        }),
         'conflict',
         { field: 'sku' },
       )
-      await rejectsWith(store.updateProduct(a.id, { slug: b.slug }, new Date()), 'conflict', {
-        field: 'slug',
-      })
+      await expectCommerceError(
+        store.updateProduct({ id: a.id, patch: { slug: b.slug }, at: new Date() }),
+        'conflict',
+        { field: 'slug' },
+      )
       const stored = await store.getProduct(a.id)
       assert.equal(stored?.name, a.name)
       assert.deepEqual(
@@ -312,7 +230,7 @@ export function catalogStoreSuite(
       const all = await store.listCategories()
       const order = [root.id, child.id, grandchild.id].map((id) => all.findIndex((c) => c.id === id))
       assert.ok(order.every((i) => i >= 0) && order[0]! < order[1]! && order[1]! < order[2]!)
-      await rejectsWith(
+      await expectCommerceError(
         store.insertCategory({
           id: ids('cat'),
           slug: `orphan-${tail()}`,
@@ -355,16 +273,7 @@ export function catalogStoreSuite(
         {
           categoryId: root.id,
           prices: [600],
-          variants: [
-            {
-              id: ids('var'),
-              sku: `EUR-${tail()}`.toUpperCase(),
-              options: {},
-              prices: [{ amount: 600, currency: 'EUR' }],
-              weightGrams: 0,
-              position: 0,
-            },
-          ],
+          variants: [variant([{ amount: 600, currency: 'EUR' }])],
           primaryCurrency: 'EUR',
         },
         2,
@@ -406,7 +315,7 @@ export function catalogStoreSuite(
     })
 
     it('every sort is a total order with the id as tie-breaker, and pages concatenate to it', async () => {
-      const { store, inspect } = await makeHarness()
+      const { store, reviews, inspect } = await makeHarness()
       const sellerId = await seller(store)
       const spec = [
         { price: 300, minute: 1, sold: 5, ratings: [5] },
@@ -427,7 +336,7 @@ export function catalogStoreSuite(
         await store.insertProduct(p)
         if (s.sold > 0) await store.addUnitsSold([{ productId: p.id, quantity: s.sold }])
         for (const [i, rating] of s.ratings.entries()) {
-          await store.insertReview({
+          await reviews.insertReview({
             id: ids('rev'),
             productId: p.id,
             customerId: `cus_${i}`,
@@ -510,12 +419,12 @@ export function catalogStoreSuite(
       const { store } = await makeHarness()
       const query = { status: 'active' as const, sort: 'newest' as const, limit: 5, countTotal: false }
       for (const key of ["2026-01-01'; drop table products; --", 'yesterday', '']) {
-        await rejectsWith(
+        await expectCommerceError(
           store.listProducts({ ...query, after: { sort: 'newest', key, id: 'prod_1' } }),
           'validation.failed',
         )
       }
-      await rejectsWith(
+      await expectCommerceError(
         store.listProducts({
           ...query,
           sort: 'popular',
@@ -523,7 +432,7 @@ export function catalogStoreSuite(
         }),
         'validation.failed',
       )
-      await rejectsWith(store.listProducts({ ...query, sort: 'price_asc' }), 'validation.failed')
+      await expectCommerceError(store.listProducts({ ...query, sort: 'price_asc' }), 'validation.failed')
     })
 
     it('prices SKUs for carts in one call: price in the currency or null, unknown SKUs absent', async () => {
@@ -532,7 +441,7 @@ export function catalogStoreSuite(
       const p = product({ sellerId, prices: [1000, 1200] })
       await store.insertProduct(p)
       const [m, l] = p.variants
-      const priced = await store.getVariantsBySku([l!.sku, m!.sku, 'NO-SUCH-SKU'], 'USD')
+      const priced = await store.getVariantsBySku({ skus: [l!.sku, m!.sku, 'NO-SUCH-SKU'], currency: 'USD' })
       assert.deepEqual(
         priced.sort((x, y) => (x.sku < y.sku ? -1 : 1)),
         [m!, l!]
@@ -550,9 +459,9 @@ export function catalogStoreSuite(
           }))
           .sort((x, y) => (x.sku < y.sku ? -1 : 1)),
       )
-      const inEur = await store.getVariantsBySku([m!.sku], 'EUR')
+      const inEur = await store.getVariantsBySku({ skus: [m!.sku], currency: 'EUR' })
       assert.equal(inEur[0]?.price, null)
-      assert.deepEqual(await store.getVariantsBySku([], 'USD'), [])
+      assert.deepEqual(await store.getVariantsBySku({ skus: [], currency: 'USD' }), [])
     })
 
     it('adds units sold by SKU and by product, exactly under concurrency, ignoring unknown ones', async () => {
@@ -614,172 +523,6 @@ export function catalogStoreSuite(
       assert.equal((await inspect.product(b.id))?.unitsSold, 0)
       assert.equal((await inspect.product(c.id))?.unitsSold, 1)
       assert.equal(await inspect.searchOutboxCount(c.id), searchBefore)
-    })
-
-    it('reviews: one per customer, verified by purchased orders only, aggregate kept', async () => {
-      const { store, inspect } = await makeHarness()
-      const p = product()
-      await store.insertProduct(p)
-      const sku = p.variants[0]!.sku
-      const buyer = `cus_buyer_${tail()}`
-      const pending = `cus_pending_${tail()}`
-      await inspect.insertOrder({
-        customerId: buyer,
-        status: 'delivered',
-        lines: [{ productId: p.id, sku, quantity: 1 }],
-      })
-      await inspect.insertOrder({
-        customerId: pending,
-        status: 'pending_payment',
-        lines: [{ productId: p.id, sku, quantity: 1 }],
-      })
-      await inspect.insertOrder({
-        customerId: pending,
-        status: 'cancelled',
-        lines: [{ productId: p.id, sku, quantity: 1 }],
-      })
-      const review = (customerId: string, rating: number) => ({
-        id: ids('rev'),
-        productId: p.id,
-        customerId,
-        rating,
-        title: 'Title',
-        body: 'Body',
-        createdAt: new Date(base),
-      })
-      const verified = await store.insertReview(review(buyer, 5))
-      assert.equal(verified.verifiedPurchase, true)
-      assert.equal(verified.rating, 5)
-      assert.equal((await store.insertReview(review(pending, 2))).verifiedPurchase, false)
-      await rejectsWith(store.insertReview(review(buyer, 1)), 'conflict')
-      assert.deepEqual(await inspect.product(p.id), {
-        slug: p.slug,
-        status: 'active',
-        unitsSold: 0,
-        ratingCount: 2,
-        ratingSum: 7,
-      })
-      assert.deepEqual((await store.getProduct(p.id))?.rating, { count: 2, sum: 7, average: 3.5 })
-      await rejectsWith(store.insertReview({ ...review('cus_x', 4), productId: 'prod_missing' }), 'not_found')
-      const draft = product({ status: 'draft' })
-      await store.insertProduct(draft)
-      await rejectsWith(store.insertReview({ ...review('cus_x', 4), productId: draft.id }), 'not_found')
-      assert.equal((await inspect.product(draft.id))?.ratingCount, 0)
-    })
-
-    it(`${concurrency} concurrent reviews keep the rating aggregate exact`, async () => {
-      const { store, inspect } = await makeHarness()
-      const p = product()
-      await store.insertProduct(p)
-      const ratings = Array.from({ length: concurrency }, (_, i) => (i % 5) + 1)
-      const customers = Math.ceil(concurrency * 0.8)
-      const results = await Promise.allSettled(
-        ratings.map((rating, i) =>
-          store.insertReview({
-            id: ids('rev'),
-            productId: p.id,
-            // The last fifth of the callers are customers who already wrote one: one of each pair wins.
-            customerId: `cus_${i % customers}`,
-            rating,
-            title: '',
-            body: '',
-            createdAt: new Date(),
-          }),
-        ),
-      )
-      const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [ratings[i]!] : []))
-      for (const r of results) if (r.status === 'rejected') assert.ok(isCommerceError(r.reason, 'conflict'))
-      const stored = await inspect.product(p.id)
-      assert.equal(stored?.ratingCount, won.length)
-      assert.equal(
-        stored?.ratingSum,
-        won.reduce((x, y) => x + y, 0),
-      )
-    })
-
-    it('lists reviews newest first in keyset pages', async () => {
-      const { store } = await makeHarness()
-      const p = product()
-      await store.insertProduct(p)
-      const made: string[] = []
-      for (let i = 0; i < 7; i++) {
-        const r = await store.insertReview({
-          id: ids('rev'),
-          productId: p.id,
-          customerId: `cus_${i}`,
-          rating: 4,
-          title: `Review ${i}`,
-          body: '',
-          createdAt: new Date(base + Math.floor(i / 2) * 1000),
-        })
-        made.push(r.id)
-      }
-      const seen: string[] = []
-      let after: KeysetCursor | null = null
-      for (let guard = 0; guard < 20; guard++) {
-        const page: Awaited<ReturnType<CatalogStore['listReviews']>> = await store.listReviews(p.id, after, 3)
-        seen.push(...page.items.map((r) => r.id))
-        if (!page.next) break
-        after = page.next
-      }
-      assert.deepEqual(seen, [...made].reverse())
-    })
-
-    it('recommends products bought together in purchased orders, most frequent first', async () => {
-      const { store, inspect } = await makeHarness()
-      const [main, often, once, unpaid, archived] = [product(), product(), product(), product(), product()]
-      for (const p of [main, often, once, unpaid, archived]) await store.insertProduct(p)
-      await store.updateProduct(archived.id, { status: 'archived' }, new Date())
-      const line = (p: NewProduct) => ({ productId: p.id, sku: p.variants[0]!.sku, quantity: 1 })
-      await inspect.insertOrder({
-        customerId: 'cus_1',
-        status: 'confirmed',
-        lines: [line(main), line(often), line(archived)],
-      })
-      await inspect.insertOrder({ customerId: 'cus_2', status: 'shipped', lines: [line(main), line(often)] })
-      await inspect.insertOrder({ customerId: 'cus_3', status: 'delivered', lines: [line(main), line(once)] })
-      await inspect.insertOrder({
-        customerId: 'cus_4',
-        status: 'pending_payment',
-        lines: [line(main), line(unpaid)],
-      })
-      await inspect.insertOrder({
-        customerId: 'cus_5',
-        status: 'payment_failed',
-        lines: [line(main), line(unpaid)],
-      })
-      const fbt = await store.frequentlyBoughtTogether(main.id, { limit: 10, currency: 'USD' })
-      assert.deepEqual(
-        fbt.map((s) => s.id),
-        [often.id, once.id],
-      )
-      assert.deepEqual(fbt[0]!.price, { amount: 1000, currency: 'USD' })
-      assert.deepEqual(
-        (await store.frequentlyBoughtTogether(main.id, { limit: 1, currency: null })).map((s) => s.id),
-        [often.id],
-      )
-      assert.deepEqual(await store.frequentlyBoughtTogether(unpaid.id, { limit: 10, currency: null }), [])
-    })
-
-    it('finds similar products: same category, price within ±20% in the primary currency, by popularity', async () => {
-      const { store } = await makeHarness()
-      const cat = await category(store)
-      const otherCat = await category(store)
-      const main = product({ categoryId: cat.id, prices: [1000] })
-      const low = product({ categoryId: cat.id, prices: [800] })
-      const high = product({ categoryId: cat.id, prices: [1200] })
-      const tooLow = product({ categoryId: cat.id, prices: [799] })
-      const tooHigh = product({ categoryId: cat.id, prices: [1201] })
-      const elsewhere = product({ categoryId: otherCat.id, prices: [1000] })
-      const draft = product({ categoryId: cat.id, prices: [1000], status: 'draft' })
-      for (const p of [main, low, high, tooLow, tooHigh, elsewhere, draft]) await store.insertProduct(p)
-      await store.addUnitsSold([{ productId: high.id, quantity: 3 }])
-      const similar = await store.similarProducts(main.id, { limit: 10, currency: 'USD' })
-      assert.deepEqual(
-        similar.map((s) => s.id),
-        [high.id, low.id],
-      )
-      assert.deepEqual(await store.similarProducts('prod_missing', { limit: 10, currency: null }), [])
     })
   })
 }

@@ -10,6 +10,7 @@ import type {
 } from '../ports/event-log-store.js'
 import type { NewOutboxMessage, OutboxStore } from '../ports/outbox-store.js'
 import type { Storage } from '../ports/storage.js'
+import { pageThrough } from './page-through.js'
 import type { SuiteApi, SuiteOptions } from './suite-api.js'
 
 export interface EventLogStoreHarness {
@@ -78,10 +79,7 @@ export function eventLogStoreSuite(
   }
 
   async function write(outbox: OutboxStore, events: readonly TestEvent[], now = at(0)): Promise<void> {
-    await outbox.enqueue(
-      events.map((e) => e.message),
-      now,
-    )
+    await outbox.enqueue({ messages: events.map((e) => e.message), now })
   }
 
   async function register(
@@ -90,7 +88,7 @@ export function eventLogStoreSuite(
     now: Date,
   ): Promise<void> {
     registered.add(input.subscriber)
-    await store.register(input, now)
+    await store.register({ ...input, now })
   }
 
   /** The envelope without the `sequence` the store numbered it with. */
@@ -117,15 +115,22 @@ export function eventLogStoreSuite(
   ): Promise<LoggedEvent[]> {
     const deadline = Date.now() + 10_000
     for (;;) {
-      const own = ownOf(await store.read(lease, 10_000), mine)
+      const own = ownOf(await store.read({ lease, limit: 10_000 }), mine)
       const seen = new Set(idsOf(own))
       if (expected.every((e) => seen.has(e.id)) || Date.now() > deadline) return own
       await sleep(25)
     }
   }
 
+  /** A subscriber's dead letters, all on one page. */
+  async function deadLettersOf(store: EventLogStore, subscriber: string) {
+    const page = await store.listDeadLetters({ subscriber, limit: 100 })
+    assert.equal(page.next, null)
+    return page.items
+  }
+
   const lease = (store: EventLogStore, subscribers: readonly string[], now: Date, leaseMs = LEASE_MS) =>
-    store.lease({ subscribers, leaseMs, token: ids('lease') }, now)
+    store.lease({ subscribers, leaseMs, token: ids('lease'), now })
 
   async function leaseOf(store: EventLogStore, subscriber: string, now: Date, leaseMs = LEASE_MS) {
     const got = await lease(store, [subscriber], now, leaseMs)
@@ -244,13 +249,22 @@ export function eventLogStoreSuite(
         await write(outbox, events)
         const first = await leaseOf(store, subscriber, at(0))
         const read = await readUntil(store, first, events)
-        assert.equal(await store.settle(first, progress(positionOf(read, events[0]!), at(1)), at(1)), true)
+        assert.equal(
+          await store.settle({
+            lease: first,
+            settlement: progress(positionOf(read, events[0]!), at(1)),
+            now: at(1),
+          }),
+          true,
+        )
 
         await register(store, { subscriber, partitions: 1, from: 'beginning' }, at(2))
         await register(store, { subscriber, partitions: 1, from: 'now' }, at(3))
         const again = await leaseOf(store, subscriber, at(3))
         assert.equal(again.cursor, positionOf(read, events[0]!))
-        assert.deepEqual(idsOf(ownOf(await store.read(again, 100), events)), [events[1]!.id])
+        assert.deepEqual(idsOf(ownOf(await store.read({ lease: again, limit: 100 }), events)), [
+          events[1]!.id,
+        ])
       },
       SLOW_MS,
     )
@@ -327,8 +341,14 @@ export function eventLogStoreSuite(
       assert.notEqual(second?.token, first?.token)
       assert.equal(await lease(store, [a, b], at(150)), null, 'all are leased')
       // Both were due: the one due longest comes first.
-      assert.equal(await store.settle(first!, progress(first!.cursor, at(300)), at(160)), true)
-      assert.equal(await store.settle(second!, progress(second!.cursor, at(200)), at(160)), true)
+      assert.equal(
+        await store.settle({ lease: first!, settlement: progress(first!.cursor, at(300)), now: at(160) }),
+        true,
+      )
+      assert.equal(
+        await store.settle({ lease: second!, settlement: progress(second!.cursor, at(200)), now: at(160) }),
+        true,
+      )
       assert.equal((await lease(store, [a, b], at(400)))?.subscriber, b)
       assert.equal((await lease(store, [a, b], at(400)))?.subscriber, a)
     })
@@ -340,7 +360,9 @@ export function eventLogStoreSuite(
       await register(store, { subscriber, partitions, from: 'now' }, at(0))
       const tokens = Array.from({ length: concurrency }, (_, i) => `race-${i}-${ids('t')}`)
       const raced = await Promise.all(
-        tokens.map((token) => store.lease({ subscribers: [subscriber], leaseMs: LEASE_MS, token }, at(0))),
+        tokens.map((token) =>
+          store.lease({ subscribers: [subscriber], leaseMs: LEASE_MS, token, now: at(0) }),
+        ),
       )
       const held = new Map<number, string>()
       raced.forEach((got, i) => {
@@ -378,26 +400,38 @@ export function eventLogStoreSuite(
           idsOf(read),
           events.map((e) => e.id),
         )
-        assert.deepEqual(idsOf(await store.read(first, 0)), [])
+        assert.deepEqual(idsOf(await store.read({ lease: first, limit: 0 })), [])
         // Reading does not move the cursor: only settle does.
         assert.deepEqual(
-          idsOf(ownOf(await store.read(first, 100), events)),
+          idsOf(ownOf(await store.read({ lease: first, limit: 100 }), events)),
           events.map((e) => e.id),
         )
-        assert.equal(await store.settle(first, progress(read[0]!.position, at(1)), at(1)), true)
+        assert.equal(
+          await store.settle({ lease: first, settlement: progress(read[0]!.position, at(1)), now: at(1) }),
+          true,
+        )
 
         const second = await leaseOf(store, subscriber, at(1))
         assert.equal(second.cursor, read[0]!.position)
         assert.equal(second.attempts, 0)
-        assert.deepEqual(idsOf(await store.read(second, 1)), [events[1]!.id])
-        assert.deepEqual(idsOf(await store.read(second, 100)), [events[1]!.id, events[2]!.id])
-        assert.equal(await store.settle(second, progress(read[2]!.position, at(2)), at(2)), true)
+        assert.deepEqual(idsOf(await store.read({ lease: second, limit: 1 })), [events[1]!.id])
+        assert.deepEqual(idsOf(await store.read({ lease: second, limit: 100 })), [
+          events[1]!.id,
+          events[2]!.id,
+        ])
+        assert.equal(
+          await store.settle({ lease: second, settlement: progress(read[2]!.position, at(2)), now: at(2) }),
+          true,
+        )
         // A settled lease is over: it cannot settle again.
-        assert.equal(await store.settle(second, progress(read[0]!.position, at(2)), at(2)), false)
+        assert.equal(
+          await store.settle({ lease: second, settlement: progress(read[0]!.position, at(2)), now: at(2) }),
+          false,
+        )
 
         const third = await leaseOf(store, subscriber, at(2))
         assert.equal(third.cursor, read[2]!.position)
-        assert.deepEqual(await store.read(third, 100), [])
+        assert.deepEqual(await store.read({ lease: third, limit: 100 }), [])
       },
       SLOW_MS,
     )
@@ -415,17 +449,33 @@ export function eventLogStoreSuite(
         const settlement = progress(read[0]!.position, at(10), {
           deadLetters: [{ event: read[0]!, attempts: 3, error: 'nope' }],
         })
-        assert.equal(await store.settle({ ...first, token: 'not-the-token' }, settlement, at(10)), false)
+        assert.equal(
+          await store.settle({ lease: { ...first, token: 'not-the-token' }, settlement, now: at(10) }),
+          false,
+        )
         assert.equal(await lease(store, [subscriber], at(999)), null, 'the lease still holds')
 
         const second = await leaseOf(store, subscriber, at(1000))
         assert.notEqual(second.token, first.token)
         assert.equal(second.cursor, first.cursor)
         assert.equal(second.attempts, 0)
-        assert.equal(await store.settle(first, settlement, at(1001)), false, 'the lease was lost')
-        assert.deepEqual(await store.listDeadLetters({ subscriber, limit: 10 }), [])
-        assert.deepEqual(idsOf(ownOf(await store.read(second, 100), events)), [events[0]!.id])
-        assert.equal(await store.settle(second, progress(read[0]!.position, at(1002)), at(1002)), true)
+        assert.equal(
+          await store.settle({ lease: first, settlement, now: at(1001) }),
+          false,
+          'the lease was lost',
+        )
+        assert.deepEqual(await deadLettersOf(store, subscriber), [])
+        assert.deepEqual(idsOf(ownOf(await store.read({ lease: second, limit: 100 }), events)), [
+          events[0]!.id,
+        ])
+        assert.equal(
+          await store.settle({
+            lease: second,
+            settlement: progress(read[0]!.position, at(1002)),
+            now: at(1002),
+          }),
+          true,
+        )
         assert.equal((await leaseOf(store, subscriber, at(1002))).cursor, read[0]!.position)
       },
       SLOW_MS,
@@ -442,27 +492,34 @@ export function eventLogStoreSuite(
         const first = await leaseOf(store, subscriber, at(0))
         const read = await readUntil(store, first, events)
         const failed = progress(first.cursor, at(5000), { attempts: 1, lastError: 'handler down' })
-        assert.equal(await store.settle(first, failed, at(10)), true)
+        assert.equal(await store.settle({ lease: first, settlement: failed, now: at(10) }), true)
         assert.equal(await lease(store, [subscriber], at(4999)), null, 'not due before nextAt')
 
         const second = await leaseOf(store, subscriber, at(5000))
         assert.equal(second.attempts, 1)
         assert.equal(second.cursor, first.cursor)
         assert.deepEqual(
-          idsOf(ownOf(await store.read(second, 100), events)),
+          idsOf(ownOf(await store.read({ lease: second, limit: 100 }), events)),
           events.map((e) => e.id),
         )
         // The first event went through, the second failed twice.
         const again = progress(read[0]!.position, at(9000), { attempts: 2, lastError: 'still down' })
-        assert.equal(await store.settle(second, again, at(5010)), true)
+        assert.equal(await store.settle({ lease: second, settlement: again, now: at(5010) }), true)
         assert.equal(await lease(store, [subscriber], at(8999)), null)
         const third = await leaseOf(store, subscriber, at(9000))
         assert.equal(third.attempts, 2)
         assert.equal(third.cursor, read[0]!.position)
-        assert.equal(await store.settle(third, progress(read[1]!.position, at(9001)), at(9001)), true)
+        assert.equal(
+          await store.settle({
+            lease: third,
+            settlement: progress(read[1]!.position, at(9001)),
+            now: at(9001),
+          }),
+          true,
+        )
         const fourth = await leaseOf(store, subscriber, at(9001))
         assert.equal(fourth.attempts, 0)
-        assert.deepEqual(ownOf(await store.read(fourth, 100), events), [])
+        assert.deepEqual(ownOf(await store.read({ lease: fourth, limit: 100 }), events), [])
       },
       SLOW_MS,
     )
@@ -483,9 +540,9 @@ export function eventLogStoreSuite(
         const settlement = progress(read[2]!.position, at(10), {
           deadLetters: read.map((e, i) => ({ event: e, attempts: 5, error: `failed ${i}` })),
         })
-        assert.equal(await store.settle(first, settlement, at(10)), true)
+        assert.equal(await store.settle({ lease: first, settlement, now: at(10) }), true)
 
-        const letters = await store.listDeadLetters({ subscriber, limit: 10 })
+        const letters = await deadLettersOf(store, subscriber)
         assert.deepEqual(
           letters.map((l) => [l.subscriber, l.eventId, l.type, l.aggregateId, l.attempts, l.lastError]),
           [
@@ -497,63 +554,68 @@ export function eventLogStoreSuite(
         assert.deepEqual(asWritten(letters[1]), b.message.payload)
         assert.equal(letters[0]?.deadAt.getTime(), at(10).getTime())
         assert.equal(letters[0]?.replayRequestedAt, null)
-        assert.deepEqual(await store.listDeadLetters({ subscriber: other, limit: 10 }), [])
+        assert.deepEqual(await deadLettersOf(store, other), [])
         // The cursor moved past them.
         const next = await leaseOf(store, subscriber, at(10))
         assert.equal(next.cursor, read[2]!.position)
-        assert.deepEqual(await store.readReplays(next, 10), [], 'no replay was asked for')
-        assert.equal(await store.settle(next, progress(next.cursor, at(10)), at(10)), true)
+        assert.deepEqual(await store.readReplays({ lease: next, limit: 10 }), [], 'no replay was asked for')
+        assert.equal(
+          await store.settle({ lease: next, settlement: progress(next.cursor, at(10)), now: at(10) }),
+          true,
+        )
 
-        const page1 = await store.listDeadLetters({ subscriber, limit: 2 })
-        const page2 = await store.listDeadLetters({ subscriber, limit: 2, after: page1[1]!.eventId })
-        assert.deepEqual(
-          page1.map((l) => l.eventId),
-          [a.id, b.id],
+        for (const limit of [1, 2, 3]) {
+          const paged = await pageThrough((after) => store.listDeadLetters({ subscriber, after, limit }), {
+            sort: 'dead_letters',
+            limit,
+            key: (l) => l.eventId,
+          })
+          assert.deepEqual(
+            paged.map((l) => l.eventId),
+            [a.id, b.id, c.id],
+          )
+        }
+        const bad = { sort: 'dead_letters', key: 'évt', id: c.id }
+        await assert.rejects(store.listDeadLetters({ subscriber, after: bad, limit: 2 }), (e: unknown) =>
+          isCommerceError(e, 'validation.failed'),
         )
-        assert.deepEqual(
-          page2.map((l) => l.eventId),
-          [c.id],
-        )
-        assert.deepEqual(await store.listDeadLetters({ subscriber, limit: 2, after: c.id }), [])
 
         // Replay one: delivered, it is gone.
         assert.equal(
-          await store.replayDeadLetters({ subscriber, eventIds: [a.id, 'evt_unknown'] }, at(20)),
+          await store.replayDeadLetters({ subscriber, eventIds: [a.id, 'evt_unknown'], now: at(20) }),
           1,
         )
-        const replayed = (await store.listDeadLetters({ subscriber, limit: 10 })).find(
-          (l) => l.eventId === a.id,
-        )
+        const replayed = (await deadLettersOf(store, subscriber)).find((l) => l.eventId === a.id)
         assert.equal(replayed?.replayRequestedAt?.getTime(), at(20).getTime())
         const one = await leaseOf(store, subscriber, at(20))
-        const replays = await store.readReplays(one, 10)
+        const replays = await store.readReplays({ lease: one, limit: 10 })
         assert.deepEqual(
           replays.map((l) => [l.eventId, l.attempts]),
           [[a.id, 5]],
         )
         assert.deepEqual(asWritten(replays[0]), a.message.payload)
         assert.equal(
-          await store.settle(
-            one,
-            progress(one.cursor, at(21), { replayed: [{ eventId: a.id, error: null }] }),
-            at(21),
-          ),
+          await store.settle({
+            lease: one,
+            settlement: progress(one.cursor, at(21), { replayed: [{ eventId: a.id, error: null }] }),
+            now: at(21),
+          }),
           true,
         )
         assert.deepEqual(
-          (await store.listDeadLetters({ subscriber, limit: 10 })).map((l) => l.eventId),
+          (await deadLettersOf(store, subscriber)).map((l) => l.eventId),
           [b.id, c.id],
         )
 
         // Replay all: the failed one stays dead, one attempt more, no longer asked for.
-        assert.equal(await store.replayDeadLetters({ subscriber }, at(30)), 2)
+        assert.equal(await store.replayDeadLetters({ subscriber, now: at(30) }), 2)
         const two = await leaseOf(store, subscriber, at(30))
         assert.deepEqual(
-          (await store.readReplays(two, 10)).map((l) => l.eventId),
+          (await store.readReplays({ lease: two, limit: 10 })).map((l) => l.eventId),
           [b.id, c.id],
         )
         assert.deepEqual(
-          (await store.readReplays(two, 1)).map((l) => l.eventId),
+          (await store.readReplays({ lease: two, limit: 1 })).map((l) => l.eventId),
           [b.id],
         )
         const outcome = progress(two.cursor, at(31), {
@@ -562,14 +624,14 @@ export function eventLogStoreSuite(
             { eventId: c.id, error: null },
           ],
         })
-        assert.equal(await store.settle(two, outcome, at(31)), true)
-        const left = await store.listDeadLetters({ subscriber, limit: 10 })
+        assert.equal(await store.settle({ lease: two, settlement: outcome, now: at(31) }), true)
+        const left = await deadLettersOf(store, subscriber)
         assert.deepEqual(
           left.map((l) => [l.eventId, l.attempts, l.lastError, l.replayRequestedAt]),
           [[b.id, 6, 'still failing', null]],
         )
         const three = await leaseOf(store, subscriber, at(31))
-        assert.deepEqual(await store.readReplays(three, 10), [])
+        assert.deepEqual(await store.readReplays({ lease: three, limit: 10 }), [])
       },
       SLOW_MS,
     )
@@ -589,7 +651,11 @@ export function eventLogStoreSuite(
           const read = await readUntil(store, got, events)
           const deadLetters = read.map((e) => ({ event: e, attempts: 1, error: 'no' }))
           assert.equal(
-            await store.settle(got, progress(read[2]!.position, at(1), { deadLetters }), at(1)),
+            await store.settle({
+              lease: got,
+              settlement: progress(read[2]!.position, at(1), { deadLetters }),
+              now: at(1),
+            }),
             true,
           )
         }
@@ -598,17 +664,17 @@ export function eventLogStoreSuite(
           1,
         )
         assert.deepEqual(
-          (await store.listDeadLetters({ subscriber, limit: 10 })).map((l) => l.eventId),
+          (await deadLettersOf(store, subscriber)).map((l) => l.eventId),
           [events[0]!.id, events[2]!.id],
         )
         assert.equal(await store.discardDeadLetters({ subscriber }), 2)
         assert.equal(await store.discardDeadLetters({ subscriber }), 0)
-        assert.equal(await store.replayDeadLetters({ subscriber }, at(2)), 0)
-        assert.deepEqual(await store.listDeadLetters({ subscriber, limit: 10 }), [])
-        assert.equal((await store.listDeadLetters({ subscriber: other, limit: 10 })).length, 3)
+        assert.equal(await store.replayDeadLetters({ subscriber, now: at(2) }), 0)
+        assert.deepEqual(await deadLettersOf(store, subscriber), [])
+        assert.equal((await deadLettersOf(store, other)).length, 3)
 
         await store.remove(other)
-        assert.deepEqual(await store.listDeadLetters({ subscriber: other, limit: 10 }), [])
+        assert.deepEqual(await deadLettersOf(store, other), [])
         assert.equal(await lease(store, [other], at(10)), null)
         await store.remove(other)
         // Registered again, it starts afresh.
@@ -641,7 +707,9 @@ export function eventLogStoreSuite(
         const deadline = Date.now() + 10_000
         let byPartition: LoggedEvent[][] = []
         for (;;) {
-          byPartition = await Promise.all(leases.map(async (l) => ownOf(await store.read(l, 10_000), events)))
+          byPartition = await Promise.all(
+            leases.map(async (l) => ownOf(await store.read({ lease: l, limit: 10_000 }), events)),
+          )
           if (byPartition.flat().length >= events.length || Date.now() > deadline) break
           await sleep(25)
         }
@@ -691,19 +759,40 @@ export function eventLogStoreSuite(
 
         const leadLease = await leaseOf(store, ahead, past(10))
         const read = await readUntil(store, leadLease, events)
-        assert.equal(await store.settle(leadLease, progress(positionOf(read, e3), past(10)), past(10)), true)
+        assert.equal(
+          await store.settle({
+            lease: leadLease,
+            settlement: progress(positionOf(read, e3), past(10)),
+            now: past(10),
+          }),
+          true,
+        )
         const lagLease = await leaseOf(store, behind, past(10))
         await readUntil(store, lagLease, events)
-        assert.equal(await store.settle(lagLease, progress(positionOf(read, e1), past(10)), past(10)), true)
+        assert.equal(
+          await store.settle({
+            lease: lagLease,
+            settlement: progress(positionOf(read, e1), past(10)),
+            now: past(10),
+          }),
+          true,
+        )
 
         assert.equal(await store.purge({ before: past(10_000), limit: 100 }), 1, 'only e1 was passed by all')
         const lagging = await leaseOf(store, behind, past(20))
         assert.deepEqual(
-          idsOf(ownOf(await store.read(lagging, 100), events)),
+          idsOf(ownOf(await store.read({ lease: lagging, limit: 100 }), events)),
           [e2.id, e3.id],
           'e2 and e3 stay',
         )
-        assert.equal(await store.settle(lagging, progress(lagging.cursor, past(20)), past(20)), true)
+        assert.equal(
+          await store.settle({
+            lease: lagging,
+            settlement: progress(lagging.cursor, past(20)),
+            now: past(20),
+          }),
+          true,
+        )
 
         await store.remove(behind)
         assert.equal(await store.purge({ before: past(3000), limit: 100 }), 1, 'e2; e3 is too recent')
@@ -712,7 +801,7 @@ export function eventLogStoreSuite(
 
         const check = subscriberFor('purge-check')
         await register(store, { subscriber: check, partitions: 1, from: 'beginning' }, past(30))
-        const all = await store.read(await leaseOf(store, check, past(30)), 100_000)
+        const all = await store.read({ lease: await leaseOf(store, check, past(30)), limit: 100_000 })
         assert.deepEqual(ownOf(all, events), [], 'purged events are gone from the log')
         await store.remove(check)
         await store.remove(ahead)
@@ -738,7 +827,7 @@ export function eventLogStoreSuite(
             commit = resolve
           })
           const open = transaction(async (stores) => {
-            await stores.outbox.enqueue([slow.message], at(0))
+            await stores.outbox.enqueue({ messages: [slow.message], now: at(0) })
             entered()
             await gate
           })
@@ -748,7 +837,7 @@ export function eventLogStoreSuite(
             // Written and committed after the open transaction wrote: later in the log.
             await write(outbox, [fast])
             for (let i = 0; i < 5; i++) {
-              const read = await store.read(got, 100)
+              const read = await store.read({ lease: got, limit: 100 })
               assert.deepEqual(
                 idsOf(ownOf(read, [slow, fast])),
                 [],
@@ -757,7 +846,10 @@ export function eventLogStoreSuite(
               // A store may return events before the open transaction; settling them must not pass it.
               if (read.length > 0) {
                 const passed = read[read.length - 1]!.position
-                assert.equal(await store.settle(got, progress(passed, at(0)), at(0)), true)
+                assert.equal(
+                  await store.settle({ lease: got, settlement: progress(passed, at(0)), now: at(0) }),
+                  true,
+                )
                 got = await leaseOf(store, subscriber, at(0))
               }
               await sleep(20)

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { isCommerceError } from '../errors/commerce-error.js'
 import { createIdGenerator } from '../ids/id-generator.js'
 import type { InventoryStore, NewReservation } from '../ports/inventory-store.js'
+import { expectCommerceError } from './expect-commerce-error.js'
 import type { SuiteApi, SuiteOptions } from './suite-api.js'
 
 /**
@@ -23,14 +24,6 @@ export interface InventoryStoreHarness {
 }
 
 const LOC = 'default'
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isCommerceError(error), `expected a CommerceError, got ${String(error)}`)
-    assert.equal(error.code, code)
-    return true
-  })
-}
 
 /**
  * The inventory store contract. Every test uses fresh random SKUs, so one store may serve all.
@@ -80,16 +73,16 @@ export function inventoryStoreSuite(
       assert.equal(up.level.onHand, 8)
       assert.equal(up.previousOnHand, 5)
       await store.createReservation(hold(a, 6))
-      await rejectsWith(
+      await expectCommerceError(
         store.adjustOnHand({ sku: a, locationId: LOC, delta: -3, at: now() }),
         'inventory.insufficient_stock',
       )
       assert.deepEqual(await inspect.level(a, LOC), { onHand: 8, reserved: 6 })
-      await rejectsWith(
+      await expectCommerceError(
         store.setOnHand({ sku: a, locationId: LOC, onHand: 5, at: now() }),
         'inventory.insufficient_stock',
       )
-      await rejectsWith(
+      await expectCommerceError(
         store.adjustOnHand({ sku: sku('none'), locationId: LOC, delta: 1, at: now() }),
         'not_found',
       )
@@ -125,10 +118,8 @@ export function inventoryStoreSuite(
           { sku: b, locationId: LOC, quantity: 2 },
         ],
       })
-      await assert.rejects(store.createReservation(both), (error: unknown) => {
-        assert.ok(isCommerceError(error, 'inventory.insufficient_stock'))
-        assert.deepEqual(error.details.shortfalls, [{ sku: b, requested: 2, available: 1 }])
-        return true
+      await expectCommerceError(store.createReservation(both), 'inventory.insufficient_stock', {
+        shortfalls: [{ sku: b, requested: 2, available: 1 }],
       })
       assert.deepEqual(await inspect.level(a, LOC), { onHand: 10, reserved: 4 })
       assert.deepEqual(await inspect.level(b, LOC), { onHand: 1, reserved: 0 })
@@ -157,14 +148,17 @@ export function inventoryStoreSuite(
       await store.setOnHand({ sku: a, locationId: LOC, onHand: 5, at: now() })
       const r = hold(a, 2)
       await store.createReservation(r)
-      const first = await store.commitReservation(r.id, now())
+      const first = await store.commitReservation({ reservationId: r.id, at: now() })
       assert.equal(first.changed, true)
       assert.equal(first.reservation.status, 'committed')
-      const again = await store.commitReservation(r.id, now())
+      const again = await store.commitReservation({ reservationId: r.id, at: now() })
       assert.equal(again.changed, false)
       assert.deepEqual(await inspect.level(a, LOC), { onHand: 3, reserved: 0 })
       assert.equal(await inspect.reservationStatus(r.id), 'committed')
-      await rejectsWith(store.releaseReservation(r.id, now()), 'inventory.reservation_committed')
+      await expectCommerceError(
+        store.releaseReservation({ reservationId: r.id, at: now() }),
+        'inventory.reservation_committed',
+      )
       assert.deepEqual(await inspect.level(a, LOC), { onHand: 3, reserved: 0 })
     })
 
@@ -174,14 +168,23 @@ export function inventoryStoreSuite(
       await store.setOnHand({ sku: a, locationId: LOC, onHand: 5, at: now() })
       const r = hold(a, 2)
       await store.createReservation(r)
-      const first = await store.releaseReservation(r.id, now())
+      const first = await store.releaseReservation({ reservationId: r.id, at: now() })
       assert.equal(first.changed, true)
       assert.equal(first.availableAfter.get(a), 5)
-      assert.equal((await store.releaseReservation(r.id, now())).changed, false)
-      await rejectsWith(store.commitReservation(r.id, now()), 'inventory.reservation_released')
+      assert.equal((await store.releaseReservation({ reservationId: r.id, at: now() })).changed, false)
+      await expectCommerceError(
+        store.commitReservation({ reservationId: r.id, at: now() }),
+        'inventory.reservation_released',
+      )
       assert.deepEqual(await inspect.level(a, LOC), { onHand: 5, reserved: 0 })
-      await rejectsWith(store.commitReservation('res_missing', now()), 'not_found')
-      await rejectsWith(store.releaseReservation('res_missing', now()), 'not_found')
+      await expectCommerceError(
+        store.commitReservation({ reservationId: 'res_missing', at: now() }),
+        'not_found',
+      )
+      await expectCommerceError(
+        store.releaseReservation({ reservationId: 'res_missing', at: now() }),
+        'not_found',
+      )
     })
 
     it('expires only what is past its expiry; an expired reservation cannot be committed', async () => {
@@ -193,20 +196,23 @@ export function inventoryStoreSuite(
       const later = { ...hold(a, 2), expiresAt: new Date(t0 + 100_000) }
       await store.createReservation(soon)
       await store.createReservation(later)
-      const expired = await store.expireReservations(new Date(t0 + 5_000), 1000)
+      const expired = await store.expireReservations({ at: new Date(t0 + 5_000), limit: 1000 })
       const mine = expired.filter((c) => c.reservation.id === soon.id)
       assert.equal(mine.length, 1)
       assert.equal(mine[0]!.reservation.status, 'expired')
       assert.ok(!expired.some((c) => c.reservation.id === later.id))
       assert.deepEqual(await inspect.level(a, LOC), { onHand: 5, reserved: 2 })
-      await rejectsWith(
-        store.commitReservation(soon.id, new Date(t0 + 5_000)),
+      await expectCommerceError(
+        store.commitReservation({ reservationId: soon.id, at: new Date(t0 + 5_000) }),
         'inventory.reservation_expired',
       )
-      assert.equal((await store.releaseReservation(soon.id, new Date(t0 + 5_000))).changed, false)
+      assert.equal(
+        (await store.releaseReservation({ reservationId: soon.id, at: new Date(t0 + 5_000) })).changed,
+        false,
+      )
       // Past its expiry but not yet swept: commit must refuse too.
-      await rejectsWith(
-        store.commitReservation(later.id, new Date(t0 + 200_000)),
+      await expectCommerceError(
+        store.commitReservation({ reservationId: later.id, at: new Date(t0 + 200_000) }),
         'inventory.reservation_expired',
       )
       assert.deepEqual(await inspect.level(a, LOC), { onHand: 5, reserved: 2 })
@@ -234,7 +240,7 @@ export function inventoryStoreSuite(
         { sku: back, quantity: 3 },
         { sku: free, quantity: 9 },
       ])
-      await store.commitReservation(r.id, now())
+      await store.commitReservation({ reservationId: r.id, at: now() })
       assert.deepEqual(await inspect.level(back, LOC), { onHand: -2, reserved: 0 })
     })
 
@@ -298,7 +304,9 @@ export function inventoryStoreSuite(
       await Promise.all(made.map((r) => store.createReservation(r)))
       await Promise.all(
         made.map((r, i) =>
-          i % 3 === 0 ? store.releaseReservation(r.id, now()) : store.commitReservation(r.id, now()),
+          i % 3 === 0
+            ? store.releaseReservation({ reservationId: r.id, at: now() })
+            : store.commitReservation({ reservationId: r.id, at: now() }),
         ),
       )
       const released = made.filter((_, i) => i % 3 === 0).length

@@ -4,7 +4,13 @@ import { createIdGenerator } from '../ids/id-generator.js'
 import { allocateEvenly } from '../money/allocate.js'
 import { money, sum } from '../money/money.js'
 import type { NewOrder, OrderLineRecord, OrderStatus, OrderStore } from '../ports/order-store.js'
+import { pageThrough } from './page-through.js'
 import type { SuiteApi, SuiteOptions } from './suite-api.js'
+
+/** Orders as the listings serve them: newest first, the larger id first on a tie. */
+function newestFirst(orders: readonly NewOrder[]): NewOrder[] {
+  return [...orders].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
+}
 
 export interface OrderInspector {
   /** Stored status read directly, or null. */
@@ -104,7 +110,7 @@ export function orderStoreSuite(
   }
   const march3 = new Date(Date.UTC(2026, 2, 3, 10))
   /** Analytics window: all of March 2026 but the 31st. */
-  const march = [new Date(Date.UTC(2026, 2, 1)), new Date(Date.UTC(2026, 2, 31))] as const
+  const march = { from: new Date(Date.UTC(2026, 2, 1)), to: new Date(Date.UTC(2026, 2, 31)) }
 
   describe('order store contract', () => {
     it('inserts an order with lines, a display number and its first history entry', async () => {
@@ -166,26 +172,59 @@ export function orderStoreSuite(
       assert.equal(await inspect.historyCount(order.id), 2)
     })
 
-    it('pages a customer history newest first without repeats or gaps', async () => {
+    it('pages a customer history newest first, ties broken by id, without repeats or gaps', async () => {
       const { store } = await makeHarness()
       const customerId = ids('cus')
-      const made: string[] = []
+      const made: NewOrder[] = []
       for (let i = 0; i < 7; i++) {
-        const order = newOrder({ customerId, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) })
-        made.push(order.id)
+        // Three orders a second: the keyset's tie-breaker is the id.
+        const order = newOrder({
+          customerId,
+          createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, Math.floor(i / 3))),
+        })
+        made.push(order)
         await store.insert(order)
       }
       await store.insert(newOrder())
-      const seen: string[] = []
-      let cursor: string | null = null
-      do {
-        const page = await store.listForCustomer(customerId, cursor, 3)
-        seen.push(...page.items.map((o) => o.id))
-        cursor = page.nextCursor
-      } while (cursor !== null)
-      assert.deepEqual(seen, [...made].reverse())
-      await assert.rejects(store.listForCustomer(customerId, 'not-a-cursor', 3), (e: unknown) =>
+      for (const limit of [1, 3, 7]) {
+        const rows = await pageThrough((after) => store.listForCustomer({ customerId, after, limit }), {
+          sort: 'customer_orders',
+          limit,
+          key: (o) => o.id,
+        })
+        assert.deepEqual(
+          rows.map((o) => o.id),
+          newestFirst(made).map((o) => o.id),
+        )
+      }
+      const bad = { sort: 'customer_orders', key: 'yesterday', id: made[0]!.id }
+      await assert.rejects(store.listForCustomer({ customerId, after: bad, limit: 3 }), (e: unknown) =>
         isCommerceError(e, 'validation.failed'),
+      )
+    })
+
+    it("pages a seller's orders newest first, ties broken by id", async () => {
+      const { store } = await makeHarness()
+      const seller = ids('sel')
+      const at = new Date(Date.UTC(2026, 1, 1))
+      const made: NewOrder[] = []
+      for (let i = 0; i < 5; i++) {
+        const order = newOrder({
+          createdAt: i < 4 ? at : march3,
+          lines: [sellerLine(seller, { quantity: 1, unitPrice: 100 })],
+        })
+        made.push(order)
+        await store.insert(order)
+      }
+      await store.insert(newOrder({ createdAt: at }))
+      const rows = await pageThrough((after) => store.listForSeller({ sellerId: seller, after, limit: 2 }), {
+        sort: 'seller_orders',
+        limit: 2,
+        key: (o) => o.id,
+      })
+      assert.deepEqual(
+        rows.map((o) => o.id),
+        newestFirst(made).map((o) => o.id),
       )
     })
 
@@ -208,16 +247,18 @@ export function orderStoreSuite(
       await store.insert(unpaid)
       await store.insert(newOrder())
       await store.transition({ id: mixed.id, from: 'pending_payment', to: 'confirmed', at: march3 })
-      const page = await store.listForSeller(seller, null, 10)
+      const page = await store.listForSeller({ sellerId: seller, limit: 10 })
       assert.deepEqual(page.items.map((o) => o.id).sort(), [mixed.id, unpaid.id].sort())
       assert.ok(page.items.every((o) => o.lines.every((l) => l.sellerId === seller)))
       const kept = { currency: 'USD', units: 3, revenue: usd(3000), tax: usd(300) }
-      assert.deepEqual(await store.sellerDailyFigures(seller, ...march), [{ day: '2026-03-03', ...kept }])
-      assert.deepEqual(await store.sellerTopProducts(seller, ...march, 5), [
+      assert.deepEqual(await store.sellerDailyFigures({ sellerId: seller, ...march }), [
+        { day: '2026-03-03', ...kept },
+      ])
+      assert.deepEqual(await store.sellerTopProducts({ sellerId: seller, ...march, limit: 5 }), [
         { productId: 'prod_x', name: 'Thing', ...kept },
       ])
       // The other seller's line of the same order is theirs alone.
-      assert.deepEqual(await store.sellerDailyFigures(other, ...march), [
+      assert.deepEqual(await store.sellerDailyFigures({ sellerId: other, ...march }), [
         { day: '2026-03-03', currency: 'USD', units: 5, revenue: usd(3500), tax: usd(350) },
       ])
     })
@@ -236,7 +277,7 @@ export function orderStoreSuite(
       const order = newOrder({ createdAt: march3, lines: [returned, kept] })
       await store.insert(order)
       await store.transition({ id: order.id, from: 'pending_payment', to: 'partially_refunded', at: march3 })
-      assert.equal(await store.addReturnedQuantity(returned.id, 3), true)
+      assert.equal(await store.addReturnedQuantity({ orderLineId: returned.id, quantity: 3 }), true)
 
       // What the refund of 3 of 4 units took back: the first 3 of the line's even parts.
       const refunded = (amount: number) => sum(allocateEvenly(usd(amount), 4).slice(0, 3), 'USD').amount
@@ -245,18 +286,18 @@ export function orderStoreSuite(
       assert.equal(keptTotal - keptTax, 1001) // one unit's price, tax excluded
       const one = { currency: 'USD', units: 1, revenue: usd(keptTotal - keptTax), tax: usd(keptTax) }
       const two = { currency: 'USD', units: 2, revenue: usd(1000), tax: usd(50) }
-      assert.deepEqual(await store.sellerDailyFigures(seller, ...march), [
+      assert.deepEqual(await store.sellerDailyFigures({ sellerId: seller, ...march }), [
         { day: '2026-03-03', currency: 'USD', units: 3, revenue: usd(2001), tax: usd(keptTax + 50) },
       ])
       // Ranked by units kept, not sold.
-      assert.deepEqual(await store.sellerTopProducts(seller, ...march, 5), [
+      assert.deepEqual(await store.sellerTopProducts({ sellerId: seller, ...march, limit: 5 }), [
         { productId: 'prod_kept', name: 'Thing', ...two },
         { productId: 'prod_mostly_back', name: 'Thing', ...one },
       ])
 
       // The last unit back too: the product drops out of the figures.
-      assert.equal(await store.addReturnedQuantity(returned.id, 1), true)
-      assert.deepEqual(await store.sellerTopProducts(seller, ...march, 5), [
+      assert.equal(await store.addReturnedQuantity({ orderLineId: returned.id, quantity: 1 }), true)
+      assert.deepEqual(await store.sellerTopProducts({ sellerId: seller, ...march, limit: 5 }), [
         { productId: 'prod_kept', name: 'Thing', ...two },
       ])
     })
@@ -271,10 +312,11 @@ export function orderStoreSuite(
         await store.insert(order)
         if (status !== 'pending_payment')
           await store.transition({ id: order.id, from: 'pending_payment', to: status, at: march3 })
-        if (status === 'refunded') assert.equal(await store.addReturnedQuantity(line.id, 2), true)
+        if (status === 'refunded')
+          assert.equal(await store.addReturnedQuantity({ orderLineId: line.id, quantity: 2 }), true)
       }
-      assert.deepEqual(await store.sellerDailyFigures(seller, ...march), [])
-      assert.deepEqual(await store.sellerTopProducts(seller, ...march, 5), [])
+      assert.deepEqual(await store.sellerDailyFigures({ sellerId: seller, ...march }), [])
+      assert.deepEqual(await store.sellerTopProducts({ sellerId: seller, ...march, limit: 5 }), [])
     })
 
     it('reports each currency on its own, never summed, with top products per currency', async () => {
@@ -295,14 +337,14 @@ export function orderStoreSuite(
       await sold(
         'EUR',
         [sellerLine(seller, { productId: 'prod_b', quantity: 9, unitPrice: 400, currency: 'EUR' })],
-        march[1],
+        march.to,
       )
 
-      assert.deepEqual(await store.sellerDailyFigures(seller, ...march), [
+      assert.deepEqual(await store.sellerDailyFigures({ sellerId: seller, ...march }), [
         { day: '2026-03-03', currency: 'EUR', units: 3, revenue: eur(2200), tax: eur(247) },
         { day: '2026-03-03', currency: 'USD', units: 1, revenue: usd(1000), tax: usd(100) },
       ])
-      assert.deepEqual(await store.sellerTopProducts(seller, ...march, 1), [
+      assert.deepEqual(await store.sellerTopProducts({ sellerId: seller, ...march, limit: 1 }), [
         { productId: 'prod_a', name: 'Thing', currency: 'EUR', units: 2, revenue: eur(1800), tax: eur(171) },
         { productId: 'prod_a', name: 'Thing', currency: 'USD', units: 1, revenue: usd(1000), tax: usd(100) },
       ])
@@ -313,9 +355,9 @@ export function orderStoreSuite(
       const order = newOrder()
       await store.insert(order)
       const lineId = order.lines[0]!.id
-      assert.equal(await store.addReturnedQuantity(lineId, 1), true)
-      assert.equal(await store.addReturnedQuantity(lineId, 2), false)
-      assert.equal(await store.addReturnedQuantity(lineId, 1), true)
+      assert.equal(await store.addReturnedQuantity({ orderLineId: lineId, quantity: 1 }), true)
+      assert.equal(await store.addReturnedQuantity({ orderLineId: lineId, quantity: 2 }), false)
+      assert.equal(await store.addReturnedQuantity({ orderLineId: lineId, quantity: 1 }), true)
       assert.equal((await store.get(order.id))?.lines[0]?.returnedQuantity, 2)
     })
 
@@ -323,10 +365,11 @@ export function orderStoreSuite(
       const { store } = await makeHarness()
       const old = newOrder({ createdAt: new Date(Date.UTC(2020, 0, 1)) })
       await store.insert(old)
-      const stale = await store.listStale('pending_payment', new Date(Date.UTC(2020, 0, 2)), 100)
+      const updatedBefore = new Date(Date.UTC(2020, 0, 2))
+      const stale = await store.listStale({ status: 'pending_payment', updatedBefore, limit: 100 })
       assert.ok(stale.some((o) => o.id === old.id))
       assert.ok(
-        !(await store.listStale('confirmed', new Date(Date.UTC(2020, 0, 2)), 100)).some(
+        !(await store.listStale({ status: 'confirmed', updatedBefore, limit: 100 })).some(
           (o) => o.id === old.id,
         ),
       )

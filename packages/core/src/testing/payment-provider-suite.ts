@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { isCommerceError } from '../errors/commerce-error.js'
 import { createIdGenerator } from '../ids/id-generator.js'
 import type { CurrencyCode } from '../money/currencies.js'
 import { type Money, money } from '../money/money.js'
 import type { PaymentProvider, PaymentState } from '../ports/payment-provider.js'
+import { expectCommerceError } from './expect-commerce-error.js'
 import type { SuiteApi, SuiteOptions } from './suite-api.js'
 
 /** A signed webhook delivery, as the provider would POST it. */
@@ -48,19 +48,6 @@ export interface PaymentProviderSuiteOptions extends SuiteOptions {
   readonly supportsAutomaticCapture?: boolean
   /** Currency the suite pays in. Default `EUR`. */
   readonly currency?: CurrencyCode
-}
-
-async function rejectsWith(
-  promise: Promise<unknown>,
-  code: string,
-  check?: (details: Record<string, unknown>) => void,
-) {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isCommerceError(error), `expected a CommerceError, got ${String(error)}`)
-    assert.equal(error.code, code, `expected ${code}, got ${error.code}: ${error.message}`)
-    check?.(error.details)
-    return true
-  })
 }
 
 /**
@@ -141,21 +128,17 @@ export function paymentProviderSuite(
             idempotencyKey,
             paymentMethod: h.paymentMethods.decline,
           })
-        let paymentId = ''
-        await rejectsWith(attempt(), 'payment.declined', (details) => {
-          assert.equal(typeof details.paymentId, 'string')
-          assert.equal(typeof details.failureCode, 'string')
-          assert.ok((details.failureCode as string).length > 0)
-          paymentId = details.paymentId as string
-        })
+        const { details } = await expectCommerceError(attempt(), 'payment.declined')
+        assert.equal(typeof details.paymentId, 'string')
+        assert.equal(typeof details.failureCode, 'string')
+        assert.ok((details.failureCode as string).length > 0)
+        const paymentId = details.paymentId as string
         const read = await h.provider.status(paymentId)
         assert.equal(read.status, 'failed')
         assert.equal(typeof read.failureCode, 'string')
         assert.deepEqual(read.capturedAmount, eur(0))
         // A retry with the same key replays the decline; it does not try the card again.
-        await rejectsWith(attempt(), 'payment.declined', (details) =>
-          assert.equal(details.paymentId, paymentId),
-        )
+        await expectCommerceError(attempt(), 'payment.declined', { paymentId })
         assert.equal(await h.inspect.paymentCount(orderId), 1)
       })
 
@@ -172,7 +155,7 @@ export function paymentProviderSuite(
           assert.equal(state.status, 'requires_action')
           assert.equal(typeof state.action?.type, 'string')
           assert.equal(typeof state.action?.clientSecret, 'string')
-          await rejectsWith(
+          await expectCommerceError(
             h.provider.capture({ paymentId: state.paymentId, idempotencyKey: key('cap') }),
             'payment.invalid_state',
           )
@@ -215,24 +198,24 @@ export function paymentProviderSuite(
         const orderId = order()
         const base = { orderId, idempotencyKey: key('auth'), paymentMethod: h.paymentMethods.approve }
         for (const amount of [0, -100, 10.5, Number.MAX_SAFE_INTEGER + 2, Number.NaN]) {
-          await rejectsWith(
+          await expectCommerceError(
             h.provider.authorize({ ...base, amount: { amount, currency } }),
             'validation.failed',
           )
         }
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.authorize({ ...base, amount: { amount: 100, currency: 'XYZ' } }),
           'validation.failed',
         )
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.authorize({ ...base, amount: eur(100), idempotencyKey: '' }),
           'validation.failed',
         )
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.authorize({ ...base, amount: eur(100), idempotencyKey: 'k'.repeat(256) }),
           'validation.failed',
         )
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.authorize({ ...base, amount: eur(100), orderId: "ord' OR status:'succeeded" }),
           'validation.failed',
         )
@@ -286,7 +269,7 @@ export function paymentProviderSuite(
           idempotencyKey,
           paymentMethod: h.paymentMethods.approve,
         })
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.authorize({
             amount: eur(1001),
             orderId,
@@ -296,7 +279,7 @@ export function paymentProviderSuite(
           'idempotency.conflict',
         )
         // A key belongs to one operation: reusing it for a capture is a conflict too.
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.capture({ paymentId: state.paymentId, idempotencyKey }),
           'idempotency.conflict',
         )
@@ -345,13 +328,10 @@ export function paymentProviderSuite(
           assert.equal(captured.status, 'captured')
           assert.deepEqual(captured.capturedAmount, eur(600))
           assert.deepEqual(captured.amount, eur(1000))
-          await rejectsWith(
+          await expectCommerceError(
             h.provider.capture({ paymentId: state.paymentId, amount: eur(100), idempotencyKey: key('cap') }),
             'payment.invalid_state',
-            (details) => {
-              assert.equal(details.paymentId, state.paymentId)
-              assert.equal(details.attempted, 'capture')
-            },
+            { paymentId: state.paymentId, attempted: 'capture' },
           )
         })
       }
@@ -359,10 +339,10 @@ export function paymentProviderSuite(
       it('refuses to capture more than authorized (payment.amount_exceeded) and stays authorized', async () => {
         const h = await makeHarness()
         const state = await authorized(h, 1000)
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.capture({ paymentId: state.paymentId, amount: eur(1001), idempotencyKey: key('cap') }),
           'payment.amount_exceeded',
-          (details) => assert.equal(details.paymentId, state.paymentId),
+          { paymentId: state.paymentId },
         )
         const read = await h.provider.status(state.paymentId)
         assert.equal(read.status, 'authorized')
@@ -373,7 +353,7 @@ export function paymentProviderSuite(
         const h = await makeHarness()
         const state = await authorized(h, 1000)
         const other = currency === 'USD' ? 'GBP' : 'USD'
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.capture({
             paymentId: state.paymentId,
             amount: money(500, other),
@@ -390,24 +370,23 @@ export function paymentProviderSuite(
         const voided = await h.provider.void({ paymentId: state.paymentId, idempotencyKey: key('void') })
         assert.equal(voided.status, 'voided')
         assert.deepEqual(voided.capturedAmount, eur(0))
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.capture({ paymentId: state.paymentId, idempotencyKey: key('cap') }),
           'payment.invalid_state',
         )
         const other = await authorized(h, 800)
         await h.provider.capture({ paymentId: other.paymentId, idempotencyKey: key('cap') })
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.void({ paymentId: other.paymentId, idempotencyKey: key('void') }),
           'payment.invalid_state',
-          (details) => assert.equal(details.attempted, 'void'),
+          { attempted: 'void' },
         )
         assert.equal((await h.provider.status(other.paymentId)).status, 'captured')
       })
 
       it('voids a declined payment', async () => {
         const h = await makeHarness()
-        let paymentId = ''
-        await rejectsWith(
+        const { details } = await expectCommerceError(
           h.provider.authorize({
             amount: eur(100),
             orderId: order(),
@@ -415,10 +394,8 @@ export function paymentProviderSuite(
             paymentMethod: h.paymentMethods.decline,
           }),
           'payment.declined',
-          (details) => {
-            paymentId = details.paymentId as string
-          },
         )
+        const paymentId = details.paymentId as string
         assert.equal((await h.provider.void({ paymentId, idempotencyKey: key('void') })).status, 'voided')
       })
     })
@@ -436,13 +413,10 @@ export function paymentProviderSuite(
         assert.equal(first.status, 'partially_refunded')
         assert.deepEqual(first.refundedAmount, eur(200))
         assert.equal(typeof first.refundId, 'string')
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.refund({ paymentId: state.paymentId, amount: eur(401), idempotencyKey: key('r') }),
           'payment.amount_exceeded',
-          (details) => {
-            assert.equal(details.paymentId, state.paymentId)
-            assert.equal(details.attempted, 'refund')
-          },
+          { paymentId: state.paymentId, attempted: 'refund' },
         )
         assert.deepEqual((await h.provider.status(state.paymentId)).refundedAmount, eur(200))
         const second = await h.provider.refund({
@@ -453,7 +427,7 @@ export function paymentProviderSuite(
         assert.notEqual(second.refundId, first.refundId)
         assert.equal(second.status, 'refunded')
         assert.deepEqual(second.refundedAmount, eur(600))
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.refund({ paymentId: state.paymentId, amount: eur(1), idempotencyKey: key('r') }),
           'payment.amount_exceeded',
         )
@@ -467,7 +441,7 @@ export function paymentProviderSuite(
         const h = await makeHarness()
         const state = await authorized(h, 1000)
         await h.provider.capture({ paymentId: state.paymentId, idempotencyKey: key('cap') })
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.refund({ paymentId: state.paymentId, amount: eur(1001), idempotencyKey: key('r') }),
           'payment.amount_exceeded',
         )
@@ -477,10 +451,10 @@ export function paymentProviderSuite(
       it('refuses to refund before capture (payment.invalid_state)', async () => {
         const h = await makeHarness()
         const state = await authorized(h, 1000)
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.refund({ paymentId: state.paymentId, amount: eur(100), idempotencyKey: key('r') }),
           'payment.invalid_state',
-          (details) => assert.equal(details.attempted, 'refund'),
+          { attempted: 'refund' },
         )
       })
 
@@ -489,7 +463,7 @@ export function paymentProviderSuite(
         const state = await authorized(h, 1000)
         await h.provider.capture({ paymentId: state.paymentId, idempotencyKey: key('cap') })
         const other = currency === 'USD' ? 'GBP' : 'USD'
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.refund({
             paymentId: state.paymentId,
             amount: money(100, other),
@@ -498,7 +472,7 @@ export function paymentProviderSuite(
           'validation.failed',
         )
         for (const amount of [0, -1, 0.5]) {
-          await rejectsWith(
+          await expectCommerceError(
             h.provider.refund({
               paymentId: state.paymentId,
               amount: { amount, currency },
@@ -515,20 +489,20 @@ export function paymentProviderSuite(
       it('answers not_found for unknown payments on every call', async () => {
         const h = await makeHarness()
         const paymentId = `pi_${ids('unknown').slice(-20)}`
-        await rejectsWith(h.provider.status(paymentId), 'not_found')
-        await rejectsWith(h.provider.capture({ paymentId, idempotencyKey: key('c') }), 'not_found')
-        await rejectsWith(h.provider.void({ paymentId, idempotencyKey: key('v') }), 'not_found')
-        await rejectsWith(
+        await expectCommerceError(h.provider.status(paymentId), 'not_found')
+        await expectCommerceError(h.provider.capture({ paymentId, idempotencyKey: key('c') }), 'not_found')
+        await expectCommerceError(h.provider.void({ paymentId, idempotencyKey: key('v') }), 'not_found')
+        await expectCommerceError(
           h.provider.refund({ paymentId, amount: eur(1), idempotencyKey: key('r') }),
           'not_found',
         )
-        await rejectsWith(h.provider.status('../v1/refunds'), 'validation.failed')
+        await expectCommerceError(h.provider.status('../v1/refunds'), 'validation.failed')
       })
 
       it('finds every payment of an order, oldest first, and none for another order', async () => {
         const h = await makeHarness()
         const orderId = order()
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.authorize({
             amount: eur(300),
             orderId,
@@ -576,14 +550,18 @@ export function paymentProviderSuite(
       it('rejects forged, tampered, unsigned and malformed deliveries with validation.failed', async () => {
         const h = await makeHarness()
         const genuine = h.signWebhook(JSON.stringify({ id: 'evt_1', type: 'something.else' }))
-        const signatureIssue = (details: Record<string, unknown>) => {
+        /** Refused for its signature: an issue on one of the headers. */
+        const refusedForSignature = async (delivery: Promise<unknown>) => {
+          const { details } = await expectCommerceError(delivery, 'validation.failed')
           const issues = details.issues as { path: string }[]
           assert.ok(
             issues.some((i) => i.path.startsWith('headers.')),
             JSON.stringify(issues),
           )
         }
-        const bodyIssue = (details: Record<string, unknown>) => {
+        /** Refused for its body: an issue on `rawBody`. */
+        const refusedForBody = async (delivery: Promise<unknown>) => {
+          const { details } = await expectCommerceError(delivery, 'validation.failed')
           const issues = details.issues as { path: string }[]
           assert.ok(
             issues.some((i) => i.path.startsWith('rawBody')),
@@ -591,13 +569,11 @@ export function paymentProviderSuite(
           )
         }
         // Tampered body under a genuine signature.
-        await rejectsWith(
+        await refusedForSignature(
           h.provider.parseWebhook({
             rawBody: genuine.rawBody.replace('evt_1', 'evt_2'),
             headers: genuine.headers,
           }),
-          'validation.failed',
-          signatureIssue,
         )
         // Forged signature: every header value replaced by one made without the secret.
         const forged = Object.fromEntries(
@@ -605,24 +581,18 @@ export function paymentProviderSuite(
             ([name, value]) => [name, name === 'content-type' ? value : 't=1,v1=00ff'] as const,
           ),
         )
-        await rejectsWith(
-          h.provider.parseWebhook({ rawBody: genuine.rawBody, headers: forged }),
-          'validation.failed',
-          signatureIssue,
-        )
-        await rejectsWith(
+        await refusedForSignature(h.provider.parseWebhook({ rawBody: genuine.rawBody, headers: forged }))
+        await refusedForSignature(
           h.provider.parseWebhook({
             rawBody: genuine.rawBody,
             headers: { 'content-type': 'application/json' },
           }),
-          'validation.failed',
-          signatureIssue,
         )
         // Signed, but not an event.
         for (const body of ['not json', '{"id": 1}', '[]']) {
-          await rejectsWith(h.provider.parseWebhook(h.signWebhook(body)), 'validation.failed', bodyIssue)
+          await refusedForBody(h.provider.parseWebhook(h.signWebhook(body)))
         }
-        await rejectsWith(
+        await expectCommerceError(
           h.provider.parseWebhook({ rawBody: 'x'.repeat(1024 * 1024 + 1), headers: genuine.headers }),
           'validation.failed',
         )

@@ -61,8 +61,11 @@ export function paymentRecordStoreSuite(
       const [record] = await store.listByOrder(orderId)
       assert.equal(record?.id, first.record.id)
       assert.deepEqual(record?.state, refunded)
-      assert.deepEqual(await store.findByProviderId('test', authorized.paymentId), record)
-      assert.equal(await store.findByProviderId('other', authorized.paymentId), null)
+      assert.deepEqual(
+        await store.findByProviderId({ provider: 'test', paymentId: authorized.paymentId }),
+        record,
+      )
+      assert.equal(await store.findByProviderId({ provider: 'other', paymentId: authorized.paymentId }), null)
     })
 
     it(`applies ${concurrency} concurrent saves of increasing states without losing the newest`, async () => {

@@ -9,6 +9,7 @@ import type {
   PercentagePromotion,
   Promotion,
 } from '../promotions/promotion-types.js'
+import { pageThrough } from './page-through.js'
 import type { SuiteApi, SuiteOptions } from './suite-api.js'
 
 /** Reads what the adapter persisted without going through the store. */
@@ -121,20 +122,30 @@ export function promotionStoreSuite(
       assert.deepEqual(await store.getByCode(first.code), first)
     })
 
-    it('lists promotions in id order, a page at a time', async () => {
+    it('lists promotions in id order, a page at a time, without repeats or gaps', async () => {
       const { store } = await makeHarness()
-      const made = [promotion(), promotion(), promotion()]
+      const made = [promotion(), promotion(), promotion(), promotion(), promotion()]
       for (const p of made) await store.create(p)
-      const page = await store.list({ limit: 2, after: made[0]!.id })
+      const whole = await store.list({ limit: 1000 })
+      assert.equal(whole.next, null)
       assert.deepEqual(
-        page.map((p) => p.id),
-        [made[1]!.id, made[2]!.id],
+        whole.items.filter((p) => made.some((m) => m.id === p.id)),
+        made,
       )
-      const all = await store.list({ limit: 1000 })
-      const mine = all.filter((p) => made.some((m) => m.id === p.id))
-      assert.deepEqual(mine, made)
-      const sorted = [...all].sort((a, b) => (a.id < b.id ? -1 : 1))
-      assert.deepEqual(all, sorted)
+      assert.deepEqual(
+        whole.items,
+        [...whole.items].sort((a, b) => (a.id < b.id ? -1 : 1)),
+      )
+      for (const limit of [1, 2]) {
+        const paged = await pageThrough((after) => store.list({ after, limit }), {
+          sort: 'promotions',
+          limit,
+          key: (p) => p.id,
+        })
+        assert.deepEqual(paged, whole.items)
+      }
+      const bad = { sort: 'promotions', key: "x' or '1'='1", id: made[0]!.id }
+      await rejectsWith(store.list({ after: bad, limit: 2 }), 'validation.failed')
     })
 
     it('redeem counts a use once per order; a repeat changes nothing', async () => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
-import { isCommerceError } from '../errors/commerce-error.js'
 import { createIdGenerator } from '../ids/id-generator.js'
 import { money } from '../money/money.js'
 import type { ShippingStore } from '../ports/shipping-store.js'
 import type { ShippingMethod, ShippingZone } from '../shipping/shipping-types.js'
+import { expectCommerceError } from './expect-commerce-error.js'
+import { pageThrough } from './page-through.js'
 import type { SuiteApi } from './suite-api.js'
 
 /** Reads what the adapter persisted without going through the store. */
@@ -15,14 +16,6 @@ export interface ShippingInspector {
 export interface ShippingStoreHarness {
   readonly store: ShippingStore
   readonly inspect: ShippingInspector
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isCommerceError(error), `expected a CommerceError, got ${String(error)}`)
-    assert.equal(error.code, code, error.message)
-    return true
-  })
 }
 
 /**
@@ -67,10 +60,20 @@ export function shippingStoreSuite(api: SuiteApi, makeHarness: () => Promise<Shi
         countries: ['US', 'CA'],
         regions: ['US-CA', 'US-OR'],
       })
-      const listed = (await store.listZones()).filter((z) => [a.id, b.id, c.id].includes(z.id))
-      assert.deepEqual(listed, [a, b, c])
+      const whole = await store.listZones({ limit: 1000 })
+      assert.equal(whole.next, null)
+      assert.deepEqual(
+        whole.items.filter((z) => [a.id, b.id, c.id].includes(z.id)),
+        [a, b, c],
+      )
+      const paged = await pageThrough((after) => store.listZones({ after, limit: 2 }), {
+        sort: 'shipping_zones',
+        limit: 2,
+        key: (z) => z.id,
+      })
+      assert.deepEqual(paged, whole.items)
       assert.equal(await store.getZone('shz_missing'), null)
-      await rejectsWith(store.createZone({ ...a, name: 'again' }), 'conflict')
+      await expectCommerceError(store.createZone({ ...a, name: 'again' }), 'conflict')
       assert.equal((await inspect.zone(a.id))?.name, 'DACH')
     })
 
@@ -115,7 +118,7 @@ export function shippingStoreSuite(api: SuiteApi, makeHarness: () => Promise<Shi
     it('refuses a method for an unknown zone and stores nothing', async () => {
       const { store, inspect } = await makeHarness()
       const m = flat('shz_missing')
-      await rejectsWith(store.createMethod(m), 'not_found')
+      await expectCommerceError(store.createMethod(m), 'not_found')
       assert.equal(await inspect.method(m.id), null)
     })
 
@@ -129,12 +132,30 @@ export function shippingStoreSuite(api: SuiteApi, makeHarness: () => Promise<Shi
       const off = flat(z1.id, { active: false })
       const elsewhere = flat(z2.id)
       for (const m of [on, off, elsewhere]) await store.createMethod(m)
-      assert.deepEqual(await store.listMethods({ zoneId: z1.id, includeInactive: false }), [on])
-      assert.deepEqual(await store.listMethods({ zoneId: z1.id, includeInactive: true }), [on, off])
-      const all = (await store.listMethods({ includeInactive: false })).filter((m) =>
-        [on.id, off.id, elsewhere.id].includes(m.id),
+      const list = async (query: { zoneId?: string; includeInactive: boolean }) => {
+        const page = await store.listMethods({ ...query, limit: 1000 })
+        assert.equal(page.next, null)
+        return page.items
+      }
+      assert.deepEqual(await list({ zoneId: z1.id, includeInactive: false }), [on])
+      assert.deepEqual(await list({ zoneId: z1.id, includeInactive: true }), [on, off])
+      const all = await list({ includeInactive: false })
+      assert.deepEqual(
+        all.filter((m) => [on.id, off.id, elsewhere.id].includes(m.id)),
+        [on, elsewhere],
       )
-      assert.deepEqual(all, [on, elsewhere])
+      for (const limit of [1, 2]) {
+        const paged = await pageThrough(
+          (after) => store.listMethods({ includeInactive: false, after, limit }),
+          { sort: 'shipping_methods', limit, key: (m) => m.id },
+        )
+        assert.deepEqual(paged, all)
+      }
+      const bad = { sort: 'shipping_methods', key: 'shm_1; drop table', id: on.id }
+      await expectCommerceError(
+        store.listMethods({ includeInactive: true, after: bad, limit: 2 }),
+        'validation.failed',
+      )
     })
 
     it('finds the zones listing a country or "*", with their active methods', async () => {

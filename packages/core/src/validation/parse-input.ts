@@ -6,6 +6,11 @@ export function toValidationIssues(error: z.ZodError): ValidationIssue[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }))
 }
 
+/** `Invalid <what>: <path>: <message>; ...`, the one message shape of input and config errors. */
+export function describeIssues(what: string, issues: readonly ValidationIssue[]): string {
+  return `Invalid ${what}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`
+}
+
 /**
  * Validates `input` against `schema` at a public entry point. Throws {@link ValidationError}
  * (code `validation.failed`) naming every bad field; returns the parsed, typed value.
@@ -14,6 +19,5 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
   const result = schema.safeParse(input)
   if (result.success) return result.data
   const issues = toValidationIssues(result.error)
-  const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')
-  throw new ValidationError(`Invalid ${what}: ${summary}`, issues)
+  throw new ValidationError(describeIssues(what, issues), issues)
 }
