@@ -4,7 +4,15 @@
 
 const main = document.getElementById('main')
 const announcer = document.getElementById('announcer')
-const state = { config: null, customerId: null, currency: 'USD', cart: null, categories: [] }
+const state = {
+  config: null,
+  customerId: null,
+  currency: 'USD',
+  cart: null,
+  categories: [],
+  // The order a cart this tab held became, when it was checked out somewhere else; the cart page says so.
+  checkedOutOrderId: null,
+}
 
 class ApiError extends Error {
   constructor(status, body) {
@@ -105,9 +113,17 @@ function describeError(error, linesBySku = new Map()) {
     return `Sorry, not enough stock. ${parts.join('; ')}. Please update your cart.`
   }
   if (error.code === 'validation.failed' && error.details.issues?.length) {
-    return `${error.message}: ${error.details.issues.map((i) => `${i.path || 'input'} ${i.message}`).join('; ')}`
+    const messages = [...new Set(error.details.issues.map((i) => sentence(i.message)))]
+    return `Please check the form: ${messages.join(' ')}`
   }
   return error.message
+}
+
+/** `text` with a capital first letter and a full stop. */
+function sentence(text) {
+  const trimmed = String(text).trim()
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1)
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`
 }
 
 function alertBox(message) {
@@ -125,21 +141,45 @@ const cartKey = () => `souk.cart.${state.customerId}.${state.currency}`
 
 async function loadCart() {
   const id = localStorage.getItem(cartKey())
-  if (!id) {
-    state.cart = null
-  } else {
-    try {
-      state.cart = await api(`/carts/${encodeURIComponent(id)}`)
-    } catch (error) {
-      if (!(error instanceof ApiError) || (error.code !== 'not_found' && error.code !== 'cart.checked_out'))
-        throw error
-      localStorage.removeItem(cartKey())
-      state.cart = null
-    }
-  }
+  state.cart = id ? await openCart(id) : null
+  if (id && !state.cart) localStorage.removeItem(cartKey())
   updateCartCount()
   return state.cart
 }
+
+/** The cart while it can still be shopped with; null once it is gone or became an order. */
+async function openCart(id) {
+  try {
+    const cart = await api(`/carts/${encodeURIComponent(id)}`)
+    if (cart.orderId === null) return cart
+    state.checkedOutOrderId = cart.orderId
+    return null
+  } catch (error) {
+    if (error instanceof ApiError && (error.code === 'not_found' || error.code === 'cart.checked_out'))
+      return null
+    throw error
+  }
+}
+
+/**
+ * Another tab (or device) may have checked the cart out or changed it. Its checkout clears the
+ * cart's key in localStorage, which raises a storage event here at once; a tab coming back into
+ * view asks the server. The cart and checkout pages are drawn again when the cart changed.
+ */
+async function syncCart() {
+  const before = state.cart
+  await loadCart()
+  if (before && !state.cart && !state.checkedOutOrderId) await openCart(before.id)
+  const changed = before?.id !== state.cart?.id || before?.version !== state.cart?.version
+  if (changed && /^#\/(cart|checkout)\b/.test(location.hash)) await route()
+}
+
+window.addEventListener('storage', (event) => {
+  if (event.key === null || event.key === cartKey()) void syncCart()
+})
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && state.customerId) void syncCart()
+})
 
 async function cartForWriting() {
   if (state.cart) return state.cart
@@ -215,6 +255,16 @@ function categoryName(id) {
   return walk(state.categories) ?? id
 }
 
+/** The search service's sort orders, in the words a shop uses. */
+const SORT_LABELS = {
+  relevance: 'Best match',
+  popular: 'Most popular',
+  price_asc: 'Price: low to high',
+  price_desc: 'Price: high to low',
+  newest: 'Newest first',
+  rating: 'Top rated',
+}
+
 async function searchPage(params) {
   if (state.categories.length === 0) state.categories = (await api('/categories')).items
   const query = new URLSearchParams()
@@ -276,17 +326,16 @@ async function searchPage(params) {
   render(
     `<h1>${heading}</h1>
      ${result.correctedQuery ? `<p class="notice">Showing results for <strong>${esc(result.correctedQuery)}</strong>.</p>` : ''}
-     ${result.engine === 'catalog' ? '<p class="muted">Search is not wired in this build: showing the catalog listing (no text matching or facets).</p>' : ''}
      <p class="muted" id="result-count">${result.total.toLocaleString('en')} products</p>
      <div class="layout-search">
        <aside class="facets" aria-label="Filters">
          ${filtersActive ? `<p><a href="${link({ categoryId: null, inStock: null, priceMin: null, priceMax: null, tags: null })}">Clear filters</a></p>` : ''}
          <form id="sort-form"><div class="form-row"><label for="sort-select">Sort by</label>
            <select id="sort-select" name="sort">
-             ${['relevance', 'popular', 'price_asc', 'price_desc', 'newest', 'rating']
+             ${Object.entries(SORT_LABELS)
                .map(
-                 (s) =>
-                   `<option value="${s}" ${params.get('sort') === s ? 'selected' : ''}>${s.replace('_', ' ')}</option>`,
+                 ([value, label]) =>
+                   `<option value="${value}" ${params.get('sort') === value ? 'selected' : ''}>${label}</option>`,
                )
                .join('')}
            </select></div></form>
@@ -476,7 +525,15 @@ function totalsTable(totals, promoCode) {
 async function cartPage(message = '') {
   const cart = await loadCart()
   if (!cart || cart.lines.length === 0) {
-    render(`<h1>Your cart</h1>${message}<p>Your cart is empty. <a href="#/">Start shopping</a>.</p>`, 'Cart')
+    const orderId = state.checkedOutOrderId
+    state.checkedOutOrderId = null
+    const checkedOut = orderId
+      ? `<p class="notice" role="status" id="checked-out-notice">This cart has been checked out, perhaps in another tab or window. <a href="#/orders/${encodeURIComponent(orderId)}">See the order</a>.</p>`
+      : ''
+    render(
+      `<h1>Your cart</h1>${message}${checkedOut}<p>Your cart is empty. <a href="#/">Start shopping</a>.</p>`,
+      'Cart',
+    )
     return
   }
   render(
@@ -505,7 +562,7 @@ async function cartPage(message = '') {
      </form>
      <div id="promo-result" aria-live="polite"></div>
      ${totalsTable(cart.totals, cart.promoCode)}
-     <p><a class="button" href="#/checkout" id="checkout-link">Go to checkout</a></p>`,
+     <p class="actions"><a class="button large" href="#/checkout" id="checkout-link">Go to checkout</a></p>`,
     'Cart',
   )
   for (const input of main.querySelectorAll('.qty')) {
@@ -580,7 +637,7 @@ async function checkoutPage() {
   const defaultAddress = saved.items.find((entry) => entry.isDefaultShipping)
   const a = cart.shippingAddress ?? defaultAddress ?? {}
   const field = (name, label, opts = '') =>
-    `<div class="form-row"><label for="ship-${name}">${label}</label><input id="ship-${name}" name="${name}" value="${esc(a[name] ?? '')}" ${opts}></div>`
+    `<div class="form-row"><label for="ship-${name}">${label}</label><input id="ship-${name}" name="${name}" value="${esc(a[name] ?? '')}" ${opts}>${fieldError(`ship-${name}`)}</div>`
   const testCards = state.config.testPaymentMethods
   const paymentFields = state.config.stripePublishableKey
     ? '<div class="form-row"><span id="card-label">Card</span><div id="card-element" class="card" aria-labelledby="card-label"></div></div>'
@@ -595,7 +652,7 @@ async function checkoutPage() {
      <div class="product">
      <form id="checkout-form" novalidate>
        <fieldset><legend>Contact</legend>
-         <div class="form-row"><label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" required value="${esc(cart.email ?? '')}"></div>
+         <div class="form-row"><label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" required value="${esc(cart.email ?? '')}">${fieldError('email')}</div>
        </fieldset>
        <fieldset><legend>Shipping address</legend><div class="form-grid">
          ${field('name', 'Full name', 'autocomplete="name" required')}
@@ -615,7 +672,7 @@ async function checkoutPage() {
          <button type="button" class="secondary" id="checkout-promo-apply">Apply</button></div></div>
        <fieldset><legend>Payment</legend>${paymentFields}</fieldset>
        <div id="checkout-result" aria-live="assertive"></div>
-       <button type="submit" id="place-order">Place order</button>
+       <button type="submit" class="large" id="place-order">Place order</button>
      </form>
      <aside aria-labelledby="summary-heading"><h2 id="summary-heading">Order summary</h2>
        <ul>${cart.lines.map((l) => `<li>${l.quantity} × ${esc(l.name)} — ${formatMoney(l.total)}</li>`).join('')}</ul>
@@ -670,8 +727,22 @@ async function checkoutPage() {
     )
     showTotals()
   }
+  /** Marks the fields `problems` names (and clears the others); false when there was one. */
+  const showProblems = (problems) => {
+    for (const { id } of CHECKOUT_FIELDS) markField(id, problems.get(id) ?? null)
+    if (problems.size === 0) return true
+    result.innerHTML = alertBox(
+      problems.size === 1
+        ? 'One field needs your attention; it is marked in red.'
+        : `${problems.size} fields need your attention; they are marked in red.`,
+    )
+    document.getElementById(problems.keys().next().value)?.focus()
+    return false
+  }
+  const addressFields = CHECKOUT_FIELDS.filter((f) => f.id !== 'email')
   document.getElementById('quote-button').addEventListener('click', async () => {
     result.innerHTML = ''
+    if (!showProblems(checkFields(form, addressFields))) return
     try {
       await saveAddressAndQuote()
       announce('Shipping options updated')
@@ -706,6 +777,7 @@ async function checkoutPage() {
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
     result.innerHTML = ''
+    if (!showProblems(checkFields(form, CHECKOUT_FIELDS))) return
     const button = document.getElementById('place-order')
     button.disabled = true
     try {
@@ -736,6 +808,8 @@ async function checkoutPage() {
     } catch (error) {
       // A business answer is final for this key: the next attempt gets a fresh one.
       if (error instanceof ApiError && error.status < 500) idempotencyKey = crypto.randomUUID()
+      const problems = fieldProblems(error, form)
+      if (problems.size > 0) return showProblems(problems)
       result.innerHTML = alertBox(describeError(error, new Map(state.cart.lines.map((l) => [l.sku, l]))))
       result.querySelector('.alert')?.focus?.()
       await loadCart()
@@ -743,6 +817,85 @@ async function checkoutPage() {
       button.disabled = false
     }
   })
+}
+
+/**
+ * The checkout fields a shopper must get right, each with what to tell them when it is empty or
+ * wrong: checked before anything is sent, so an empty form gets one sentence per field.
+ */
+const CHECKOUT_FIELDS = [
+  {
+    id: 'email',
+    path: 'email',
+    check: (value) =>
+      !value
+        ? 'Enter your email address, so we can send you the receipt.'
+        : /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)
+          ? null
+          : 'This email address looks incomplete: it should look like name@example.com.',
+  },
+  {
+    id: 'ship-name',
+    path: 'name',
+    check: (value) => (value ? null : 'Enter the name of the person receiving the parcel.'),
+  },
+  { id: 'ship-line1', path: 'line1', check: (value) => (value ? null : 'Enter the street address.') },
+  { id: 'ship-city', path: 'city', check: (value) => (value ? null : 'Enter the town or city.') },
+  {
+    id: 'ship-country',
+    path: 'country',
+    check: (value) =>
+      /^[A-Za-z]{2}$/.test(value)
+        ? null
+        : value
+          ? 'Use the two-letter country code, such as US or DE.'
+          : 'Enter the country as its two-letter code, such as US or DE.',
+  },
+]
+
+const fieldError = (id) => `<p class="field-error" id="${id}-error" hidden></p>`
+
+/** Problems with `fields` of `form`, by input id, in the form's order. */
+function checkFields(form, fields) {
+  const problems = new Map()
+  for (const { id, check } of fields) {
+    const message = check(form.querySelector(`#${id}`).value.trim())
+    if (message) problems.set(id, message)
+  }
+  return problems
+}
+
+/** Shows `message` under the input (or clears it), tied to it for screen readers. */
+function markField(id, message) {
+  const input = document.getElementById(id)
+  const error = document.getElementById(`${id}-error`)
+  if (!input || !error) return
+  error.textContent = message ?? ''
+  error.hidden = !message
+  if (message) {
+    input.setAttribute('aria-invalid', 'true')
+    input.setAttribute('aria-describedby', error.id)
+  } else {
+    input.removeAttribute('aria-invalid')
+    input.removeAttribute('aria-describedby')
+  }
+}
+
+/** The server's validation issues that belong to a checkout field, in the field's own words. */
+function fieldProblems(error, form) {
+  const problems = new Map()
+  if (!(error instanceof ApiError) || error.code !== 'validation.failed') return problems
+  for (const issue of error.details.issues ?? []) {
+    const name = String(issue.path ?? '')
+      .split('.')
+      .pop()
+    const field = CHECKOUT_FIELDS.find((f) => f.path === name)
+    if (field && !problems.has(field.id)) {
+      const value = form.querySelector(`#${field.id}`).value.trim()
+      problems.set(field.id, field.check(value) ?? sentence(issue.message))
+    }
+  }
+  return problems
 }
 
 const TEST_CARD_LABELS = {
@@ -793,6 +946,22 @@ async function ordersPage() {
   )
 }
 
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' })
+
+/** An address as it is written on a parcel: every part it has, the country by name. */
+function addressLines(address) {
+  const place = [address.city, [address.region, address.postalCode].filter(Boolean).join(' ')]
+    .filter(Boolean)
+    .join(', ')
+  let country = address.country
+  try {
+    country = regionNames.of(address.country) ?? address.country
+  } catch {
+    // Not a region code Intl knows: show the code itself.
+  }
+  return [address.name, address.line1, address.line2, place, country, address.phone].filter(Boolean)
+}
+
 async function orderPage(id, params) {
   const order = await api(`/orders/${encodeURIComponent(id)}`)
   const cancellable = ['pending_payment', 'confirmed', 'processing'].includes(order.status)
@@ -809,7 +978,7 @@ async function orderPage(id, params) {
          )
          .join('')}</tbody></table>
      ${totalsTable(order.totals, order.promoCode)}
-     ${order.shippingAddress ? `<h2>Shipping to</h2><address>${esc(order.shippingAddress.name)}<br>${esc(order.shippingAddress.line1)}<br>${esc(order.shippingAddress.city)} ${esc(order.shippingAddress.postalCode ?? '')}<br>${esc(order.shippingAddress.country)}</address>` : ''}
+     ${order.shippingAddress ? `<h2>Shipping to</h2><address id="shipping-address">${addressLines(order.shippingAddress).map(esc).join('<br>')}</address>` : ''}
      ${order.shipments.length ? `<h2>Shipments</h2><ul>${order.shipments.map((s) => `<li>${esc(s.carrier)} ${esc(s.trackingNumber)}: ${esc(s.status)}</li>`).join('')}</ul>` : ''}
      <h2>History</h2>
      <ol>${order.history.map((h) => `<li>${new Date(h.at).toLocaleString()}: ${esc(STATUS_TEXT[h.to] ?? h.to)}</li>`).join('')}</ol>

@@ -1,5 +1,4 @@
 import type { Commerce, Logger } from '@souk/core'
-import { searchOf } from './search-of.js'
 
 export interface BackgroundJobs {
   /** Stops the timers and waits for a job in flight. */
@@ -18,9 +17,8 @@ interface Job {
  * carts. Each job runs at most once at a time; a failure is logged and retried on the next tick.
  */
 export function startBackgroundJobs(commerce: Commerce, logger: Logger): BackgroundJobs {
-  const search = searchOf(commerce)
   const jobs: Job[] = [
-    ...(search ? [{ name: 'search.sync', everyMs: 1000, run: () => search.sync() }] : []),
+    { name: 'search.sync', everyMs: 1000, run: () => commerce.search.sync() },
     { name: 'checkout.recover', everyMs: 60_000, run: () => commerce.checkout.recover() },
     { name: 'cart.deleteExpired', everyMs: 3_600_000, run: () => commerce.cart.deleteExpired() },
   ]

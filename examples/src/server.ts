@@ -23,7 +23,6 @@ const PUBLIC_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'publi
 const print = (line: string) => process.stdout.write(`${line}\n`)
 
 async function main(): Promise<void> {
-  const started = Date.now()
   const config = loadStorefrontConfig()
   const logger = consoleLogger('warn')
   const opened = await openCommerce(config, logger)
@@ -70,7 +69,8 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port
   print('')
   print(
-    `Souk storefront on http://localhost:${port}  (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    // From process start, so loading the modules counts too.
+    `Souk storefront on http://localhost:${port}  (started in ${process.uptime().toFixed(1)} s)`,
   )
   for (const line of opened.description) print(`  ${line}`)
   print(`  API: http://localhost:${port}/api  health: /healthz /readyz  metrics: /metrics`)
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   )
   if (config.sessionSecretGenerated)
     print('  sessions: random SESSION_SECRET, so sign-ins end on restart (set SESSION_SECRET)')
-  print('  Ctrl-C stops it gracefully')
+  print(`  Ctrl-C stops it gracefully, and so does \`kill ${process.pid}\` (or a kill of pnpm start)`)
 
   installGracefulShutdown({
     server,

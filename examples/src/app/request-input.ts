@@ -60,11 +60,10 @@ export function bodyObject(req: Request): Record<string, unknown> {
 }
 
 /**
- * Checks an assembled service input against the service's own exported schema before the call, so
- * the HTTP API accepts exactly what the SDK accepts. Throws core's `ValidationError` (400).
+ * Parses an assembled service input with the service's own exported schema before the call, so the
+ * HTTP API accepts exactly what the SDK accepts, and returns what it parsed (defaults applied,
+ * unknown keys gone) for the route to pass on. Throws core's `ValidationError` (400).
  */
-export function validated<S extends z.ZodType>(schema: S, input: unknown, what: string): z.input<S> {
-  parseInput(schema, input, what)
-  // The service parses again and applies defaults; the raw input goes on so nothing is parsed twice over.
-  return input as z.input<S>
+export function validated<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  return parseInput(schema, input, what)
 }

@@ -1,7 +1,6 @@
 import type { Commerce } from '@souk/core'
 import { PURCHASED_ORDER_STATUSES } from '@souk/core'
 import { type Kysely, sql } from 'kysely'
-import { searchOf } from '../search-of.js'
 import { type BulkTable, createBulkWriter } from './bulk-writer.js'
 import {
   BRANDS,
@@ -59,8 +58,8 @@ export interface SeedReport {
   readonly sellers: number
   readonly orders: number
   readonly reviews: number
-  /** Search documents rebuilt, or null when the search service is not wired. */
-  readonly indexed: number | null
+  /** Search documents rebuilt. */
+  readonly indexed: number
   readonly promoCodes: readonly string[]
   readonly ms: number
 }
@@ -240,7 +239,7 @@ function isLeaf(node: BranchTemplate | LeafTemplate): node is LeafTemplate {
  * Fills an empty, migrated Souk database with a deterministic demo shop: sellers, a category tree,
  * products with variants (options, USD and EUR prices, weights), placeholder images, stock, past
  * orders (for popularity and "frequently bought together"), reviews, shipping zones and methods,
- * promo codes (WELCOME10, FREESHIP, TAKE5), then rebuilds the search index when search is wired.
+ * promo codes (WELCOME10, FREESHIP, TAKE5), then rebuilds the search index.
  *
  * Catalog, stock, orders and reviews are written with bulk SQL in one transaction (all or
  * nothing); shipping and promotions go through the services. Throws when the catalog is not empty.
@@ -660,10 +659,8 @@ async function seedShippingAndPromotions(commerce: Commerce): Promise<string[]> 
 async function rebuildSearch(
   commerce: Commerce,
   onProgress: (done: number, total: number) => void,
-): Promise<number | null> {
-  const search = searchOf(commerce)
-  if (!search) return null
-  const { indexed } = await search.reindex({
+): Promise<number> {
+  const { indexed } = await commerce.search.reindex({
     batchSize: 1000,
     onProgress: (p) => onProgress(p.done, p.total),
   })

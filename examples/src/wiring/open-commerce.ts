@@ -1,6 +1,3 @@
-import { mkdirSync } from 'node:fs'
-import { PGlite } from '@electric-sql/pglite'
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { type PostgresStorage, postgresStorage } from '@souk/adapters-postgres'
 import { redisCache, redisCartStore } from '@souk/adapters-redis'
 import { typesenseSearch } from '@souk/adapters-search'
@@ -9,7 +6,6 @@ import {
   type CartStore,
   type Commerce,
   type CommerceConfig,
-  commerceConfigSchema,
   consoleLogger,
   createCommerce,
   createTestPaymentProvider,
@@ -22,7 +18,7 @@ import { stripePayments } from '@souk/payments-stripe'
 import { Redis } from 'ioredis'
 import Stripe from 'stripe'
 import { Client as TypesenseClient } from 'typesense'
-import { searchOf } from '../search-of.js'
+import { openPglite } from './open-pglite.js'
 import type { StorefrontConfig } from './storefront-config.js'
 
 /** A wired Commerce and what it runs on, for the server, the seeder and the tests. */
@@ -49,11 +45,6 @@ function redact(url: string): string {
   }
 }
 
-/** Whether this build of createCommerce accepts a config key (newer keys are feature-detected). */
-function accepts(key: string): boolean {
-  return key in commerceConfigSchema.shape
-}
-
 /**
  * Opens storage (PGlite under `dataDir`, or Postgres at `databaseUrl`), then Redis, Typesense and
  * Stripe when configured, and wires Commerce over them. Does not migrate or seed.
@@ -71,8 +62,7 @@ export async function openCommerce(
     description.push(`storage: PostgreSQL at ${redact(config.databaseUrl)}`)
   } else {
     const dir = `${config.dataDir}/pglite`
-    mkdirSync(dir, { recursive: true })
-    const pglite = await PGlite.create(dir, { extensions: { pg_trgm } })
+    const pglite = await openPglite(dir)
     closers.push(() => pglite.close())
     storage = postgresStorage({ pglite })
     description.push(`storage: PGlite (embedded) at ${dir}  (set DATABASE_URL for a real PostgreSQL)`)
@@ -122,11 +112,7 @@ export async function openCommerce(
       apiKey: config.typesense.apiKey,
     })
     search = typesenseSearch({ client })
-    description.push(
-      accepts('search')
-        ? `search: Typesense at ${config.typesense.url}`
-        : 'search: TYPESENSE_URL is set, but this build of createCommerce takes no search option yet; using PostgreSQL',
-    )
+    description.push(`search: Typesense at ${config.typesense.url}`)
   }
 
   let payments: PaymentProvider[]
@@ -151,15 +137,13 @@ export async function openCommerce(
     payments,
     ...(cache ? { cache } : {}),
     ...(carts ? { carts } : {}),
-    ...(search && accepts('search') ? ({ search } as object) : {}),
+    ...(search ? { search } : {}),
     ...(Object.keys(config.relay).length > 0 ? { relay: config.relay } : {}),
   }
   const commerce = createCommerce(commerceConfig)
   if (!config.typesense) {
     description.push(
-      searchOf(commerce)
-        ? 'search: PostgreSQL full-text with pg_trgm typo tolerance  (set TYPESENSE_URL for Typesense)'
-        : 'search: catalog listings only (this build of createCommerce does not wire commerce.search yet)',
+      'search: PostgreSQL full-text with pg_trgm typo tolerance  (set TYPESENSE_URL for Typesense)',
     )
   }
   return {
