@@ -59,6 +59,14 @@ function fractionDigits(currency) {
   return digitsCache.get(currency)
 }
 
+/**
+ * What a line costs before the order's discount, tax and shipping: its unit price times its
+ * quantity (integer minor units), so the lines add up to the subtotal the totals table starts from.
+ */
+function lineAmount(line) {
+  return { amount: line.unitPrice.amount * line.quantity, currency: line.unitPrice.currency }
+}
+
 /** Money is integer minor units; only display divides. */
 function formatMoney(money) {
   if (!money) return '—'
@@ -548,7 +556,7 @@ async function cartPage(message = '') {
              <td>${formatMoney(l.unitPrice)}</td>
              <td><label class="visually-hidden" for="qty-${i}">Quantity of ${esc(l.name)}</label>
                <input id="qty-${i}" type="number" min="0" max="99" value="${l.quantity}" data-sku="${esc(l.sku)}" class="qty w-5"></td>
-             <td class="num">${formatMoney(l.total)}</td>
+             <td class="num">${formatMoney(l.subtotal)}</td>
              <td><button type="button" class="secondary remove" data-sku="${esc(l.sku)}">Remove<span class="visually-hidden"> ${esc(l.name)}</span></button></td>
            </tr>`,
          )
@@ -675,7 +683,7 @@ async function checkoutPage() {
        <button type="submit" class="large" id="place-order">Place order</button>
      </form>
      <aside aria-labelledby="summary-heading"><h2 id="summary-heading">Order summary</h2>
-       <ul>${cart.lines.map((l) => `<li>${l.quantity} × ${esc(l.name)} — ${formatMoney(l.total)}</li>`).join('')}</ul>
+       <ul>${cart.lines.map((l) => `<li>${l.quantity} × ${esc(l.name)} — ${formatMoney(l.subtotal)}</li>`).join('')}</ul>
        <div id="checkout-totals">${totalsTable(cart.totals, cart.promoCode)}</div>
      </aside></div>`,
     'Checkout',
@@ -974,7 +982,7 @@ async function orderPage(id, params) {
        <tbody>${order.lines
          .map(
            (l) =>
-             `<tr><td>${esc(l.name)}</td><td class="num">${l.quantity}</td><td class="num">${formatMoney(l.unitPrice)}</td><td class="num">${formatMoney(l.total)}</td></tr>`,
+             `<tr><td>${esc(l.name)}</td><td class="num">${l.quantity}</td><td class="num">${formatMoney(l.unitPrice)}</td><td class="num">${formatMoney(lineAmount(l))}</td></tr>`,
          )
          .join('')}</tbody></table>
      ${totalsTable(order.totals, order.promoCode)}

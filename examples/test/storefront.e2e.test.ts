@@ -272,6 +272,11 @@ describe('the browser storefront', () => {
     expect(await page.locator('#order-status').textContent()).toBe('Confirmed')
     // $99.00 + $25.00 − 10% + free standard shipping over $50.
     expect(await page.locator('#grand-total').textContent()).toBe('$111.60')
+    // Each line shows price × quantity; the discount appears once, in the totals below.
+    const lineAmounts = await page
+      .locator('table:has(caption:text("Items in this order")) tbody tr td:last-child')
+      .allTextContents()
+    expect(lineAmounts).toEqual(['$99.00', '$25.00'])
     // The whole address, line by line as it goes on the parcel.
     const addressLines = await page
       .locator('#shipping-address')
