@@ -1,6 +1,6 @@
 import type { Clock } from '../clock/clock.js'
 import type { Logger } from '../logger/logger.js'
-import { createBatchConsumer } from '../outbox/batch-consumer.js'
+import { type BatchConsumer, createBatchConsumer } from '../outbox/batch-consumer.js'
 import type { BatchPollerOptions, BatchSyncOptions } from '../outbox/batch-options.js'
 import { giveBack } from '../outbox/give-back.js'
 import type { Cache } from '../ports/cache.js'
@@ -43,19 +43,12 @@ export type StockStatusPollerOptions = BatchPollerOptions
  * `getProduct`. The bump goes to the cache the catalog reads through, so a shared cache (Redis) is
  * invalidated once for every process; a per-process memory cache is invalidated only in the process
  * that claimed the message, and the others show the flip when their listing TTL ends.
+ *
+ * `sync` claims waiting `catalog.stock_status` messages, bumps the listing generation once per
+ * batch, then acks them, until the outbox is empty or `maxBatches` ran; on failure the batch is
+ * given back for a later retry and the error is rethrown. `start`/`stop` run it in the background.
  */
-export interface StockStatusApplier {
-  /**
-   * Claims waiting `catalog.stock_status` messages, bumps the listing generation once per batch,
-   * then acks them. Repeats until the outbox is empty or `maxBatches` ran. On failure the batch is
-   * given back for a later retry and the error is rethrown. Returns how many messages it applied.
-   */
-  sync(options?: StockStatusSyncOptions): Promise<{ readonly applied: number }>
-  /** Runs `sync` in the background, first after `intervalMs`, until `stop()`. Calling it while running does nothing. */
-  start(options?: StockStatusPollerOptions): void
-  /** Stops the poller and waits for a sync in flight to finish. */
-  stop(): Promise<void>
-}
+export type StockStatusApplier = BatchConsumer
 
 /** Creates the applier. See {@link StockStatusApplier}. */
 export function createStockStatusApplier(deps: StockStatusApplierDeps): StockStatusApplier {
@@ -91,7 +84,7 @@ export function createStockStatusApplier(deps: StockStatusApplierDeps): StockSta
   }
 
   return createBatchConsumer({
-    outbox: outbox,
+    outbox,
     clock,
     logger,
     topic: STOCK_STATUS_TOPIC,

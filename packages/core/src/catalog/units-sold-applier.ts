@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/clock.js'
 import { ConflictError } from '../errors/error-classes.js'
 import type { Logger } from '../logger/logger.js'
-import { createBatchConsumer } from '../outbox/batch-consumer.js'
+import { type BatchConsumer, createBatchConsumer } from '../outbox/batch-consumer.js'
 import type { BatchPollerOptions, BatchSyncOptions } from '../outbox/batch-options.js'
 import { giveBack } from '../outbox/give-back.js'
 import type { OutboxMessage } from '../ports/outbox-store.js'
@@ -31,22 +31,15 @@ export type UnitsSoldPollerOptions = BatchPollerOptions
 /**
  * Applies `catalog.units_sold` outbox messages to products' units sold, in batches: what keeps
  * popularity current without checkout rewriting product rows.
+ *
+ * `sync` claims waiting messages, sums their quantities per SKU (sales and reversals), and in one
+ * transaction acks them and applies the sums with one `addUnitsSold` call, so a message is counted
+ * exactly once even when it is delivered twice; it repeats until the outbox is empty or
+ * `maxBatches` ran. A message whose payload is malformed is given back with a growing delay and
+ * logged; the others are applied. On failure the batch is given back for a later retry and the
+ * error is rethrown. `start`/`stop` run it in the background.
  */
-export interface UnitsSoldApplier {
-  /**
-   * Claims waiting messages, sums their quantities per SKU (sales and reversals), and in one
-   * transaction acks them and applies the sums with one `addUnitsSold` call, so a message is
-   * counted exactly once even when it is delivered twice. Repeats until the outbox is empty or
-   * `maxBatches` ran. A message whose payload is malformed is given back with a growing delay and
-   * logged; the others are applied. On failure the batch is given back for a later retry and the
-   * error is rethrown. Returns how many messages were applied.
-   */
-  sync(options?: UnitsSoldSyncOptions): Promise<{ readonly applied: number }>
-  /** Runs `sync` in the background, first after `intervalMs`, until `stop()`. Calling it while running does nothing. */
-  start(options?: UnitsSoldPollerOptions): void
-  /** Stops the poller and waits for a sync in flight to finish. */
-  stop(): Promise<void>
-}
+export type UnitsSoldApplier = BatchConsumer
 
 /** Creates the batch applier. See {@link UnitsSoldApplier}. */
 export function createUnitsSoldApplier(deps: UnitsSoldApplierDeps): UnitsSoldApplier {

@@ -23,8 +23,9 @@ export interface ReviewStore {
    */
   insertReview(review: NewReview): Promise<Review>
   /**
-   * One page of a product's reviews, newest first (created at, then id), in keyset order. A cursor
-   * this store did not return is a `ValidationError` on path `cursor`.
+   * One page of a product's reviews, newest first (created at, then id), in keyset order;
+   * `next.sort` is `'reviews'`. A cursor this store did not return is a `ValidationError` on path
+   * `cursor`.
    */
   listReviews(query: ReviewListQuery): Promise<KeysetPage<Review>>
 }

@@ -28,7 +28,7 @@ export interface SearchFeed {
    * path, `inStock` follows the listings' rule, `popularity` is units sold, `rating` the average.
    */
   searchDocuments(query: SearchDocumentsQuery): Promise<SearchDocument[]>
-  /** One page of the ids of active products, ascending: what a full reindex walks. */
+  /** One page of the ids of active products, ascending (`next.sort` `'id'`): what a full reindex walks. */
   listSearchableProductIds(query: SearchableIdsQuery): Promise<KeysetPage<string>>
   /** How many products are active: the `total` of reindex progress. */
   countSearchableProducts(): Promise<number>

@@ -5,6 +5,7 @@ import type { InventoryStore } from '../ports/inventory-store.js'
 import type { ReviewStore } from '../ports/review-store.js'
 import { type CatalogInspector, catalogFixtures } from './catalog-fixtures.js'
 import { expectCommerceError } from './expect-commerce-error.js'
+import { pageThrough } from './page-through.js'
 import type { SuiteApi, SuiteOptions } from './suite-api.js'
 
 export interface CatalogStoreHarness {
@@ -30,20 +31,16 @@ export function catalogStoreSuite(
   const concurrency = options.concurrency ?? 50
   const { ids, tail, base, seller, category, product, variant } = catalogFixtures()
 
-  async function listAll(
+  /** Every page of a listing (the first also counting the total), through `pageThrough`'s checks. */
+  function listAll(
     store: CatalogStore,
     query: Omit<ProductListQuery, 'limit' | 'countTotal'>,
     pageSize = 2,
-  ) {
-    const items: ProductSummary[] = []
-    let after: KeysetCursor | undefined
-    for (let guard = 0; guard < 1000; guard++) {
-      const page = await store.listProducts({ ...query, after, limit: pageSize, countTotal: guard === 0 })
-      items.push(...page.items)
-      if (!page.next) return items
-      after = page.next
-    }
-    throw new Error('listing never ended')
+  ): Promise<ProductSummary[]> {
+    return pageThrough(
+      (after) => store.listProducts({ ...query, after, limit: pageSize, countTotal: after === undefined }),
+      { sort: query.sort, limit: pageSize, key: (item) => item.id },
+    )
   }
 
   describe('catalog store contract', () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { isCommerceError } from '../errors/commerce-error.js'
 import type { CatalogStore } from '../ports/catalog-store.js'
-import type { KeysetCursor } from '../ports/keyset-page.js'
 import type { NewReview, ReviewStore } from '../ports/review-store.js'
 import { type CatalogInspector, catalogFixtures } from './catalog-fixtures.js'
 import { expectCommerceError } from './expect-commerce-error.js'
+import { pageThrough } from './page-through.js'
 import type { SuiteApi, SuiteOptions } from './suite-api.js'
 
 export interface ReviewStoreHarness {
@@ -116,16 +116,16 @@ export function reviewStoreSuite(
         .sort((x, y) => y.at - x.at || (x.id < y.id ? 1 : -1))
         .map((r) => r.id)
       for (const limit of [1, 3, 7, 100]) {
-        const seen: string[] = []
-        let after: KeysetCursor | undefined
-        for (let guard = 0; guard < 20; guard++) {
-          const page = await store.listReviews({ productId: p.id, after, limit })
-          assert.ok(page.items.length <= limit)
-          seen.push(...page.items.map((r) => r.id))
-          if (!page.next) break
-          after = page.next
-        }
-        assert.deepEqual(seen, expected, `pages of ${limit}`)
+        const seen = await pageThrough((after) => store.listReviews({ productId: p.id, after, limit }), {
+          sort: 'reviews',
+          limit,
+          key: (r) => r.id,
+        })
+        assert.deepEqual(
+          seen.map((r) => r.id),
+          expected,
+          `pages of ${limit}`,
+        )
       }
     })
 

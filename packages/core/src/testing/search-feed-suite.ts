@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import type { CatalogStore } from '../ports/catalog-store.js'
 import type { InventoryStore } from '../ports/inventory-store.js'
-import type { KeysetCursor } from '../ports/keyset-page.js'
 import type { ReviewStore } from '../ports/review-store.js'
 import type { SearchFeed } from '../ports/search-feed.js'
 import { catalogFixtures } from './catalog-fixtures.js'
 import { expectCommerceError } from './expect-commerce-error.js'
+import { pageThrough } from './page-through.js'
 import type { SuiteApi } from './suite-api.js'
 
 export interface SearchFeedHarness {
@@ -26,17 +26,12 @@ export function searchFeedSuite(api: SuiteApi, makeHarness: () => Promise<Search
   const { describe, it } = api
   const { ids, tail, base, seller, category, variant, insertProduct } = catalogFixtures()
 
-  async function walk(feed: SearchFeed, limit: number): Promise<string[]> {
-    const seen: string[] = []
-    let after: KeysetCursor | undefined
-    for (let guard = 0; guard < 10_000; guard++) {
-      const page = await feed.listSearchableProductIds({ after, limit })
-      assert.ok(page.items.length <= limit)
-      seen.push(...page.items)
-      if (!page.next) return seen
-      after = page.next
-    }
-    throw new Error('the walk never ended')
+  function walk(feed: SearchFeed, limit: number): Promise<string[]> {
+    return pageThrough((after) => feed.listSearchableProductIds({ after, limit }), {
+      sort: 'id',
+      limit,
+      key: (id) => id,
+    })
   }
 
   describe('search feed contract', () => {
