@@ -76,7 +76,9 @@ async function pnpmStart(terminal: boolean): Promise<StartCommand> {
     pnpm_config_verify_deps_before_run: 'false',
   })
   const command = terminal
-    ? spawn('script', ['--quiet', '--flush', '--return', '--command', 'pnpm start', '/dev/null'], {
+    ? // `script` runs the command through $SHELL; `exec` keeps a shell that would fork (dash, CI's
+      // /bin/sh) from standing between the terminal and pnpm, as a user's own shell does not.
+      spawn('script', ['--quiet', '--flush', '--return', '--command', 'exec pnpm start', '/dev/null'], {
         cwd: REPO_ROOT,
         env,
         stdio: ['pipe', 'pipe', 'pipe'],
