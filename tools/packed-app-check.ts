@@ -19,7 +19,14 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const PACKAGES = ['core', 'adapters-postgres', 'adapters-redis', 'adapters-search', 'payments-stripe']
+const PACKAGES = [
+  'core',
+  'adapters-postgres',
+  'adapters-redis',
+  'adapters-search',
+  'payments-stripe',
+  'payments-paypal',
+]
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc')
 
 /** One error per adapter, each thrown by the adapter's own code, checked against the app's core. */
@@ -29,6 +36,8 @@ import { postgresStorage } from '@souk/adapters-postgres'
 import { redisCache } from '@souk/adapters-redis'
 import { typesenseSearch } from '@souk/adapters-search'
 import { stripePayments } from '@souk/payments-stripe'
+import { paypalClient, paypalPayments } from '@souk/payments-paypal'
+import { CLIENT_ID, CLIENT_SECRET, startPaypalMockServer, VAULT, WEBHOOK_ID } from '@souk/payments-paypal/testing'
 
 const attempts: Record<string, () => Promise<unknown>> = {
   'postgresStorage({})': async () => postgresStorage({} as never),
@@ -43,6 +52,22 @@ const attempts: Record<string, () => Promise<unknown>> = {
   'redisCache({})': async () => redisCache({} as never),
   'typesenseSearch({})': async () => typesenseSearch({} as never),
   'stripePayments({})': async () => stripePayments({} as never),
+  'paypalPayments({})': async () => paypalPayments({} as never),
+  // The packed SDK interop, end to end: a decline from the packed PayPal test server.
+  'paypalPayments on @souk/payments-paypal/testing, a declined card': async () => {
+    const server = await startPaypalMockServer()
+    try {
+      const client = paypalClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, baseUrl: server.origin })
+      await paypalPayments({ client, webhookId: WEBHOOK_ID }).authorize({
+        amount: { amount: 100, currency: 'EUR' },
+        orderId: 'ord_packed',
+        idempotencyKey: 'ord_packed:authorize',
+        paymentMethod: VAULT.decline,
+      })
+    } finally {
+      await server.close()
+    }
+  },
 }
 
 const results: { attempt: string; code: string | null; instanceOfCommerceError: boolean }[] = []

@@ -76,6 +76,20 @@ function formatMoney(money) {
   )
 }
 
+// ---------- prices: was/now (compare-at and sale prices) ----------
+
+/**
+ * A price with its was-price struck through beside it ("$15.00 was $25.00"): the compare-at price,
+ * or the regular price while a scheduled sale runs. The server decides both; the page only shows them.
+ */
+function priceWithWas(price, wasPrice) {
+  const now = `<span class="price${wasPrice ? ' sale-price' : ''}">${formatMoney(price)}</span>`
+  if (!wasPrice || !price || wasPrice.amount <= price.amount) return now
+  return `${now} <s class="was-price"><span class="visually-hidden">was </span>${formatMoney(wasPrice)}</s>`
+}
+
+// ---------- end of prices ----------
+
 function announce(text) {
   announcer.textContent = ''
   setTimeout(() => {
@@ -151,6 +165,14 @@ async function loadCart() {
   const id = localStorage.getItem(cartKey())
   state.cart = id ? await openCart(id) : null
   if (id && !state.cart) localStorage.removeItem(cartKey())
+  // No cart on this device: the customer's open cart, made on another device, if there is one.
+  if (!state.cart && state.customerId) {
+    const found = (await api('/customer/cart').catch(() => ({ cart: null }))).cart
+    if (found && found.currency === state.currency) {
+      state.cart = found
+      localStorage.setItem(cartKey(), found.id)
+    }
+  }
   updateCartCount()
   return state.cart
 }
@@ -207,14 +229,14 @@ function updateCartCount() {
 
 // ---------- product cards ----------
 
-function productCard({ slug, name, image, price, rating, inStock, highlight }) {
+function productCard({ slug, name, image, price, wasPrice, rating, inStock, highlight }) {
   const stars = rating?.average
     ? `<span class="muted">★ ${rating.average}${rating.count ? ` (${rating.count})` : ''}<span class="visually-hidden"> out of 5</span></span>`
     : ''
   return `<li class="card">
     <a href="#/product/${encodeURIComponent(slug)}">${imageTag(image, name)}</a>
     <h3><a href="#/product/${encodeURIComponent(slug)}">${highlight ?? esc(name)}</a></h3>
-    <p><span class="price">${formatMoney(price)}</span> ${stars}</p>
+    <p>${priceWithWas(price, wasPrice)} ${stars}</p>
     ${inStock === false ? '<p class="stock-out">Out of stock</p>' : ''}
   </li>`
 }
@@ -225,6 +247,7 @@ const summaryCard = (item) =>
     name: item.name,
     image: item.image,
     price: item.price ?? item.prices?.[0],
+    wasPrice: item.price ? item.wasPrice : null,
     rating: item.rating,
     inStock: item.inStock,
   })
@@ -413,7 +436,7 @@ async function productPage(slug) {
             (
               v,
             ) => `<label><input type="radio" name="variant" value="${esc(v.sku)}" ${v === firstInStock ? 'checked' : ''}>
-               ${esc(optionLabel(v))} — ${formatMoney(v.price)} ${v.availability.inStock ? '' : '(out of stock)'}</label><br>`,
+               ${esc(optionLabel(v))} — ${priceWithWas(v.price, v.wasPrice)} ${v.availability.inStock ? '' : '(out of stock)'}</label><br>`,
           )
           .join('')}</fieldset>`
       : `<input type="hidden" name="variant" value="${esc(firstInStock.sku)}">`
@@ -440,7 +463,7 @@ async function productPage(slug) {
          <h1>${esc(product.name)}</h1>
          <p class="muted">${product.seller ? `Sold by ${esc(product.seller.name)}` : ''}
            ${product.rating.average ? ` · ★ ${product.rating.average} from ${product.rating.count} reviews` : ''}</p>
-         <p class="price" id="variant-price">${formatMoney(firstInStock.price)}</p>
+         <p id="variant-price">${priceWithWas(firstInStock.price, firstInStock.wasPrice)}</p>
          <p id="variant-stock">${availabilityText(firstInStock.availability)}</p>
          <form id="add-form">
            ${variantChoices}
@@ -480,7 +503,7 @@ async function productPage(slug) {
   const selected = () => product.variants.find((v) => v.sku === new FormData(form).get('variant'))
   form.addEventListener('change', () => {
     const v = selected()
-    document.getElementById('variant-price').textContent = formatMoney(v.price)
+    document.getElementById('variant-price').innerHTML = priceWithWas(v.price, v.wasPrice)
     document.getElementById('variant-stock').innerHTML = availabilityText(v.availability)
   })
   form.addEventListener('submit', async (event) => {
@@ -520,15 +543,119 @@ async function productPage(slug) {
   })
 }
 
-function totalsTable(totals, promoCode) {
+function totalsTable(totals, promoCode, cart = null) {
   return `<table aria-label="Order totals"><tbody>
     <tr><th scope="row">Subtotal</th><td class="num">${formatMoney(totals.subtotal)}</td></tr>
     <tr><th scope="row">Discount${promoCode ? ` (${esc(promoCode)})` : ''}</th><td class="num" id="discount-total">−${formatMoney(totals.discountTotal)}</td></tr>
-    <tr><th scope="row">Shipping</th><td class="num">${formatMoney(totals.shippingTotal)}</td></tr>
+    <tr><th scope="row">Shipping</th><td class="num" id="shipping-total">${shippingCell(totals, cart)}</td></tr>
     <tr><th scope="row">Tax</th><td class="num">${formatMoney(totals.taxTotal)}</td></tr>
     <tr><th scope="row">Total</th><td class="num"><strong id="grand-total">${formatMoney(totals.total)}</strong></td></tr>
   </tbody></table>`
 }
+
+// ---------- delivery: shipping in the cart, delivery estimates, carts across devices ----------
+
+/** The shipping row of a cart: a method that cannot ship there is said so, never shown as 0. */
+function shippingCell(totals, cart) {
+  if (cart?.shippingError) return '<span class="stock-out">Not available</span>'
+  if (cart && !cart.shippingQuote) return '<span class="muted">Not chosen yet</span>'
+  return formatMoney(totals.shippingTotal)
+}
+
+/** "Fri, Jul 3" for a calendar date `YYYY-MM-DD` (UTC, as Souk gives delivery dates). */
+function formatDay(day) {
+  return new Date(`${day}T00:00:00Z`).toLocaleDateString('en', {
+    weekday: 'short',
+    month: 'short',
+    day: 'numeric',
+    timeZone: 'UTC',
+  })
+}
+
+function deliveryWindow(estimate) {
+  if (!estimate) return ''
+  return estimate.earliest === estimate.latest
+    ? formatDay(estimate.earliest)
+    : `${formatDay(estimate.earliest)} – ${formatDay(estimate.latest)}`
+}
+
+/** The cart's shipping: the chosen method, or why it cannot ship here and what can. */
+function cartShippingSection(cart) {
+  const options = cart.shippingOptions ?? []
+  const list = options.length
+    ? `<ul id="cart-shipping-options">${options.map((q) => `<li>${esc(q.name)}: ${formatMoney(q.price)} <span class="muted">(arrives ${esc(deliveryWindow(q.estimatedDelivery))})</span></li>`).join('')}</ul>`
+    : ''
+  if (cart.shippingError) {
+    const why =
+      cart.shippingError.code === 'shipping.method_unavailable'
+        ? 'The shipping method you chose does not deliver to your address.'
+        : cart.shippingError.code === 'validation.failed'
+          ? 'Add a shipping address at checkout to price your shipping method.'
+          : 'Shipping cannot be priced right now.'
+    return `<section aria-labelledby="cart-shipping-heading" id="cart-shipping"><h2 id="cart-shipping-heading">Shipping</h2>
+      <div class="alert" role="alert" id="shipping-unavailable">${esc(why)} It is not included in the total; choose another at checkout.</div>
+      ${options.length ? `<p>Available for ${esc(cart.shippingAddress?.country ?? 'your address')}:</p>${list}` : ''}</section>`
+  }
+  if (cart.shippingQuote) {
+    const q = cart.shippingQuote
+    return `<p id="cart-shipping">Shipping: ${esc(q.name)}, arrives ${esc(deliveryWindow(q.estimatedDelivery))}.</p>`
+  }
+  return ''
+}
+
+/** A link that signs another device in as this customer, with this cart. */
+function deviceLinkSection() {
+  return `<section aria-labelledby="device-heading" class="device-link"><h2 id="device-heading">Continue on another device</h2>
+    <p class="muted">Open a sign-in link on your phone or another computer: your cart goes with you.</p>
+    <button type="button" class="secondary" id="device-link-button">Get a sign-in link</button>
+    <div id="device-link-result" aria-live="polite"></div></section>`
+}
+
+function wireDeviceLink() {
+  document.getElementById('device-link-button')?.addEventListener('click', async () => {
+    const out = document.getElementById('device-link-result')
+    try {
+      const link = await api('/session/device-links', { method: 'POST' })
+      const url = `${location.origin}/#/device/${encodeURIComponent(link.token)}`
+      out.innerHTML = `<p>Open this link on the other device before ${esc(new Date(link.expiresAt).toLocaleTimeString())}:</p>
+        <p><input type="text" readonly id="device-link-url" class="w-full" value="${esc(url)}" aria-label="Sign-in link"></p>`
+      document.getElementById('device-link-url').select()
+    } catch (error) {
+      out.innerHTML = alertBox(describeError(error))
+    }
+  })
+}
+
+/** Opened from another device's link: signs this device in and brings its cart along. */
+async function deviceSignInPage(token) {
+  try {
+    const before = state.cart
+    const signedIn = await api('/session/device-sign-in', {
+      method: 'POST',
+      body: before ? { token, cartId: before.id } : { token },
+    })
+    if (before) localStorage.removeItem(cartKey())
+    state.customerId = signedIn.customerId
+    if (signedIn.cart) {
+      state.currency = signedIn.cart.currency
+      localStorage.setItem('souk.currency', state.currency)
+      document.getElementById('currency-select').value = state.currency
+      localStorage.setItem(cartKey(), signedIn.cart.id)
+    }
+    setCart(signedIn.cart)
+    history.replaceState(null, '', '#/cart')
+    await cartPage(
+      '<p class="notice" role="status" id="device-signed-in">You are signed in on this device. Your cart is here.</p>',
+    )
+  } catch (error) {
+    render(
+      `<h1>Sign in on this device</h1>${alertBox(describeError(error))}<p><a href="#/">Home</a></p>`,
+      'Sign in',
+    )
+  }
+}
+
+// ---------- end delivery ----------
 
 async function cartPage(message = '') {
   const cart = await loadCart()
@@ -553,7 +680,7 @@ async function cartPage(message = '') {
          .map(
            (l, i) => `<tr>
              <td>${esc(l.name)} <span class="muted">${esc(l.sku)}</span></td>
-             <td>${formatMoney(l.unitPrice)}</td>
+             <td>${priceWithWas(l.unitPrice, l.wasPrice)}</td>
              <td><label class="visually-hidden" for="qty-${i}">Quantity of ${esc(l.name)}</label>
                <input id="qty-${i}" type="number" min="0" max="99" value="${l.quantity}" data-sku="${esc(l.sku)}" class="qty w-5"></td>
              <td class="num">${formatMoney(l.subtotal)}</td>
@@ -569,10 +696,13 @@ async function cartPage(message = '') {
        <button type="submit">Apply</button>${cart.promoCode ? '<button type="button" class="secondary" id="promo-remove">Remove code</button>' : ''}</div>
      </form>
      <div id="promo-result" aria-live="polite"></div>
-     ${totalsTable(cart.totals, cart.promoCode)}
-     <p class="actions"><a class="button large" href="#/checkout" id="checkout-link">Go to checkout</a></p>`,
+     ${cartShippingSection(cart)}
+     ${totalsTable(cart.totals, cart.promoCode, cart)}
+     <p class="actions"><a class="button large" href="#/checkout" id="checkout-link">Go to checkout</a></p>
+     ${deviceLinkSection()}`,
     'Cart',
   )
+  wireDeviceLink()
   for (const input of main.querySelectorAll('.qty')) {
     input.addEventListener('change', async () => {
       try {
@@ -684,7 +814,7 @@ async function checkoutPage() {
      </form>
      <aside aria-labelledby="summary-heading"><h2 id="summary-heading">Order summary</h2>
        <ul>${cart.lines.map((l) => `<li>${l.quantity} × ${esc(l.name)} — ${formatMoney(l.subtotal)}</li>`).join('')}</ul>
-       <div id="checkout-totals">${totalsTable(cart.totals, cart.promoCode)}</div>
+       <div id="checkout-totals">${totalsTable(cart.totals, cart.promoCode, cart)}</div>
      </aside></div>`,
     'Checkout',
   )
@@ -694,6 +824,7 @@ async function checkoutPage() {
     document.getElementById('checkout-totals').innerHTML = totalsTable(
       state.cart.totals,
       state.cart.promoCode,
+      state.cart,
     )
   }
   const address = () => {
@@ -707,9 +838,14 @@ async function checkoutPage() {
   }
   const saveAddressAndQuote = async () => {
     setCart(await api(`/carts/${cart.id}/shipping-address`, { method: 'PUT', body: address() }))
-    const quotes = await api(`/carts/${cart.id}/shipping-quotes`)
+    // The cart view lists what ships to its address, and says when the chosen method does not.
+    const quotes = { items: state.cart.shippingOptions }
+    const refused =
+      state.cart.shippingError?.code === 'shipping.method_unavailable'
+        ? '<p class="alert" role="alert" id="method-unavailable">The shipping method you chose does not deliver to this address. Please choose one below.</p>'
+        : ''
     const box = document.getElementById('shipping-options')
-    box.innerHTML = `<legend>Shipping method</legend>${
+    box.innerHTML = `<legend>Shipping method</legend>${refused}${
       quotes.items.length
         ? quotes.items
             .map(
@@ -719,7 +855,7 @@ async function checkoutPage() {
                   (!state.cart.shippingMethodId && i === 0)
                     ? 'checked'
                     : ''
-                }> ${esc(q.name)} — ${formatMoney(q.price)} <span class="muted">(arrives ${esc(q.estimatedDelivery.earliest)} to ${esc(q.estimatedDelivery.latest)})</span></label><br>`,
+                }> ${esc(q.name)} — ${formatMoney(q.price)} <span class="muted">(arrives ${esc(deliveryWindow(q.estimatedDelivery))})</span></label><br>`,
             )
             .join('')
         : '<p>No shipping to this address.</p>'
@@ -729,7 +865,10 @@ async function checkoutPage() {
   }
   const chooseMethod = async () => {
     const method = new FormData(form).get('shippingMethodId')
-    if (!method) return
+    if (!method) {
+      showTotals()
+      return
+    }
     setCart(
       await api(`/carts/${cart.id}/shipping-method`, { method: 'PUT', body: { shippingMethodId: method } }),
     )
@@ -919,6 +1058,7 @@ const TEST_CARD_LABELS = {
 
 const STATUS_TEXT = {
   pending_payment: 'Awaiting payment',
+  held_for_review: 'Under review',
   confirmed: 'Confirmed',
   processing: 'Being prepared',
   partially_shipped: 'Partially shipped',
@@ -970,13 +1110,26 @@ function addressLines(address) {
   return [address.name, address.line1, address.line2, place, country, address.phone].filter(Boolean)
 }
 
+/** Carrier tracking statuses as a shopper reads them. */
+const SHIPMENT_TEXT = {
+  label_created: 'Label created',
+  picked_up: 'Picked up by the carrier',
+  in_transit: 'In transit',
+  out_for_delivery: 'Out for delivery',
+  delivered: 'Delivered',
+  failed_attempt: 'Delivery attempted',
+  exception: 'Delayed',
+  returned_to_sender: 'Returned to sender',
+}
+
 async function orderPage(id, params) {
   const order = await api(`/orders/${encodeURIComponent(id)}`)
-  const cancellable = ['pending_payment', 'confirmed', 'processing'].includes(order.status)
+  const cancellable = ['pending_payment', 'held_for_review', 'confirmed', 'processing'].includes(order.status)
   render(
     `<h1>Order #${esc(order.displayNumber)}</h1>
      ${params.get('placed') ? '<p class="notice" role="status">Thank you! Your order has been placed.</p>' : ''}
      <p>Status: <strong class="status-badge" id="order-status">${esc(STATUS_TEXT[order.status] ?? order.status)}</strong></p>
+     ${/* fraud review: a held order waits for staff */ order.status === 'held_for_review' ? '<p class="notice" id="order-review-notice" role="status">We are checking a few details before we send this order. Your payment is authorised, not taken; we will confirm the order shortly, or cancel it and release the payment.</p>' : ''}
      <table><caption class="visually-hidden">Items in this order</caption>
        <thead><tr><th scope="col">Item</th><th scope="col" class="num">Quantity</th><th scope="col" class="num">Price</th><th scope="col" class="num">Total</th></tr></thead>
        <tbody>${order.lines
@@ -986,8 +1139,9 @@ async function orderPage(id, params) {
          )
          .join('')}</tbody></table>
      ${totalsTable(order.totals, order.promoCode)}
+     ${order.estimatedDelivery && !['delivered', 'cancelled', 'payment_failed'].includes(order.status) ? `<p id="estimated-delivery">Estimated delivery: <strong>${esc(deliveryWindow(order.estimatedDelivery))}</strong></p>` : ''}
      ${order.shippingAddress ? `<h2>Shipping to</h2><address id="shipping-address">${addressLines(order.shippingAddress).map(esc).join('<br>')}</address>` : ''}
-     ${order.shipments.length ? `<h2>Shipments</h2><ul>${order.shipments.map((s) => `<li>${esc(s.carrier)} ${esc(s.trackingNumber)}: ${esc(s.status)}</li>`).join('')}</ul>` : ''}
+     ${order.shipments.length ? `<h2>Shipments</h2><ul>${order.shipments.map((s) => `<li>${esc(s.carrier)} ${esc(s.trackingNumber)}: ${esc(SHIPMENT_TEXT[s.status] ?? s.status)}</li>`).join('')}</ul>` : ''}
      <h2>History</h2>
      <ol>${order.history.map((h) => `<li>${new Date(h.at).toLocaleString()}: ${esc(STATUS_TEXT[h.to] ?? h.to)}</li>`).join('')}</ol>
      ${cancellable ? '<button type="button" class="secondary" id="cancel-order">Cancel order</button>' : ''}
@@ -1009,6 +1163,256 @@ async function orderPage(id, params) {
   })
 }
 
+// ---------- seller portal (marketplace sellers: each ships their own part of an order) ----------
+
+const SELLER_KEY = 'souk.seller'
+const PART_STATUS = {
+  unfulfilled: 'To ship',
+  partially_shipped: 'Partly shipped',
+  shipped: 'Shipped',
+  delivered: 'Delivered',
+}
+
+function sellerSession() {
+  try {
+    return JSON.parse(sessionStorage.getItem(SELLER_KEY) ?? 'null')
+  } catch {
+    return null
+  }
+}
+
+/** A call to /api/sellers/<id>/... with the seller's token (kept in this tab only). */
+function sellerApi(seller, path, options = {}) {
+  return api(`/sellers/${encodeURIComponent(seller.sellerId)}${path}`, {
+    ...options,
+    headers: { authorization: `Bearer ${seller.token}` },
+  })
+}
+
+function sellerSignInForm(message = '') {
+  render(
+    `<h1>Seller portal</h1>${message}
+     <p>Sellers ship their own part of each order. Sign in with your seller id and seller token.</p>
+     <form id="seller-sign-in" class="stacked-form">
+       <label for="seller-id">Seller id</label>
+       <input id="seller-id" name="sellerId" required autocomplete="username" placeholder="sel_01…">
+       <label for="seller-token">Seller token</label>
+       <input id="seller-token" name="token" type="password" required autocomplete="current-password">
+       <button type="submit">Sign in</button>
+     </form>`,
+    'Seller portal',
+  )
+  document.getElementById('seller-sign-in').addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const form = new FormData(event.target)
+    const seller = { sellerId: String(form.get('sellerId')).trim(), token: String(form.get('token')).trim() }
+    sessionStorage.setItem(SELLER_KEY, JSON.stringify(seller))
+    await sellerPage()
+  })
+}
+
+function sellerPartRow(part) {
+  const lines = part.lines
+    .map(
+      (l) =>
+        `<li>${l.quantity} × ${esc(l.name)} <span class="muted">(${esc(l.sku)})</span>${l.remainingQuantity > 0 ? ` · <strong>${l.remainingQuantity} to ship</strong>` : ''}</li>`,
+    )
+    .join('')
+  const parcels = part.shipments
+    .map(
+      (s) =>
+        `<li>${esc(s.carrier)} ${esc(s.trackingNumber)}: ${esc(s.status.replaceAll('_', ' '))}${
+          s.status === 'delivered'
+            ? ''
+            : ` <button type="button" class="link-button" data-deliver="${esc(s.id)}">Mark delivered</button>`
+        }</li>`,
+    )
+    .join('')
+  const shipForm = part.canShip
+    ? `<form class="inline-form" data-ship="${esc(part.orderId)}">
+         <label class="visually-hidden" for="carrier-${esc(part.orderId)}">Carrier</label>
+         <input id="carrier-${esc(part.orderId)}" name="carrier" required placeholder="Carrier" size="8">
+         <label class="visually-hidden" for="tracking-${esc(part.orderId)}">Tracking number</label>
+         <input id="tracking-${esc(part.orderId)}" name="trackingNumber" required placeholder="Tracking number" size="14">
+         <button type="submit">Ship what is left</button>
+       </form>`
+    : ''
+  return `<tr>
+    <td>#${esc(part.displayNumber)}<br><span class="muted">${new Date(part.placedAt).toLocaleDateString()}</span></td>
+    <td><span class="badge">${esc(PART_STATUS[part.status] ?? part.status)}</span><br><span class="muted">order: ${esc(part.orderStatus.replaceAll('_', ' '))}</span></td>
+    <td><ul class="plain">${lines}</ul>${parcels ? `<ul class="plain">${parcels}</ul>` : ''}${shipForm}</td>
+  </tr>`
+}
+
+async function sellerPage(message = '') {
+  const seller = sellerSession()
+  if (!seller) return sellerSignInForm(message)
+  let parts
+  try {
+    parts = await sellerApi(seller, '/fulfilments?limit=50')
+  } catch (error) {
+    sessionStorage.removeItem(SELLER_KEY)
+    return sellerSignInForm(alertBox(describeError(error)))
+  }
+  render(
+    `<h1>Seller portal</h1>${message}
+     <p>Signed in as <code>${esc(seller.sellerId)}</code>. <button type="button" class="link-button" id="seller-sign-out">Sign out</button></p>
+     <div id="seller-result"></div>
+     ${
+       parts.items.length === 0
+         ? '<p>No orders with your items yet.</p>'
+         : `<table class="seller-parts"><thead><tr><th>Order</th><th>Your part</th><th>Items and parcels</th></tr></thead>
+            <tbody>${parts.items.map(sellerPartRow).join('')}</tbody></table>`
+     }`,
+    'Seller portal',
+  )
+  document.getElementById('seller-sign-out').addEventListener('click', () => {
+    sessionStorage.removeItem(SELLER_KEY)
+    sellerSignInForm()
+  })
+  const fail = (error) => {
+    document.getElementById('seller-result').innerHTML = alertBox(describeError(error))
+  }
+  for (const form of main.querySelectorAll('form[data-ship]')) {
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault()
+      const data = new FormData(form)
+      try {
+        await sellerApi(seller, `/fulfilments/${encodeURIComponent(form.dataset.ship)}/shipments`, {
+          method: 'POST',
+          body: { carrier: data.get('carrier'), trackingNumber: data.get('trackingNumber') },
+        })
+        announce('Shipment recorded')
+        await sellerPage('<p class="notice" role="status">Shipment recorded.</p>')
+      } catch (error) {
+        fail(error)
+      }
+    })
+  }
+  for (const button of main.querySelectorAll('button[data-deliver]')) {
+    button.addEventListener('click', async () => {
+      try {
+        await sellerApi(seller, `/shipments/${encodeURIComponent(button.dataset.deliver)}/tracking`, {
+          method: 'POST',
+          body: { status: 'delivered', description: 'Delivered' },
+        })
+        await sellerPage('<p class="notice" role="status">Marked delivered.</p>')
+      } catch (error) {
+        fail(error)
+      }
+    })
+  }
+}
+
+// ---------- end of seller portal ----------
+
+// ---------- search suggestions (autocomplete) ----------
+// A combobox on the header's search box: as the shopper types, /api/search/suggest proposes products
+// and categories (typos tolerated). Arrow keys move through them, Enter opens one, Escape closes.
+
+const SUGGEST_DELAY_MS = 150
+
+function setUpSuggest() {
+  const input = document.getElementById('search-input')
+  const list = document.getElementById('search-suggest')
+  let options = []
+  let active = -1
+  let timer = null
+  let asked = 0
+
+  const close = () => {
+    list.hidden = true
+    list.innerHTML = ''
+    options = []
+    active = -1
+    input.setAttribute('aria-expanded', 'false')
+    input.removeAttribute('aria-activedescendant')
+  }
+  const highlight = (index) => {
+    active = index
+    for (const [i, element] of [...list.querySelectorAll('[role="option"]')].entries()) {
+      element.setAttribute('aria-selected', String(i === index))
+    }
+    if (index < 0) input.removeAttribute('aria-activedescendant')
+    else input.setAttribute('aria-activedescendant', `search-suggest-${index}`)
+  }
+  const open = (index) => {
+    const option = options[index]
+    if (!option) return
+    close()
+    location.hash = option.href
+  }
+  const show = (result) => {
+    options = [
+      ...result.products.map((p) => ({
+        href: `#/product/${encodeURIComponent(p.slug)}`,
+        label: p.name,
+        kind: 'Product',
+      })),
+      ...result.categories.map((c) => ({
+        href: `#/search?${new URLSearchParams({ categoryId: c.id })}`,
+        label: c.name,
+        kind: `Category · ${c.count}`,
+      })),
+    ]
+    if (options.length === 0) return close()
+    list.innerHTML = options
+      .map(
+        (o, i) => `<div id="search-suggest-${i}" role="option" aria-selected="false" data-index="${i}">
+          <span class="suggest-label">${esc(o.label)}</span><span class="suggest-kind">${esc(o.kind)}</span></div>`,
+      )
+      .join('')
+    list.hidden = false
+    input.setAttribute('aria-expanded', 'true')
+    highlight(-1)
+  }
+  const ask = async () => {
+    const q = input.value.trim()
+    const mine = ++asked
+    if (q === '') return close()
+    try {
+      const result = await api(`/search/suggest?${new URLSearchParams({ q, limit: '6' })}`)
+      // A slower answer to an older keystroke must not replace a newer one.
+      if (mine === asked && document.activeElement === input) show(result)
+    } catch {
+      if (mine === asked) close()
+    }
+  }
+
+  input.addEventListener('input', () => {
+    clearTimeout(timer)
+    timer = setTimeout(ask, SUGGEST_DELAY_MS)
+  })
+  input.addEventListener('keydown', (event) => {
+    if (list.hidden) return
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault()
+      const step = event.key === 'ArrowDown' ? 1 : -1
+      // Past either end the focus returns to the text (-1), as in a native datalist.
+      const next = active + step
+      highlight(next >= options.length ? -1 : next < -1 ? options.length - 1 : next)
+    } else if (event.key === 'Enter' && active >= 0) {
+      event.preventDefault()
+      open(active)
+    } else if (event.key === 'Escape') {
+      event.preventDefault()
+      close()
+    }
+  })
+  input.addEventListener('blur', () => close())
+  // mousedown, not click: it comes before the input's blur closes the list.
+  list.addEventListener('mousedown', (event) => {
+    const item = event.target.closest('[role="option"]')
+    if (!item) return
+    event.preventDefault()
+    open(Number(item.dataset.index))
+  })
+  document.getElementById('search-form').addEventListener('submit', () => {
+    asked++
+    close()
+  })
+}
+
 // ---------- router ----------
 
 async function route() {
@@ -1021,9 +1425,11 @@ async function route() {
     else if (parts[0] === 'search') await searchPage(params)
     else if (parts[0] === 'product' && parts[1]) await productPage(parts[1])
     else if (parts[0] === 'cart') await cartPage()
+    else if (parts[0] === 'device' && parts[1]) await deviceSignInPage(parts[1])
     else if (parts[0] === 'checkout') await checkoutPage()
     else if (parts[0] === 'orders' && parts[1]) await orderPage(parts[1], params)
     else if (parts[0] === 'orders') await ordersPage()
+    else if (parts[0] === 'seller') await sellerPage()
     else render('<h1>Page not found</h1><p><a href="#/">Go to the home page</a></p>', 'Not found')
   } catch (error) {
     const notFound = error instanceof ApiError && error.code === 'not_found'
@@ -1053,6 +1459,7 @@ async function start() {
     const q = new FormData(event.target).get('q').trim()
     location.hash = `#/search?${new URLSearchParams({ q })}`
   })
+  setUpSuggest()
   await ensureSession()
   await loadCart()
   window.addEventListener('hashchange', route)

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     secureCookies: config.secureCookies,
     security: { ...config.security, rateLimitRedis: opened.redis },
     webhooks,
+    paypal: opened.paypal,
   })
   const jobs = startBackgroundJobs(commerce, logger)
   // The tracker sits in front of the app: it counts requests for the drain and answers 503 once

@@ -148,7 +148,7 @@ async function shot(page: Page, name: string) {
 }
 
 async function search(page: Page, text: string) {
-  const box = page.getByRole('searchbox', { name: 'Search products' })
+  const box = page.getByRole('combobox', { name: 'Search products' })
   await box.fill(text)
   await box.press('Enter')
   await page.getByRole('heading', { level: 1, name: `Results for “${text}”` }).waitFor()

@@ -33,10 +33,15 @@ export interface RunningStorefront {
  * fresh database of the real PostgreSQL, seeded with a small demo catalog, listening on a free port.
  */
 export async function startStorefront(
-  options: { products?: number; seed?: string } = {},
+  options: { products?: number; seed?: string; env?: Record<string, string> } = {},
 ): Promise<RunningStorefront> {
   const database = await createTestDatabase('examples')
-  const config = loadStorefrontConfig({ DATABASE_URL: database.url, SESSION_SECRET, ADMIN_TOKEN })
+  const config = loadStorefrontConfig({
+    ...options.env,
+    DATABASE_URL: database.url,
+    SESSION_SECRET,
+    ADMIN_TOKEN,
+  })
   const opened = await openCommerce(config, silentLogger)
   await opened.commerce.migrate()
   const seed = await seedDemo(opened.commerce, opened.storage, {
@@ -50,6 +55,7 @@ export async function startStorefront(
     stats: postgresStats(opened.storage),
     publicDir: PUBLIC_DIR,
     testPayments: opened.testPayments !== null,
+    paypal: opened.paypal,
     bodyLimit: '100kb',
     log: (line) => logs.push(line),
   })

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Commerce } from '@souk/core'
+import type { PaypalPaymentProvider } from '@souk/payments-paypal'
 import express, {
   type ErrorRequestHandler,
   type Express,
@@ -16,8 +17,13 @@ import { adminRoutes } from './routes/admin-routes.js'
 import { cartRoutes } from './routes/cart-routes.js'
 import { catalogRoutes } from './routes/catalog-routes.js'
 import { checkoutRoutes, webhookRoutes } from './routes/checkout-routes.js'
+import { deviceRoutes } from './routes/device-routes.js'
+import { fraudRoutes } from './routes/fraud-routes.js'
 import { healthRoutes } from './routes/health-routes.js'
 import { orderRoutes } from './routes/order-routes.js'
+import { paypalRoutes } from './routes/paypal-routes.js'
+import { priceRoutes } from './routes/price-routes.js'
+import { searchSuggestRoutes, synonymAdminRoutes } from './routes/search-suggest-routes.js'
 import { sellerRoutes } from './routes/seller-routes.js'
 import { sessionRoutes } from './routes/session-routes.js'
 import { webhookAdminRoutes } from './routes/webhook-routes.js'
@@ -75,6 +81,8 @@ export interface StorefrontOptions {
    * /api/admin/webhooks. Default null: those routes are not mounted.
    */
   readonly webhooks?: OutgoingWebhooks | null
+  /** The PayPal provider when PAYPAL_* is set: adds the route that completes a payer-approved order. Default null. */
+  readonly paypal?: PaypalPaymentProvider | null
 }
 
 /** What route modules share. */
@@ -168,12 +176,18 @@ export function createApp(commerce: Commerce, options: StorefrontOptions): Store
   api.use(rejectUnstorableText)
   api.use(sessionRoutes(context))
   api.use(catalogRoutes(context))
+  api.use(searchSuggestRoutes(context))
   api.use(cartRoutes(context))
+  api.use(deviceRoutes(context))
   api.use(checkoutRoutes(context))
+  if (options.paypal) api.use(paypalRoutes(context, options.paypal))
   api.use(orderRoutes(context))
   api.use(addressRoutes(context))
   api.use(sellerRoutes(context))
   if (options.webhooks) api.use('/admin/webhooks', markBase, webhookAdminRoutes(context, options.webhooks))
+  api.use('/admin/fraud', markBase, fraudRoutes(context))
+  api.use('/admin/prices', markBase, priceRoutes(context))
+  api.use('/admin/search/synonyms', markBase, synonymAdminRoutes(context))
   api.use('/admin', markBase, adminRoutes(context))
   api.use((req: Request) => {
     throw new HttpError(404, 'route_not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)

@@ -38,6 +38,9 @@ export const STATUS_BY_CODE: Readonly<Record<CommerceErrorCode, number>> = {
   'flash_sale.ended': 409,
   'search.unavailable': 503,
   'search.failed': 500,
+  'shipment.mixed_sellers': 422,
+  // A fraud check refused the order: retrying will not help; the shopper should contact the shop.
+  'checkout.fraud_rejected': 422,
 }
 
 /** Status for a code; codes added to core after this file default to 500 at run time. */

@@ -9,16 +9,20 @@ import {
   consoleLogger,
   createCommerce,
   createTestPaymentProvider,
+  defaultFraudRules,
   type Logger,
   type PaymentProvider,
   type SearchIndex,
   type TestPaymentProvider,
 } from '@souk/core'
+import type { PaypalPaymentProvider } from '@souk/payments-paypal'
 import { stripePayments } from '@souk/payments-stripe'
 import { Redis } from 'ioredis'
 import Stripe from 'stripe'
 import { Client as TypesenseClient } from 'typesense'
+import { EXAMPLE_FRAUD_RULES } from './fraud-config.js'
 import { openPglite } from './open-pglite.js'
+import { openPaypal } from './paypal-wiring.js'
 import type { StorefrontConfig } from './storefront-config.js'
 
 /** A wired Commerce and what it runs on, for the server, the seeder and the tests. */
@@ -29,6 +33,8 @@ export interface OpenedCommerce {
   readonly description: readonly string[]
   /** The built-in test provider when checkout charges it (no Stripe keys), else null. */
   readonly testPayments: TestPaymentProvider | null
+  /** The PayPal provider when PAYPAL_* is set (checkout's `payment.provider: 'paypal'`), else null. */
+  readonly paypal: PaypalPaymentProvider | null
   /** The Redis client when REDIS_URL is set (shared rate-limit counters use it), else null. */
   readonly redis: Redis | null
   /** Closes Commerce, then every client opened here. */
@@ -131,6 +137,15 @@ export async function openCommerce(
     )
   }
 
+  // PayPal beside the default provider: checkout picks it with `payment: { provider: 'paypal' }`.
+  let paypal: PaypalPaymentProvider | null = null
+  if (config.paypal) {
+    const opened = openPaypal(config.paypal)
+    paypal = opened.provider
+    payments.push(opened.provider)
+    description.push(opened.description)
+  }
+
   const commerceConfig: CommerceConfig = {
     storage,
     logger,
@@ -139,6 +154,8 @@ export async function openCommerce(
     ...(carts ? { carts } : {}),
     ...(search ? { search } : {}),
     ...(Object.keys(config.relay).length > 0 ? { relay: config.relay } : {}),
+    // Fraud checks before payment (docs/fraud.md): FRAUD_RULES, or the example's defaults.
+    ...(config.fraud === null ? {} : { fraud: defaultFraudRules(config.fraud ?? EXAMPLE_FRAUD_RULES) }),
   }
   const commerce = createCommerce(commerceConfig)
   if (!config.typesense) {
@@ -151,6 +168,7 @@ export async function openCommerce(
     storage,
     description,
     testPayments,
+    paypal,
     redis,
     async close() {
       await commerce.close()

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { DefaultFraudRulesOptions } from '@souk/core'
 import { z } from 'zod'
 import { readSecurityConfig, type SecurityConfig } from '../app/security/security-config.js'
 import type { WebhookSettings } from '../webhooks/outgoing-webhooks.js'
+import { readFraudRules } from './fraud-config.js'
+import { checkPaypalEnv, type PaypalSettings, paypalEnvSchema, readPaypalSettings } from './paypal-wiring.js'
 
 /** The repository root: examples/src/wiring/../../.. */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
@@ -25,6 +28,8 @@ export interface StorefrontConfig {
     readonly webhookSecret: string
     readonly publishableKey: string | null
   } | null
+  /** PayPal (Orders v2) as a second payment provider, `paypal` (see paypal-wiring.ts), or null. */
+  readonly paypal: PaypalSettings | null
   /** Signs the session cookie and `x-customer-signature`. Random per process when not set. */
   readonly sessionSecret: string
   readonly sessionSecretGenerated: boolean
@@ -39,6 +44,8 @@ export interface StorefrontConfig {
   readonly relay: { readonly intervalMs?: number; readonly retryDelayMs?: number }
   /** Outgoing webhooks: URL policy, timeout, attempts (docs/webhooks.md). */
   readonly webhooks: WebhookSettings
+  /** FRAUD_RULES: `defaultFraudRules` options, null for none (docs/fraud.md). Default: the example's. */
+  readonly fraud?: DefaultFraudRulesOptions | null
 }
 
 const optional = z
@@ -86,6 +93,8 @@ const envSchema = z
     WEBHOOK_ALLOW_PRIVATE_URLS: optional.pipe(z.enum(['1', '0', 'true', 'false', 'on', 'off']).optional()),
     WEBHOOK_TIMEOUT_MS: millis(100, 60_000),
     WEBHOOK_MAX_ATTEMPTS: optional.pipe(z.coerce.number<string>().int().min(1).max(100).optional()),
+    FRAUD_RULES: optional,
+    ...paypalEnvSchema,
   })
   .superRefine((env, ctx) => {
     if (env.TYPESENSE_URL && !env.TYPESENSE_API_KEY) {
@@ -98,6 +107,7 @@ const envSchema = z
         message: 'STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together',
       })
     }
+    checkPaypalEnv(env, ctx)
   })
 
 /** A configuration problem, reported before anything starts. */
@@ -113,6 +123,14 @@ export function loadStorefrontConfig(env: NodeJS.ProcessEnv = process.env): Stor
     throw new StorefrontConfigError(`Invalid storefront configuration:\n${lines.join('\n')}`)
   }
   const e = parsed.data
+  let fraud: DefaultFraudRulesOptions | null
+  try {
+    fraud = readFraudRules(e.FRAUD_RULES)
+  } catch (error) {
+    throw new StorefrontConfigError(
+      `Invalid storefront configuration:\n  FRAUD_RULES: ${error instanceof Error ? error.message : String(error)}`,
+    )
+  }
   const adminToken = e.ADMIN_TOKEN ?? randomBytes(18).toString('base64url')
   const { config: secured, problems } = readSecurityConfig(e, adminToken)
   if (problems.length > 0) {
@@ -135,6 +153,7 @@ export function loadStorefrontConfig(env: NodeJS.ProcessEnv = process.env): Stor
             publishableKey: e.STRIPE_PUBLISHABLE_KEY ?? null,
           }
         : null,
+    paypal: readPaypalSettings(e),
     sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     sessionSecretGenerated: e.SESSION_SECRET === undefined,
     adminToken,
@@ -150,5 +169,6 @@ export function loadStorefrontConfig(env: NodeJS.ProcessEnv = process.env): Stor
       ...(e.WEBHOOK_TIMEOUT_MS === undefined ? {} : { timeoutMs: e.WEBHOOK_TIMEOUT_MS }),
       ...(e.WEBHOOK_MAX_ATTEMPTS === undefined ? {} : { maxAttempts: e.WEBHOOK_MAX_ATTEMPTS }),
     },
+    fraud,
   }
 }

@@ -2,10 +2,12 @@ import type { ColumnType, Generated } from 'kysely'
 import type { CartTables } from './carts/cart-tables.js'
 import type { CatalogTables } from './catalog/catalog-tables.js'
 import type { AddressTables } from './customers/address-tables.js'
+import type { FraudTables } from './fraud/fraud-tables.js'
 import type { IdempotencyTables } from './idempotency/idempotency-tables.js'
 import type { OrderTables } from './orders/order-tables.js'
 import type { OutboxTables } from './outbox/outbox-tables.js'
 import type { PaymentTables } from './payments/payment-tables.js'
+import type { PriceTables } from './pricing/price-schedule-tables.js'
 import type { PromotionTables } from './promotions/promotion-tables.js'
 import type { SearchTables } from './search/search-tables.js'
 import type { ShipmentTables } from './shipments/shipment-tables.js'
@@ -76,10 +78,12 @@ export interface SoukDatabase
     SearchTables,
     OutboxTables,
     PaymentTables,
+    PriceTables,
     PromotionTables,
     ShippingTables,
     ShipmentTables,
-    AddressTables {
+    AddressTables,
+    FraudTables {
   locations: LocationsTable
   inventory_items: InventoryItemsTable
   stock_levels: StockLevelsTable

@@ -1,5 +1,7 @@
 import {
   type EventLogStore,
+  type FraudStore,
+  type PriceScheduleStore,
   parseConfig,
   type SearchIndex,
   type Storage,
@@ -17,6 +19,7 @@ import { createPostgresCheckoutStore } from './checkout/postgres-checkout-store.
 import { createPostgresAddressStore } from './customers/postgres-address-store.js'
 import type { SoukDatabase } from './database.js'
 import { createPostgresEventLogStore } from './events/postgres-event-log-store.js'
+import { createPostgresFraudStore } from './fraud/postgres-fraud-store.js'
 import { guardPool } from './guarded-pool.js'
 import { createPostgresIdempotencyStore } from './idempotency/postgres-idempotency-store.js'
 import { createPostgresInventoryStore } from './inventory/postgres-inventory-store.js'
@@ -27,9 +30,11 @@ import { createPostgresOrderStore } from './orders/postgres-order-store.js'
 import { createPostgresOutboxStore } from './outbox/postgres-outbox-store.js'
 import { createPostgresPaymentRecordStore } from './payments/postgres-payment-record-store.js'
 import { type PGliteLike, pgliteDialect } from './pglite-dialect.js'
+import { createPostgresPriceScheduleStore } from './pricing/postgres-price-schedule-store.js'
 import { createPostgresPromotionStore } from './promotions/postgres-promotion-store.js'
 import { createPostgresSearchFeed } from './search/postgres-search-feed.js'
 import { createPostgresSearchIndex } from './search/postgres-search-index.js'
+import { createPostgresSellerStore } from './sellers/postgres-seller-store.js'
 import { createPostgresShipmentStore } from './shipments/postgres-shipment-store.js'
 import { createPostgresShippingStore } from './shipping/postgres-shipping-store.js'
 
@@ -90,6 +95,9 @@ export interface PostgresStorage extends Storage {
   readonly db: Kysely<SoukDatabase>
   readonly schema: string
   readonly eventLog: EventLogStore
+  readonly fraud: FraudStore
+  /** Scheduled prices (migration 013). */
+  readonly priceSchedules: PriceScheduleStore
   /**
    * Postgres full-text search over this database with default options (see `postgresSearchIndex`
    * for others). Typo tolerance needs pg_trgm; on PGlite create the instance with it:
@@ -168,6 +176,7 @@ function stores(db: Kysely<SoukDatabase>, schema: string, hot?: HotPath): Storag
     addresses: createPostgresAddressStore(db),
     promotions: createPostgresPromotionStore(db, schema),
     shipping: createPostgresShippingStore(db, schema),
+    sellers: createPostgresSellerStore(db, schema),
     outbox: createPostgresOutboxStore(db, schema),
   }
 }
@@ -221,7 +230,9 @@ export function postgresStorage(config: PostgresStorageConfig): PostgresStorage 
     schema,
     ...stores(db, schema, prepared && pooled ? hot : undefined),
     checkout: createPostgresCheckoutStore(hot, schema),
+    fraud: createPostgresFraudStore(db, hot, schema),
     eventLog: createPostgresEventLogStore(db, schema),
+    priceSchedules: createPostgresPriceScheduleStore(db, schema),
     recommendations: createPostgresRecommendationStore(db, schema),
     searchFeed: createPostgresSearchFeed(db, schema),
     search: createPostgresSearchIndex(db, schema),

@@ -84,6 +84,11 @@ INSERT INTO souk.inventory_items (sku) SELECT sku FROM souk.product_variants;
 -- A third of the SKUs are sold out.
 INSERT INTO souk.stock_levels (sku, location_id, on_hand, reserved, updated_at)
 SELECT sku, 'default', (hashtext(sku) & 3) % 3 * 5, 0, now() FROM souk.product_variants;
+-- Scheduled prices (migration 013): a running and a coming sale on every tenth product's first variant.
+INSERT INTO souk.price_schedules (id, variant_id, product_id, currency, amount, starts_at, ends_at, created_at)
+SELECT 'psch_' || g || '_' || k, 'var_' || lpad(g::text, 8, '0') || '_1', 'prod_' || lpad(g::text, 8, '0'), 'USD', 50,
+  now() + (k * 30 - 1) * interval '1 day', now() + (k * 30 + 6) * interval '1 day', now()
+FROM generate_series(1, ${PRODUCTS}, 10) g, generate_series(0, 1) k;
 ANALYZE;
 `)
     .execute(db)

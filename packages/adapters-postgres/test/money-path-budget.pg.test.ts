@@ -21,6 +21,8 @@ beforeAll(async () => {
     logger: silentLogger,
     payments: [createTestPaymentProvider()],
     unitsSold: false,
+    stockStatus: false,
+    relay: false,
   })
   await commerce.migrate()
 })

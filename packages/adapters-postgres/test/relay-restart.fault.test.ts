@@ -114,7 +114,9 @@ describe('the relay across a Postgres restart', () => {
       expect(firsts, aggregate).toEqual([...firsts].sort((a, b) => a - b))
       expect(firsts.length, aggregate).toBe((BEFORE + AFTER) / AGGREGATES)
     }
-    // Caught up: nothing is left for a drain.
-    expect((await commerce.subscribers.drain()).delivered).toBe(0)
+    // Caught up: the cursors stand at the end of the log. A drain may hand over again at most the
+    // batch (50) per partition (4) whose ack a background round still had in flight: delivery is
+    // at least once.
+    expect((await commerce.subscribers.drain()).delivered).toBeLessThanOrEqual(4 * 50)
   }, 150_000)
 })

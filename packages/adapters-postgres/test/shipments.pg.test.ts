@@ -3,6 +3,7 @@ import {
   createCommerce,
   createManualClock,
   createTestPaymentProvider,
+  type ShipmentStatus,
   silentLogger,
   type TestPaymentProvider,
 } from '@souk/core'
@@ -165,7 +166,7 @@ describeOnDrivers('shipments', (fixture) => {
       trackingNumber: 'LATE1',
     })
     const at = (hour: number) => new Date(Date.UTC(2026, 6, 2, hour))
-    const track = (status: 'in_transit' | 'delivered' | 'exception', hour: number, description = '') =>
+    const track = (status: ShipmentStatus, hour: number, description = '') =>
       commerce.shipments.addTrackingEvent({
         shipmentId: parcel.id,
         status,
@@ -251,7 +252,7 @@ describeOnDrivers('shipments', (fixture) => {
       await expectCommerceError(commerce.shipments.addTrackingEvent(input as never), 'validation.failed')
     }
     const [stored] = await commerce.shipments.list({ orderId: order.id })
-    expect([stored?.status, stored?.tracking]).toEqual(['shipped', []])
+    expect([stored?.status, stored?.tracking]).toEqual(['label_created', []])
   })
 })
 

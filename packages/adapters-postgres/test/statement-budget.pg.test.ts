@@ -19,6 +19,8 @@ beforeAll(async () => {
     logger: silentLogger,
     // No background rounds: they would land in whichever call is being counted.
     unitsSold: false,
+    stockStatus: false,
+    relay: false,
   })
   await commerce.migrate()
   for (const sku of ['BUDGET-A', 'BUDGET-B', 'BUDGET-C']) {

@@ -21,6 +21,7 @@ export {
   createFlashSaleSchema,
   type FlashSaleCustomerInput,
   type FlashSaleRef,
+  flashSaleClaimSchema,
   flashSaleCustomerIdSchema,
   flashSaleCustomerSchema,
   flashSaleIdSchema,

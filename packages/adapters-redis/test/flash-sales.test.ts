@@ -55,11 +55,15 @@ describe('redisFlashSales', () => {
       perCustomerLimit: 2,
       startsAt: START,
       endsAt: new Date(START.getTime() + HOUR),
+      price: null,
     })
     const keys = sales.keysOf({ saleId: 'drop-1' })
     expect(keys).toEqual({
       sale: `${prefix}:flash:{sale:drop-1}`,
       customers: `${prefix}:flash:{sale:drop-1}:customers`,
+      tickets: `${prefix}:flash:{sale:drop-1}:tickets`,
+      claims: `${prefix}:flash:{sale:drop-1}:claims`,
+      holders: `${prefix}:flash:{sale:drop-1}:holders`,
     })
     expect(await redis.hgetall(keys.sale)).toEqual({
       sku: 'SNEAKER-42',
@@ -129,6 +133,7 @@ describe('redisFlashSales', () => {
         sku: 'SNEAKER-42',
         held: 1,
         admittedAt: START,
+        price: null,
       },
     })
     const second = await sales.admit({ saleId: 'drop-1', customerId: 'someone@example.com' })
@@ -142,6 +147,7 @@ describe('redisFlashSales', () => {
       perCustomerLimit: 1,
       startsAt: START,
       endsAt: new Date(START.getTime() + HOUR),
+      price: null,
       remaining: 1,
       admitted: 2,
       released: 0,

@@ -13,6 +13,10 @@ export interface TypesenseProduct {
   description: string
   tags: string[]
   categoryIds: string[]
+  /** The categories' names, searched by suggest. Absent when the document named none. */
+  categoryNames?: string[]
+  /** `<id> <name>` per category, a facet: suggest counts products per category with it. */
+  categoryRefs?: string[]
   /** Absent when the product has no seller. */
   sellerId?: string
   /** Minor units. */
@@ -68,6 +72,27 @@ export interface TypesenseSearchParams {
   highlight_start_tag: string
   highlight_end_tag: string
   highlight_affix_num_tokens: number
+  /** The synonym set (Typesense 30+) the query applies. */
+  synonym_sets?: string
+}
+
+/** Parameters of the searches suggest sends. */
+export interface TypesenseSuggestParams {
+  q: string
+  query_by: string
+  prefix: boolean
+  num_typos: number
+  min_len_1typo: number
+  min_len_2typo: number
+  typo_tokens_threshold: number
+  drop_tokens_threshold: number
+  sort_by?: string
+  per_page: number
+  page: number
+  include_fields?: string
+  facet_by?: string
+  max_facet_values?: number
+  synonym_sets?: string
 }
 
 /** The legacy (v1) highlight of one field. */
@@ -108,7 +133,25 @@ export interface TypesenseSearchResponse {
 export interface TypesenseDocuments {
   import(documents: TypesenseProduct[], options: { action: 'upsert' }): Promise<unknown>
   delete(query: { filter_by: string }): Promise<unknown>
-  search(params: TypesenseSearchParams): Promise<TypesenseSearchResponse>
+  search(params: TypesenseSearchParams | TypesenseSuggestParams): Promise<TypesenseSearchResponse>
+}
+
+/** One synonym of a Typesense 30 synonym set (`PUT /synonym_sets/{set}/items/{id}`). */
+export type TypesenseSynonymItem = {
+  id: string
+  synonyms: string[]
+  root?: string
+}
+
+/** A synonym set (`/synonym_sets/{name}`), as the client exposes it. */
+export interface TypesenseSynonymSet {
+  retrieve(): Promise<unknown>
+  upsert(params: { items: TypesenseSynonymItem[] }): Promise<unknown>
+  items(): {
+    retrieve(): Promise<TypesenseSynonymItem[]>
+    upsert(itemId: string, params: Omit<TypesenseSynonymItem, 'id'>): Promise<unknown>
+  }
+  items(itemId: string): { delete(): Promise<unknown> }
 }
 
 export interface TypesenseCollection {
@@ -121,4 +164,6 @@ export interface TypesenseCollection {
 export interface TypesenseClientLike {
   collections(): { create(schema: TypesenseCollectionSchema): Promise<unknown> }
   collections(name: string): TypesenseCollection
+  /** Synonym sets (Typesense 30+), where Souk keeps the collection's synonyms. */
+  synonymSets(name: string): TypesenseSynonymSet
 }

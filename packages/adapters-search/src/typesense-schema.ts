@@ -18,6 +18,8 @@ export function collectionSchema(name: string): TypesenseCollectionSchema {
       { name: 'description', type: 'string' },
       { name: 'tags', type: 'string[]', facet: true },
       { name: 'categoryIds', type: 'string[]', facet: true },
+      { name: 'categoryNames', type: 'string[]', optional: true },
+      { name: 'categoryRefs', type: 'string[]', facet: true, optional: true },
       { name: 'sellerId', type: 'string', optional: true },
       { name: 'price', type: 'int64' },
       { name: 'priceBucket', type: 'string', facet: true },
@@ -44,6 +46,12 @@ export function toTypesenseProduct(document: SearchDocument, edges: readonly num
     description: document.description,
     tags: [...document.tags],
     categoryIds: [...document.categoryIds],
+    ...(document.categories === undefined
+      ? {}
+      : {
+          categoryNames: document.categories.map((c) => c.name),
+          categoryRefs: document.categories.map((c) => `${c.id} ${c.name}`),
+        }),
     ...(document.sellerId === null ? {} : { sellerId: document.sellerId }),
     price: document.price.amount,
     currency: document.price.currency,
@@ -67,6 +75,7 @@ export function fromTypesenseProduct(product: TypesenseProduct): SearchDocument 
     description: product.description ?? '',
     tags: product.tags ?? [],
     categoryIds: product.categoryIds ?? [],
+    ...(product.categoryRefs === undefined ? {} : { categories: product.categoryRefs.map(parseCategoryRef) }),
     sellerId: product.sellerId ?? null,
     price: { amount: product.price, currency: product.currency },
     inStock: product.inStock,
@@ -74,4 +83,10 @@ export function fromTypesenseProduct(product: TypesenseProduct): SearchDocument 
     rating: product.rating < 0 ? null : roundRating(product.rating),
     createdAt: new Date(product.createdAt),
   }
+}
+
+/** A `categoryRefs` value back as id and name (ids hold no spaces; names may). */
+export function parseCategoryRef(ref: string): { id: string; name: string } {
+  const space = ref.indexOf(' ')
+  return space < 0 ? { id: ref, name: '' } : { id: ref.slice(0, space), name: ref.slice(space + 1) }
 }

@@ -1,16 +1,20 @@
 import {
   DEFAULT_PRICE_BUCKET_EDGES,
   isValidPriceBucketEdges,
+  type KeysetCursor,
   parseConfig,
   type SearchDocument,
   SearchError,
   type SearchIndex,
+  type SynonymSet,
+  ValidationError,
 } from '@souk/core'
 import { z } from 'zod'
 import type { TypesenseClientLike, TypesenseCollection } from './typesense-client.js'
 import { filterValue, toSearchParams } from './typesense-query.js'
 import { toSearchResult } from './typesense-results.js'
 import { collectionSchema, toTypesenseProduct } from './typesense-schema.js'
+import { toSuggestParams, toSuggestResult } from './typesense-suggest.js'
 
 export interface TypesenseSearchConfig {
   /** A `typesense` `Client` you own (`new Client({ nodes, apiKey })`); never closed by Souk. */
@@ -21,6 +25,11 @@ export interface TypesenseSearchConfig {
   readonly priceBucketEdges?: readonly number[]
   /** Most values the category and tags facets return. Default 50. */
   readonly maxFacetValues?: number
+  /**
+   * The Typesense 30 synonym set holding Souk's synonyms, created on first use and applied to
+   * every search and suggest. Default `'<collection>_synonyms'`.
+   */
+  readonly synonymSet?: string
 }
 
 /** Documents per import call, and ids per delete call (the filter travels in the URL). */
@@ -45,6 +54,10 @@ const configSchema = z.strictObject({
     .readonly()
     .default(DEFAULT_PRICE_BUCKET_EDGES),
   maxFacetValues: z.number().int().min(1).max(1000).default(50),
+  synonymSet: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be 1–100 letters, digits, _ or -')
+    .optional(),
 })
 
 interface TypesenseFailure {
@@ -93,7 +106,9 @@ export function typesenseSearch(config: TypesenseSearchConfig): SearchIndex {
     collection: name,
     priceBucketEdges: edges,
     maxFacetValues,
+    synonymSet: configuredSet,
   } = parseConfig(configSchema, config, 'typesenseSearch config')
+  const setName = configuredSet ?? `${name}_synonyms`
 
   let ready: Promise<TypesenseCollection> | undefined
   /** The collection, created once per process if it does not exist yet. */
@@ -107,6 +122,14 @@ export function typesenseSearch(config: TypesenseSearchConfig): SearchIndex {
           // Another process created it between our check and our create.
           if (!isStatus(error, 409)) throw error
         }
+      }
+      // Searches name the synonym set, so it must exist; an empty one is created, never replaced.
+      const set = client.synonymSets(setName)
+      try {
+        await set.retrieve()
+      } catch (error) {
+        if (!isStatus(error, 404)) throw error
+        await set.upsert({ items: [] })
       }
       return existing
     })().catch((error: unknown) => {
@@ -146,7 +169,7 @@ export function typesenseSearch(config: TypesenseSearchConfig): SearchIndex {
 
     search: (query) =>
       run('search', async (c) => {
-        const params = toSearchParams(query, { maxFacetValues })
+        const params = { ...toSearchParams(query, { maxFacetValues }), synonym_sets: setName }
         return toSearchResult(await c.documents().search(params), query, edges)
       }),
 
@@ -161,5 +184,55 @@ export function typesenseSearch(config: TypesenseSearchConfig): SearchIndex {
         ready = undefined
         await collection()
       }),
+
+    suggest: (query) =>
+      run('suggest', async (c) => {
+        const params = toSuggestParams(query, setName)
+        const [products, categories] = await Promise.all([
+          c.documents().search(params.products),
+          c.documents().search(params.categories),
+        ])
+        return toSuggestResult(query, products, categories)
+      }),
+
+    upsertSynonyms: (set: SynonymSet) =>
+      run('synonyms upsert', async () => {
+        await client
+          .synonymSets(setName)
+          .items()
+          .upsert(set.id, { synonyms: [...set.terms], ...(set.root === null ? {} : { root: set.root }) })
+      }),
+
+    deleteSynonyms: (id) =>
+      run('synonyms delete', async () => {
+        try {
+          await client.synonymSets(setName).items(id).delete()
+          return true
+        } catch (error) {
+          if (isStatus(error, 404)) return false
+          throw error
+        }
+      }),
+
+    // The set's items come back whole; a shop keeps tens or hundreds, so paging happens here.
+    listSynonyms: async ({ after, limit }: { readonly after?: KeysetCursor; readonly limit: number }) => {
+      if (after !== undefined && after.sort !== 'id') {
+        throw new ValidationError('Invalid cursor: not a cursor this API returned', [
+          { path: 'cursor', message: 'not a cursor this API returned' },
+        ])
+      }
+      return run('synonyms list', async () => {
+        const items = (await client.synonymSets(setName).items().retrieve())
+          .map((item): SynonymSet => ({ id: item.id, terms: item.synonyms, root: item.root ?? null }))
+          .filter((item) => after === undefined || item.id > after.id)
+          .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        const shown = items.slice(0, limit)
+        const last = shown.at(-1)
+        return {
+          items: shown,
+          next: items.length > limit && last ? { sort: 'id', key: last.id, id: last.id } : null,
+        }
+      })
+    },
   }
 }

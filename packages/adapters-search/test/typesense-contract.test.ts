@@ -25,6 +25,10 @@ describe.skipIf(!url)('Typesense search contract (requires TYPESENSE_URL)', () =
       .collections(collection)
       .delete()
       .catch(() => undefined)
+    await client
+      .synonymSets(`${collection}_synonyms`)
+      .delete()
+      .catch(() => undefined)
   })
 
   searchIndexSuite({ describe, it }, async () => ({ index }))

@@ -49,6 +49,24 @@ export type {
   VariantPricing,
 } from './catalog/catalog-types.js'
 export { PURCHASED_ORDER_STATUSES } from './catalog/catalog-types.js'
+export type { CsvLimits, CsvRecord, CsvSource } from './catalog/csv-records.js'
+export { csvField, csvLine, readCsvRecords } from './catalog/csv-records.js'
+export type {
+  CsvProgress,
+  ProductCsvDeps,
+  ProductCsvError,
+  ProductCsvExportOptions,
+  ProductCsvImportOptions,
+  ProductCsvImportReport,
+} from './catalog/product-csv.js'
+export {
+  COMPARE_AT_COLUMN_PREFIX,
+  exportProductsCsv,
+  importProductsCsv,
+  PRICE_COLUMN_PREFIX,
+  PRODUCT_CSV_COLUMNS,
+  STOCK_COLUMN_PREFIX,
+} from './catalog/product-csv.js'
 export {
   createStockStatusApplier,
   DEFAULT_STOCK_STATUS_BATCH_SIZE,
@@ -107,8 +125,10 @@ export {
   ConfigError,
   ConflictError,
   FlashSaleError,
+  FraudRejectedError,
   InsufficientStockError,
   InvalidTransitionError,
+  MixedSellerShipmentError,
   NotFoundError,
   PaymentError,
   ReservationStateError,
@@ -124,6 +144,11 @@ export type { DurableSubscribers, EventRelay, EventRelayDeps, RelayReport } from
 export { createEventRelay } from './events/event-relay.js'
 export type { OutboxEventEnvelope } from './events/outbox-event.js'
 export { DOMAIN_EVENT_TOPIC, EVENT_SCHEMA_VERSION, outboxEvent } from './events/outbox-event.js'
+export { defaultFraudRules, worstDecision } from './fraud/default-fraud-rules.js'
+export { createFraudAssessor, type FraudAssessor } from './fraud/fraud-assessor.js'
+export * from './fraud/fraud-schemas.js'
+export { emailVelocityKey, ipVelocityKey, normalizeIp, subjectDigest } from './fraud/fraud-subjects.js'
+export type { FraudReviewService, HeldOrder } from './fraud/order-reviews.js'
 export type { IdGenerator } from './ids/id-generator.js'
 export { createIdGenerator, idPattern } from './ids/id-generator.js'
 export { defaultAllocationStrategy } from './inventory/default-allocation-strategy.js'
@@ -208,6 +233,9 @@ export type * from './ports/cart-store.js'
 export type * from './ports/catalog-store.js'
 export type * from './ports/checkout-store.js'
 export type * from './ports/event-log-store.js'
+export type * from './ports/flash-sale-prices.js'
+export type * from './ports/fraud-check.js'
+export type * from './ports/fraud-store.js'
 export type * from './ports/idempotency-store.js'
 export type * from './ports/inventory-store.js'
 export type * from './ports/keyset-page.js'
@@ -215,11 +243,13 @@ export type * from './ports/order-store.js'
 export type * from './ports/outbox-store.js'
 export type * from './ports/payment-provider.js'
 export type * from './ports/payment-record-store.js'
+export type * from './ports/price-schedule-store.js'
 export type * from './ports/promotion-store.js'
 export type * from './ports/recommendation-store.js'
 export type * from './ports/review-store.js'
 export type * from './ports/search-feed.js'
 export type * from './ports/search-index.js'
+export type * from './ports/seller-store.js'
 export type * from './ports/shipment-store.js'
 export type * from './ports/shipping-rate-provider.js'
 export type * from './ports/shipping-store.js'
@@ -232,6 +262,21 @@ export {
   positiveMoneySchema,
 } from './pricing/amount-schemas.js'
 export { calculateTotals, computeTotals, taxRequestFor } from './pricing/compute-totals.js'
+export { isInForce, nextPriceChange, scheduleInForce, wasPriceOf } from './pricing/price-in-force.js'
+export type {
+  CancelPriceScheduleInput,
+  ListPriceSchedulesInput,
+  SchedulePriceInput,
+} from './pricing/price-schedule-schemas.js'
+export {
+  cancelPriceScheduleSchema,
+  listPriceSchedulesSchema,
+  MAX_PRICE_SCHEDULE_PAGE,
+  schedulePriceSchema,
+} from './pricing/price-schedule-schemas.js'
+export type { PriceScheduleService, PriceScheduleServiceDeps } from './pricing/price-schedule-service.js'
+export { createPriceScheduleService, PRICE_SCHEDULE_SORT } from './pricing/price-schedule-service.js'
+export type { PriceSchedule, PriceSchedulePage } from './pricing/price-schedule-types.js'
 export type { SyncTaxCalculation, TotalsInput } from './pricing/totals-schemas.js'
 export { MAX_TOTALS_LINES, taxResultSchema, totalsInputSchema } from './pricing/totals-schemas.js'
 export type { Totals, TotalsLine } from './pricing/totals-types.js'
@@ -245,6 +290,7 @@ export type {
   PromotionCodeRef,
   PromotionContext,
   PromotionRef,
+  UpdatePromotionInput,
 } from './promotions/promotion-schemas.js'
 export {
   createPromotionSchema,
@@ -256,6 +302,7 @@ export {
   promotionContextSchema,
   promotionRefSchema,
   promotionSchema,
+  updatePromotionSchema,
 } from './promotions/promotion-schemas.js'
 export type { PromotionPage, PromotionService, PromotionServiceDeps } from './promotions/promotion-service.js'
 export { createPromotionService } from './promotions/promotion-service.js'
@@ -295,6 +342,28 @@ export {
 export * from './search/search-schemas.js'
 export type { SearchService, SearchServiceDeps } from './search/search-service.js'
 export { createSearchService } from './search/search-service.js'
+export {
+  allowedPrefixTypos,
+  MAX_SUGGEST_WORDS,
+  MAX_SYNONYM_TERM_WORDS,
+  normalizeSynonymTerm,
+  prefixEditDistance,
+  textWords,
+} from './search/suggest-text.js'
+export type {
+  SellerFulfilment,
+  SellerFulfilmentLine,
+  SellerFulfilmentStatus,
+} from './sellers/seller-fulfilment.js'
+export { sellerFulfilmentOf } from './sellers/seller-fulfilment.js'
+export * from './sellers/seller-schemas.js'
+export {
+  createSellerService,
+  type SellerFulfilmentPage,
+  type SellerPortal,
+  type SellerService,
+  type SellerServiceDeps,
+} from './sellers/seller-service.js'
 export { addBusinessDays } from './shipping/business-days.js'
 export { parcelWeightGrams, priceShippingMethod } from './shipping/price-shipping-method.js'
 export * from './shipping/shipment-schemas.js'
@@ -303,7 +372,12 @@ export {
   type ShipmentService,
   type ShipmentServiceDeps,
 } from './shipping/shipment-service.js'
-export { nextShipmentStatus } from './shipping/shipment-status.js'
+export {
+  FINAL_SHIPMENT_STATUSES,
+  isFinalShipmentStatus,
+  nextShipmentStatus,
+  SHIPMENT_STATUSES,
+} from './shipping/shipment-status.js'
 export { ShippingProviderError, ShippingUnavailableError } from './shipping/shipping-errors.js'
 export type {
   CreateShippingMethodInput,
@@ -315,6 +389,8 @@ export type {
   ShippingMethodRef,
   ShippingQuoteInput,
   ShippingZoneRef,
+  UpdateShippingMethodInput,
+  UpdateShippingZoneInput,
 } from './shipping/shipping-schemas.js'
 export {
   countryCodeSchema,
@@ -328,6 +404,8 @@ export {
   shippingMethodRefSchema,
   shippingQuoteSchema,
   shippingZoneRefSchema,
+  updateShippingMethodSchema,
+  updateShippingZoneSchema,
 } from './shipping/shipping-schemas.js'
 export type { ShippingService, ShippingServiceDeps } from './shipping/shipping-service.js'
 export { createShippingService } from './shipping/shipping-service.js'

@@ -1,5 +1,6 @@
 import {
   cancelOrderSchema,
+  categoryRefSchema,
   createCategorySchema,
   createProductSchema,
   createPromotionSchema,
@@ -7,17 +8,31 @@ import {
   createShipmentSchema,
   createShippingMethodSchema,
   createShippingZoneSchema,
+  exportProductsCsv,
+  importProductsCsv,
   listPromotionsSchema,
   listShippingZonesSchema,
+  moveCategorySchema,
   receiveReturnSchema,
   setStockSchema,
   trackingEventSchema,
   transitionOrderSchema,
+  updateCategorySchema,
   updateProductSchema,
+  updatePromotionSchema,
+  updateShippingMethodSchema,
+  updateShippingZoneSchema,
 } from '@souk/core'
 import { Router } from 'express'
+import { z } from 'zod'
 import type { RouteContext } from '../create-app.js'
 import { bodyObject, queryNumber, queryText, validated } from '../request-input.js'
+
+/** `POST /api/admin/catalog/import`: the CSV text (see docs/catalog.md) and whether to only check it. */
+const csvImportSchema = z.strictObject({
+  csv: z.string().min(1).max(10_000_000),
+  dryRun: z.boolean().default(false),
+})
 
 /** Staff operations under /api/admin: catalog, stock, promotions, shipping, fulfilment, maintenance. */
 export function adminRoutes({ commerce, security }: RouteContext): Router {
@@ -32,6 +47,30 @@ export function adminRoutes({ commerce, security }: RouteContext): Router {
     res
       .status(201)
       .json(await catalog.createCategory(validated(createCategorySchema, bodyObject(req), 'category')))
+  })
+  router.patch('/categories/:categoryId', async (req, res) => {
+    const input = { ...bodyObject(req), categoryId: req.params.categoryId }
+    res.json(await catalog.updateCategory(validated(updateCategorySchema, input, 'category update')))
+  })
+  router.post('/categories/:categoryId/move', async (req, res) => {
+    const input = { ...bodyObject(req), categoryId: req.params.categoryId }
+    res.json(await catalog.moveCategory(validated(moveCategorySchema, input, 'category move')))
+  })
+  router.delete('/categories/:categoryId', async (req, res) => {
+    await catalog.deleteCategory(
+      validated(categoryRefSchema, { categoryId: req.params.categoryId }, 'category'),
+    )
+    res.status(204).end()
+  })
+  // CSV import within the app's JSON body limit (100 kB by default); big files: `pnpm catalog:import`.
+  router.post('/catalog/import', async (req, res) => {
+    const { csv, dryRun } = validated(csvImportSchema, bodyObject(req), 'CSV import')
+    res.json(await importProductsCsv(commerce, { source: csv, dryRun }))
+  })
+  router.get('/catalog/export', async (_req, res) => {
+    res.type('text/csv; charset=utf-8').attachment('products.csv')
+    for await (const chunk of exportProductsCsv(commerce)) res.write(chunk)
+    res.end()
   })
   router.post('/products', async (req, res) => {
     res
@@ -74,6 +113,11 @@ export function adminRoutes({ commerce, security }: RouteContext): Router {
       .json(await promotions.create(validated(createPromotionSchema, bodyObject(req), 'promotion')))
   })
 
+  router.patch('/promotions/:promotionId', async (req, res) => {
+    const input = { ...bodyObject(req), promotionId: req.params.promotionId }
+    res.json(await promotions.update(validated(updatePromotionSchema, input, 'promotion update')))
+  })
+
   router.get('/shipping/zones', async (req, res) => {
     const page = { cursor: queryText(req.query, 'cursor'), limit: queryNumber(req.query, 'limit') }
     res.json(await shipping.listZones(validated(listShippingZonesSchema, page, 'shipping zone query')))
@@ -82,6 +126,16 @@ export function adminRoutes({ commerce, security }: RouteContext): Router {
     res
       .status(201)
       .json(await shipping.createZone(validated(createShippingZoneSchema, bodyObject(req), 'shipping zone')))
+  })
+  router.patch('/shipping/zones/:zoneId', async (req, res) => {
+    const input = { ...bodyObject(req), zoneId: req.params.zoneId }
+    res.json(await shipping.updateZone(validated(updateShippingZoneSchema, input, 'shipping zone update')))
+  })
+  router.patch('/shipping/methods/:methodId', async (req, res) => {
+    const input = { ...bodyObject(req), methodId: req.params.methodId }
+    res.json(
+      await shipping.updateMethod(validated(updateShippingMethodSchema, input, 'shipping method update')),
+    )
   })
   router.post('/shipping/methods', async (req, res) => {
     res

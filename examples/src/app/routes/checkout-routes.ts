@@ -4,6 +4,7 @@ import type { RouteContext } from '../create-app.js'
 import { HttpError } from '../http-error.js'
 import { customerOf } from '../identity.js'
 import { bodyObject, validated } from '../request-input.js'
+import { shopperClient } from './fraud-routes.js'
 
 /** `POST /api/checkout`: places the order of a cart, once per `Idempotency-Key`. */
 export function checkoutRoutes({ commerce, metrics, security }: RouteContext): Router {
@@ -24,7 +25,7 @@ export function checkoutRoutes({ commerce, metrics, security }: RouteContext): R
     validated(idempotencyKeySchema, key, 'Idempotency-Key')
     const input = validated(
       placeOrderSchema,
-      { ...bodyObject(req), idempotencyKey: key, customerId: customerOf(res) },
+      { ...bodyObject(req), idempotencyKey: key, customerId: customerOf(res), client: shopperClient(req) },
       'order',
     )
     const started = process.hrtime.bigint()

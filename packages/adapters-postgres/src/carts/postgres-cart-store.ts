@@ -15,6 +15,7 @@ import type { SoukDatabase } from '../database.js'
 import { parseJson } from '../inventory/row-mappers.js'
 import { checkCursor, isoMicros, keysetPage, TIMESTAMP_KEY } from '../keyset.js'
 import { withMappedErrors } from '../map-postgres-error.js'
+import { pricedAtSql, scheduledAmountSql } from '../pricing/price-sql.js'
 import type { CartsTable } from './cart-tables.js'
 
 interface StoredLine {
@@ -94,8 +95,10 @@ export function createPostgresCartStore(db: Kysely<SoukDatabase>, schema: string
     // currency, and the stock of `sku`. Every table goes through the builder (only expressions
     // are raw SQL) so that `withSchema` qualifies it. The SKUs are one array, so `product_variants`
     // is read through its unique index on sku (`sku = ANY(...)` is an index condition).
-    readForEdit: ({ cartId, sku }) =>
+    readForEdit: ({ cartId, sku, at }) =>
       withMappedErrors(async () => {
+        // The price in force at `at` (migration 013), beside the regular and compare-at prices.
+        const scheduled = scheduledAmountSql(schema, sql`v.id`, sql`c.currency`, pricedAtSql(at))
         const row = await first(
           'souk_cart_read_for_edit',
           db
@@ -111,7 +114,10 @@ export function createPostgresCartStore(db: Kysely<SoukDatabase>, schema: string
                 .select(
                   sql<VariantPricingRow[]>`coalesce(jsonb_agg(jsonb_build_object(
                   'sku', v.sku, 'variant_id', v.id, 'product_id', v.product_id, 'slug', p.slug,
-                  'name', p.name, 'options', v.options, 'status', p.status, 'amount', vp.amount,
+                  'name', p.name, 'options', v.options, 'status', p.status,
+                  'amount', case when vp.amount is not null then coalesce(${scheduled}, vp.amount) end,
+                  'regular_amount', vp.amount,
+                  'compare_at_amount', case when v.compare_at_currency = c.currency then v.compare_at_amount end,
                   'weight_grams', v.weight_grams, 'seller_id', p.seller_id)), '[]'::jsonb)`.as('variants'),
                 )
                 .where(

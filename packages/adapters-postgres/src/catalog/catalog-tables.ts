@@ -54,6 +54,9 @@ export interface ProductVariantsTable {
   options: Json<Record<string, string>>
   weight_grams: number
   position: number
+  /** The was-price (migration 013): both set or both null. */
+  compare_at_amount: ColumnType<string | bigint | number | null, number | null | undefined, number | null>
+  compare_at_currency: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface VariantPricesTable {

@@ -6,6 +6,7 @@ import {
   ValidationError,
 } from '@souk/core'
 import { type RawBuilder, sql } from 'kysely'
+import { pricedAtSql } from '../pricing/price-sql.js'
 import type { SummaryRow } from './row-mappers.js'
 
 /** A page row: the summary plus its sort key as exact text, for the next cursor. */
@@ -35,12 +36,32 @@ export function summarySql<R extends SummaryRow>(
   inner: RawBuilder<unknown>,
   order: RawBuilder<unknown>,
   extra: RawBuilder<unknown> = sql``,
+  /** Prices shown are those in force at this instant (scheduled prices). Default: the database's time. */
+  pricedAt?: Date,
 ): RawBuilder<R> {
   const t = (name: string) => sql.id(schema, name)
+  const at = pricedAtSql(pricedAt)
+  // Per currency, the cheapest variant at `at` (a schedule in force, else the regular price) and
+  // its was-price: the higher of its compare-at price and, during a sale, its regular price.
+  // `product_prices` holds regular prices only: it serves price filters and sorts, not display.
   return sql<R>`select p.id, p.slug, p.name, p.status, p.category_id, p.seller_id, p.tags, p.units_sold,
     p.rating_count, p.rating_sum, p.created_at, p.in_stock${extra},
-    (select coalesce(jsonb_agg(jsonb_build_array(x.currency, x.min_amount) order by x.currency), '[]')
-      from ${t('product_prices')} x where x.product_id = p.id) as prices,
+    (select coalesce(jsonb_agg(jsonb_build_array(x.currency, x.amount,
+        case when x.top > x.amount then x.top end) order by x.currency), '[]')
+      from (select distinct on (vp.currency) vp.currency, coalesce(s.amount, vp.amount) as amount,
+              greatest(case when v.compare_at_currency = vp.currency then v.compare_at_amount end,
+                       case when s.amount is not null then vp.amount end) as top
+            from ${t('product_variants')} v
+            join ${t('variant_prices')} vp on vp.variant_id = v.id
+            left join lateral (select ps.amount from ${t('price_schedules')} ps
+                where ps.variant_id = v.id and ps.currency = vp.currency
+                  and ps.starts_at <= ${at} and (ps.ends_at is null or ps.ends_at > ${at})
+                order by ps.starts_at desc limit 1) s on true
+            where v.product_id = p.id
+            order by vp.currency, coalesce(s.amount, vp.amount), v.position, v.id) x) as prices,
+    (select min(case when ps.starts_at > ${at} then ps.starts_at else ps.ends_at end)
+      from ${t('price_schedules')} ps
+      where ps.product_id = p.id and (ps.starts_at > ${at} or ps.ends_at > ${at})) as next_price_change,
     (select jsonb_build_array(i.url, i.alt) from ${t('product_images')} i
       where i.product_id = p.id order by i.is_primary desc, i.position, i.id limit 1) as image
     from (${inner}) p
@@ -167,7 +188,7 @@ export function listProductsSql(schema: string, query: ProductListQuery): ListPr
     where ${filters}${keyset}
     order by ${spec.order}
     limit ${query.limit + 1}`
-  const page = summarySql<PageRow>(schema, inner, spec.outerOrder, sql`, p.sort_key`)
+  const page = summarySql<PageRow>(schema, inner, spec.outerOrder, sql`, p.sort_key`, query.at)
   const count = query.countTotal
     ? sql<{ total: string }>`select count(*) as total from ${t('products')} p ${join} where ${filters}`
     : null

@@ -7,9 +7,11 @@ import {
 } from '@souk/core'
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { SoukDatabase } from '../database.js'
+import { pricedAtSql, scheduledAmountSql } from '../pricing/price-sql.js'
 import { transact } from '../transact.js'
 import { listProductsSql, type PageRow } from './list-products-query.js'
 import { mappedCatalogErrors as mapped } from './map-catalog-error.js'
+import { createPostgresCategoryAdmin } from './postgres-category-admin.js'
 import {
   type CategoryRow,
   type ProductRow,
@@ -48,6 +50,8 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
           options: json(v.options),
           weight_grams: v.weightGrams,
           position: v.position,
+          compare_at_amount: v.compareAtPrice?.amount ?? null,
+          compare_at_currency: v.compareAtPrice?.currency ?? null,
         })),
       )
       .execute()
@@ -119,6 +123,8 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
           options: json(v.options),
           weight_grams: v.weightGrams,
           position: v.position,
+          compare_at_amount: v.compareAtPrice?.amount ?? null,
+          compare_at_currency: v.compareAtPrice?.currency ?? null,
         })),
       )
       .onConflict((oc) =>
@@ -128,6 +134,8 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
             options: eb.ref('excluded.options'),
             weight_grams: eb.ref('excluded.weight_grams'),
             position: eb.ref('excluded.position'),
+            compare_at_amount: eb.ref('excluded.compare_at_amount'),
+            compare_at_currency: eb.ref('excluded.compare_at_currency'),
           }))
           // A SKU of another product is not taken over: it simply returns no row.
           .where('product_variants.product_id', '=', productId),
@@ -149,15 +157,29 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
     )
   }
 
+  // FOR SHARE: a category move rewriting paths waits for this write, or this write for the move.
   function categoryPathSql(categoryId: string | null): RawBuilder<string[]> {
     return categoryId === null
       ? sql<string[]>`'{}'::text[]`
       : sql<
           string[]
-        >`coalesce((select c.path from ${t('categories')} c where c.id = ${categoryId}), '{}'::text[])`
+        >`coalesce((select c.path from ${t('categories')} c where c.id = ${categoryId} for share), '{}'::text[])`
   }
 
   return {
+    ...createPostgresCategoryAdmin(db, schema),
+
+    getSellersBySlug: (slugs) =>
+      mapped(async () => {
+        if (slugs.length === 0) return []
+        const rows = await db
+          .selectFrom('sellers')
+          .select(['id', 'slug', 'name', 'created_at'])
+          .where('slug', 'in', [...slugs])
+          .execute()
+        return rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, createdAt: new Date(r.created_at) }))
+      }),
+
     insertSeller: (seller) =>
       mapped(async () => {
         await db
@@ -215,14 +237,16 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
         product,
       ),
 
-    updateProduct: ({ id, patch, at }) =>
+    updateProduct: ({ id, patch, at, expectedSellerId }) =>
       mapped(
         () =>
           transact(db, async (trx) => {
-            const { rows } = await sql<{ slug: string; status: ProductStatus }>`
-              select slug, status from ${t('products')} where id = ${id} for update`.execute(trx)
+            const { rows } = await sql<{ slug: string; status: ProductStatus; seller_id: string | null }>`
+              select slug, status, seller_id from ${t('products')} where id = ${id} for update`.execute(trx)
             const previous = rows[0]
             if (!previous) return null
+            // Checked under the lock the write holds: a reassignment waits for this write, or wins before it.
+            if (expectedSellerId !== undefined && previous.seller_id !== expectedSellerId) return null
             const sets: RawBuilder<unknown>[] = [sql`updated_at = ${at}`]
             if (patch.slug !== undefined) sets.push(sql`slug = ${patch.slug}`)
             if (patch.name !== undefined) sets.push(sql`name = ${patch.name}`)
@@ -251,13 +275,16 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
         patch,
       ),
 
-    getProduct: (idOrSlug) =>
+    getProduct: (idOrSlug, options) =>
       mapped(async () => {
+        const at = pricedAtSql(options?.at)
         const { rows } = await sql<ProductRow>`
           select p.id, p.slug, p.name, p.description, p.status, p.category_id, p.seller_id, p.tags,
             p.attributes, p.primary_currency, p.units_sold, p.rating_count, p.rating_sum, p.created_at, p.updated_at,
             (select coalesce(jsonb_agg(jsonb_build_object(
                 'id', v.id, 'sku', v.sku, 'options', v.options, 'weightGrams', v.weight_grams, 'position', v.position,
+                'compareAt', case when v.compare_at_amount is not null
+                  then jsonb_build_array(v.compare_at_currency, v.compare_at_amount) end,
                 'prices', (select coalesce(jsonb_agg(jsonb_build_array(vp.currency, vp.amount) order by vp.currency), '[]')
                            from ${t('variant_prices')} vp where vp.variant_id = v.id))
               order by v.position, v.id), '[]')
@@ -270,7 +297,12 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
               order by array_position(p.category_path, c.id)), '[]')
               from ${t('categories')} c where c.id = any(p.category_path)) as category_path,
             (select jsonb_build_object('id', s.id, 'slug', s.slug, 'name', s.name, 'createdAt', s.created_at)
-              from ${t('sellers')} s where s.id = p.seller_id) as seller
+              from ${t('sellers')} s where s.id = p.seller_id) as seller,
+            (select coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'sku', v.sku, 'variantId', x.variant_id,
+                'productId', x.product_id, 'currency', x.currency, 'amount', x.amount, 'startsAt', x.starts_at,
+                'endsAt', x.ends_at, 'createdAt', x.created_at) order by x.starts_at, x.id), '[]')
+              from ${t('price_schedules')} x join ${t('product_variants')} v on v.id = x.variant_id
+              where x.product_id = p.id and (x.ends_at is null or x.ends_at > ${at})) as price_schedules
           from ${t('products')} p
           where p.id = ${idOrSlug} or p.slug = ${idOrSlug}
           order by p.id = ${idOrSlug} desc
@@ -289,18 +321,26 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
         const more = rows.length > query.limit
         const shown: PageRow[] = more ? rows.slice(0, query.limit) : rows
         const last = shown.at(-1)
+        const changes = shown.flatMap((row) =>
+          row.next_price_change ? [Date.parse(String(row.next_price_change))] : [],
+        )
         return {
           items: shown.map((row) => toSummary(row, query.currency ?? null)),
           total: countResult ? Number(countResult.rows[0]!.total) : null,
           next: more && last ? { sort: query.sort, key: last.sort_key, id: last.id } : null,
+          pricesValidUntil: changes.length > 0 ? new Date(Math.min(...changes)) : null,
         }
       }),
 
-    getVariantsBySku: ({ skus, currency }) =>
+    getVariantsBySku: ({ skus, currency, at }) =>
       mapped(async () => {
         if (skus.length === 0) return []
+        const scheduled = scheduledAmountSql(schema, sql`v.id`, sql`${currency}`, pricedAtSql(at))
         const { rows } = await sql<VariantPricingRow>`
-          select v.sku, v.id as variant_id, v.product_id, p.slug, p.name, v.options, p.status, vp.amount,
+          select v.sku, v.id as variant_id, v.product_id, p.slug, p.name, v.options, p.status,
+            case when vp.amount is not null then coalesce(${scheduled}, vp.amount) end as amount,
+            vp.amount as regular_amount,
+            case when v.compare_at_currency = ${currency} then v.compare_at_amount end as compare_at_amount,
             v.weight_grams, p.seller_id
           from ${t('product_variants')} v
           join ${t('products')} p on p.id = v.product_id

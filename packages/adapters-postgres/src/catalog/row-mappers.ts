@@ -36,6 +36,21 @@ function toPrices(json: unknown): Money[] {
   )
 }
 
+/** Summary prices travel as `[[currency, amount in force, was amount | null], ...]`. */
+function toSummaryPrices(json: unknown): { prices: Money[]; was: Map<string, Money> } {
+  const entries = parseJson<[string, Int8Value, Int8Value | null | undefined][]>(json)
+  const was = new Map<string, Money>()
+  const prices = entries.map(([raw, amount, wasAmount]) => {
+    const currency = raw.trim()
+    if (wasAmount !== null && wasAmount !== undefined) was.set(currency, money(Number(wasAmount), currency))
+    return money(Number(amount), currency)
+  })
+  return { prices, was }
+}
+
+const money0 = (amount: Int8Value | null | undefined, currency: string): Money | null =>
+  amount === null || amount === undefined ? null : money(Number(amount), currency)
+
 export interface SellerRow {
   id: string
   slug: string
@@ -85,10 +100,12 @@ export interface SummaryRow {
   prices: unknown
   image: unknown
   in_stock: boolean
+  /** When a shown price changes next (a schedule of the product starts or ends), or null. */
+  next_price_change?: DateValue | null
 }
 
 export function toSummary(row: SummaryRow, currency: CurrencyCode | null | undefined): ProductSummary {
-  const prices = toPrices(row.prices)
+  const { prices, was } = toSummaryPrices(row.prices)
   const image = parseJson<[string, string] | null>(row.image)
   return {
     id: row.id,
@@ -100,6 +117,7 @@ export function toSummary(row: SummaryRow, currency: CurrencyCode | null | undef
     tags: row.tags,
     prices,
     price: prices.find((p) => p.currency === currency) ?? null,
+    wasPrice: currency ? (was.get(currency) ?? null) : null,
     image: image && { url: image[0], alt: image[1] },
     rating: toRating(row.rating_count, row.rating_sum),
     unitsSold: Number(row.units_sold),
@@ -129,6 +147,20 @@ export interface ProductRow {
   images: unknown
   category_path: unknown
   seller: unknown
+  /** Schedules not ended at the time asked (migration 013). */
+  price_schedules?: unknown
+}
+
+interface ScheduleJson {
+  id: string
+  sku: string
+  variantId: string
+  productId: string
+  currency: string
+  amount: Int8Value
+  startsAt: string
+  endsAt: string | null
+  createdAt: string
 }
 
 interface VariantJson {
@@ -138,6 +170,7 @@ interface VariantJson {
   weightGrams: number
   position: number
   prices: [string, Int8Value][]
+  compareAt?: [string, Int8Value] | null
 }
 
 export function toStoredProduct(row: ProductRow): StoredProduct {
@@ -146,6 +179,7 @@ export function toStoredProduct(row: ProductRow): StoredProduct {
     sku: v.sku,
     options: v.options,
     prices: toPrices(v.prices),
+    compareAtPrice: v.compareAt ? money(Number(v.compareAt[1]), v.compareAt[0].trim()) : null,
     weightGrams: v.weightGrams,
     position: v.position,
   }))
@@ -171,6 +205,16 @@ export function toStoredProduct(row: ProductRow): StoredProduct {
     category: categoryPath.at(-1) ?? null,
     categoryPath,
     seller: seller && { ...seller, createdAt: toDate(seller.createdAt) },
+    priceSchedules: parseJson<ScheduleJson[]>(row.price_schedules ?? []).map((x) => ({
+      id: x.id,
+      sku: x.sku,
+      variantId: x.variantId,
+      productId: x.productId,
+      price: money(Number(x.amount), x.currency.trim()),
+      startsAt: toDate(x.startsAt),
+      endsAt: x.endsAt === null ? null : toDate(x.endsAt),
+      createdAt: toDate(x.createdAt),
+    })),
   }
 }
 
@@ -206,7 +250,12 @@ export interface VariantPricingRow {
   name: string
   options: unknown
   status: ProductStatus
+  /** The price in force at the time asked. */
   amount: Int8Value | null
+  /** The regular price (migration 013); absent from older readers: then `amount`. */
+  regular_amount?: Int8Value | null
+  /** The compare-at amount when in the asked currency (migration 013). */
+  compare_at_amount?: Int8Value | null
   weight_grams: number
   seller_id: string | null
 }
@@ -220,7 +269,9 @@ export function toVariantPricing(row: VariantPricingRow, currency: CurrencyCode)
     name: row.name,
     options: parseJson<Record<string, string>>(row.options),
     status: row.status,
-    price: row.amount === null ? null : money(Number(row.amount), currency),
+    price: money0(row.amount, currency),
+    regularPrice: money0(row.regular_amount === undefined ? row.amount : row.regular_amount, currency),
+    compareAtPrice: money0(row.compare_at_amount, currency),
     weightGrams: row.weight_grams,
     sellerId: row.seller_id,
   }

@@ -51,17 +51,18 @@ function cartFromJson(json: CartJson) {
  */
 export function createPostgresCheckoutStore(hot: HotPath, schema: string): CheckoutStore {
   const q = (name: string) => `"${schema}"."${name}"`
-  const READ = `select key, cart, variants from ${q('checkout_read')}($1, $2, $3)`
+  // Migration 013: the fourth argument is the instant to price at (scheduled prices).
+  const READ = `select key, cart, variants from ${q('checkout_read')}($1, $2, $3, $4::timestamptz)`
   const BEGIN = `select ${q('checkout_begin')}($1::jsonb) as result`
   const FINISH = `select ${q('checkout_finish')}($1::jsonb) as result`
 
   return {
-    read: ({ scope, key, cartId }) =>
+    read: ({ scope, key, cartId, at }) =>
       withMappedErrors(async () => {
         const [row] = await hot<{ key: unknown; cart: unknown; variants: unknown }>(
-          'souk_checkout_read',
+          'souk_checkout_read_at',
           READ,
-          [scope, key, cartId],
+          [scope, key, cartId, at?.toISOString() ?? null],
         )
         const cart = parseJson<CartJson | null>(row?.cart ?? null)
         return {
@@ -103,6 +104,8 @@ export function createPostgresCheckoutStore(hot: HotPath, schema: string): Check
             shippingMethodId: order.shippingMethodId,
             promoCode: order.promoCode,
             paymentProvider: order.paymentProvider,
+            // Stored by checkout_begin as patched in migration 014.
+            estimatedDelivery: order.estimatedDelivery ?? null,
           },
           lines: order.lines.map((l) => ({
             id: l.id,
@@ -168,6 +171,10 @@ export function createPostgresCheckoutStore(hot: HotPath, schema: string): Check
           key: input.key,
           response: input.response ?? null,
           outbox: input.outbox,
+          // Migration 016: staff deciding a held order, and what to write if the order is held.
+          ...(input.from ? { from: input.from } : {}),
+          ...(input.held ? { held: input.held } : {}),
+          ...(input.decidedBy ? { decidedBy: input.decidedBy } : {}),
         }
         const [row] = await hot<{ result: unknown }>('souk_checkout_finish', FINISH, [
           JSON.stringify(payload),

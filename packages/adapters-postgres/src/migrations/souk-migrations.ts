@@ -11,6 +11,10 @@ import { eventSubscribersMigration } from './009-event-subscribers.js'
 import { stockSignalsMigration } from './010-stock-signals.js'
 import { inStockFlagMigration } from './011-in-stock-flag.js'
 import { inventoryEventsMigration } from './012-inventory-events.js'
+import { pricesMigration } from './013-prices.js'
+import { deliveryMigration } from './014-delivery.js'
+import { searchSuggestMigration } from './015-search-suggest.js'
+import { fraudMigration } from './016-fraud.js'
 
 /** Souk's migrations, in order. Names are permanent: never rename or reorder one that shipped. */
 export function soukMigrations(schema: string): Record<string, Migration> {
@@ -27,5 +31,9 @@ export function soukMigrations(schema: string): Record<string, Migration> {
     '010-stock-signals': stockSignalsMigration(schema),
     '011-in-stock-flag': inStockFlagMigration(schema),
     '012-inventory-events': inventoryEventsMigration(schema),
+    '013-prices': pricesMigration(schema),
+    '014-delivery': deliveryMigration(schema),
+    '015-search-suggest': searchSuggestMigration(schema),
+    '016-fraud': fraudMigration(schema),
   }
 }

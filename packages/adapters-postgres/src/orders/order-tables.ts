@@ -24,6 +24,8 @@ export interface OrdersTable {
   payment_provider: string | null
   created_at: Timestamp
   updated_at: Timestamp
+  /** Migration 014: `{ earliest, latest }` as quoted at checkout, or null. */
+  estimated_delivery: Json<unknown> | null
 }
 
 export interface OrderLinesTable {

@@ -1,5 +1,6 @@
 import {
   type Address,
+  type DeliveryEstimate,
   type KeysetCursor,
   type KeysetPage,
   money,
@@ -62,6 +63,8 @@ function toOrder(row: Selectable<OrdersTable>, lines: Selectable<OrderLinesTable
     paymentProvider: row.payment_provider,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    estimatedDelivery:
+      row.estimated_delivery === null ? null : parseJson<DeliveryEstimate>(row.estimated_delivery),
   }
 }
 
@@ -182,6 +185,7 @@ export function createPostgresOrderStore(db: Kysely<SoukDatabase>, schema: strin
               payment_provider: order.paymentProvider,
               created_at: order.createdAt,
               updated_at: order.createdAt,
+              estimated_delivery: order.estimatedDelivery ? JSON.stringify(order.estimatedDelivery) : null,
             })
             .returningAll()
             .executeTakeFirstOrThrow()

@@ -1,4 +1,5 @@
 import {
+  ConflictError,
   money,
   NotFoundError,
   type Promotion,
@@ -6,6 +7,7 @@ import {
   type PromotionStore,
   promotionCurrency,
   type RedemptionChange,
+  ValidationError,
 } from '@souk/core'
 import { type Kysely, type Selectable, sql } from 'kysely'
 import type { SoukDatabase } from '../database.js'
@@ -109,6 +111,59 @@ export function createPostgresPromotionStore(db: Kysely<SoukDatabase>, schema: s
       withMappedErrors(async () => {
         const row = await db.selectFrom('promotions').select(COLUMNS).where('id', '=', id).executeTakeFirst()
         return row ? toPromotion(row) : null
+      }),
+
+    update: (promotion) =>
+      withMappedErrors(async () => {
+        const limit = promotion.usageLimit
+        try {
+          // times_used is not written and the limit is checked against the row as it is when the
+          // UPDATE holds its lock: a redemption committing meanwhile is counted, never overwritten.
+          const row = await db
+            .updateTable('promotions')
+            .set({
+              code: promotion.code,
+              percent: promotion.kind === 'percentage' ? promotion.percent : null,
+              amount: promotion.kind === 'fixed' ? promotion.amount.amount : null,
+              currency: promotionCurrency(promotion as Promotion),
+              min_subtotal: promotion.minSubtotal?.amount ?? 0,
+              starts_at: promotion.startsAt,
+              ends_at: promotion.endsAt,
+              usage_limit: limit,
+              per_customer_limit: promotion.perCustomerLimit,
+            })
+            .where('id', '=', promotion.id)
+            .where('kind', '=', promotion.kind)
+            .where((eb) => (limit === null ? eb.val(true) : eb('times_used', '<=', limit)))
+            .returning(COLUMNS)
+            .executeTakeFirst()
+          if (row) return toPromotion(row)
+        } catch (error) {
+          if ((error as { constraint?: string }).constraint === 'promotions_code_key') {
+            throw new ConflictError(
+              `Promotion code ${promotion.code} is taken`,
+              { field: 'code', code: promotion.code },
+              { cause: error },
+            )
+          }
+          throw error
+        }
+        const current = await db
+          .selectFrom('promotions')
+          .select(['kind', 'times_used'])
+          .where('id', '=', promotion.id)
+          .executeTakeFirst()
+        if (!current) return null
+        if (current.kind !== promotion.kind) {
+          throw new ValidationError(
+            `Invalid promotion update: a ${current.kind} promotion cannot become ${promotion.kind}`,
+            [{ path: 'kind', message: `is ${current.kind}` }],
+          )
+        }
+        throw new ConflictError(
+          `usageLimit ${limit} is below the ${current.times_used} uses already counted`,
+          { field: 'usageLimit', timesUsed: current.times_used },
+        )
       }),
 
     getByCode: (code) =>

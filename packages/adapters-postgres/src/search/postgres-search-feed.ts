@@ -16,6 +16,7 @@ interface DocumentRow {
   description: string
   tags: string[]
   category_path: string[]
+  categories: { id: string; name: string }[] | string | null
   seller_id: string | null
   price: Int8Value
   in_stock: boolean
@@ -39,7 +40,10 @@ export function createPostgresSearchFeed(db: Kysely<SoukDatabase>, schema: strin
         if (ids.length === 0) return []
         const { rows } = await sql<DocumentRow>`
           select p.id, p.slug, p.name, p.description, p.tags, p.category_path, p.seller_id,
-            x.min_amount as price, p.in_stock, p.units_sold, p.rating_count, p.rating_sum, p.created_at
+            x.min_amount as price, p.in_stock, p.units_sold, p.rating_count, p.rating_sum, p.created_at,
+            (select coalesce(json_agg(json_build_object('id', c.id, 'name', c.name)
+              order by array_position(p.category_path, c.id)), '[]'::json)
+              from ${t('categories')} c where c.id = any(p.category_path)) as categories
           from ${t('products')} p
           join ${t('product_prices')} x on x.product_id = p.id and x.currency = ${currency}
           where p.id = any(${[...ids]}::text[]) and p.status = 'active'`.execute(db)
@@ -50,6 +54,7 @@ export function createPostgresSearchFeed(db: Kysely<SoukDatabase>, schema: strin
           description: r.description,
           tags: r.tags,
           categoryIds: r.category_path,
+          categories: typeof r.categories === 'string' ? JSON.parse(r.categories) : (r.categories ?? []),
           sellerId: r.seller_id,
           price: money(Number(r.price), currency),
           inStock: r.in_stock,

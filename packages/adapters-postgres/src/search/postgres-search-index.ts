@@ -13,12 +13,16 @@ import {
   type SearchQuery,
   type SearchResult,
   type SearchSort,
+  type SynonymSet,
 } from '@souk/core'
 import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely'
 import { z } from 'zod'
 import { withMappedErrors } from '../map-postgres-error.js'
 import { trgmSchemaOf } from '../migrations/004-search.js'
 import { transact } from '../transact.js'
+import { createPostgresSuggest } from './postgres-search-suggest.js'
+import { createPostgresSynonyms } from './postgres-search-synonyms.js'
+import { matchSynonyms, type SynonymSpan } from './search-synonyms.js'
 import type { SearchDocumentsTable } from './search-tables.js'
 import {
   allowedTypos,
@@ -68,7 +72,8 @@ const optionsSchema = z.strictObject({
 })
 
 /** A `search_documents` row as the search statement returns it, through JSON: times as text. */
-interface HitRow extends Omit<Selectable<SearchDocumentsTable>, 'created_at' | 'tsv'> {
+interface HitRow extends Omit<Selectable<SearchDocumentsTable>, 'created_at' | 'tsv' | 'categories'> {
+  categories: { id: string; name: string }[] | string | null
   created_at: string
   score: number
   hl_name: string | null
@@ -77,6 +82,8 @@ interface HitRow extends Omit<Selectable<SearchDocumentsTable>, 'created_at' | '
 }
 
 interface TermCount {
+  /** Which table the row belongs to: the search vocabulary, the suggest vocabulary, or categories. */
+  kind: 'search' | 'suggest' | 'category'
   term: string
   doc_count: number | string
 }
@@ -103,6 +110,7 @@ function toDocument(row: HitRow): SearchDocument {
     description: row.description,
     tags: row.tags,
     categoryIds: row.category_ids,
+    ...(row.categories === null ? {} : { categories: json(row.categories) ?? [] }),
     sellerId: row.seller_id,
     price: { amount: Number(row.price), currency: row.currency.trim() },
     inStock: row.in_stock,
@@ -154,6 +162,18 @@ const wordsOf = (alias: string) => {
     WHERE length(v.lexeme) <= 40 AND v.lexeme !~ '[[:punct:]]')`
 }
 
+/**
+ * The distinct plain words of a document's name and of its categories' names: what suggest
+ * completes (`search_suggest_terms`).
+ */
+const suggestWordsOf = (alias: string) => {
+  const c = (column: string) => sql.ref(`${alias}.${column}`)
+  return sql`ARRAY(
+    SELECT v.lexeme FROM unnest(to_tsvector('simple', ${c('name')} || ' ' || coalesce(
+      (SELECT string_agg(e->>'name', ' ') FROM jsonb_array_elements(${c('categories')}) e), ''))) v
+    WHERE length(v.lexeme) <= 40 AND v.lexeme !~ '[[:punct:]]')`
+}
+
 /** HTML-escapes text inside SQL, before ts_headline adds its `<mark>` tags. */
 const escaped = (expression: RawBuilder<unknown>) =>
   sql`replace(replace(replace(${expression}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')`
@@ -194,6 +214,11 @@ export function createPostgresSearchIndex(
   const maxFacetValues = parsed.maxFacetValues ?? 50
   const documents = sql.id(schema, 'search_documents')
   const terms = sql.id(schema, 'search_terms')
+  const suggestTerms = sql.id(schema, 'search_suggest_terms')
+  const categoryTable = sql.id(schema, 'search_categories')
+  const synonymTable = sql.id(schema, 'search_synonyms')
+  const synonyms = createPostgresSynonyms(db, schema)
+  const { suggest } = createPostgresSuggest(db, schema)
   const lockKey = `${schema}.search_documents`
 
   let trgm: Promise<string | null> | undefined
@@ -224,11 +249,21 @@ export function createPostgresSearchIndex(
     )
   }
 
-  /** Deletes the words a write left without documents (by key: no scan, no extra index). */
+  /** Deletes the words and categories a write left without documents (by key: no scan, no extra index). */
   async function dropUnusedTerms(trx: Kysely<unknown>, changed: readonly TermCount[]): Promise<void> {
-    const unused = changed.filter((t) => Number(t.doc_count) <= 0).map((t) => t.term)
-    if (unused.length === 0) return
-    await sql`DELETE FROM ${terms} WHERE term = ANY(${unused}::text[]) AND doc_count <= 0`.execute(trx)
+    const unused = (kind: TermCount['kind']) =>
+      changed.filter((t) => t.kind === kind && Number(t.doc_count) <= 0).map((t) => t.term)
+    for (const [kind, table, key] of [
+      ['search', terms, 'term'],
+      ['suggest', suggestTerms, 'term'],
+      ['category', categoryTable, 'id'],
+    ] as const) {
+      const gone = unused(kind)
+      if (gone.length === 0) continue
+      await sql`DELETE FROM ${table} WHERE ${sql.ref(key)} = ANY(${gone}::text[]) AND doc_count <= 0`.execute(
+        trx,
+      )
+    }
   }
 
   async function upsertChunk(trx: Kysely<unknown>, chunk: readonly SearchDocument[]): Promise<void> {
@@ -246,6 +281,7 @@ export function createPostgresSearchIndex(
       popularity: d.popularity,
       rating: d.rating,
       created_at: d.createdAt.toISOString(),
+      categories: d.categories?.map((c) => ({ id: c.id, name: c.name })),
     }))
     // One statement: the old words (read before the write, same snapshot) and the new ones give
     // each vocabulary word's change in document count.
@@ -254,38 +290,41 @@ export function createPostgresSearchIndex(
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb) AS x(
           id text, slug text, name text, description text, tags text[], category_ids text[],
           seller_id text, price bigint, currency text, in_stock boolean, popularity bigint,
-          rating double precision, created_at timestamptz)
+          rating double precision, created_at timestamptz, categories jsonb)
       ),
       prepared AS (
         SELECT i.*,
           setweight(to_tsvector('english', i.name), 'A')
             || setweight(to_tsvector('english', array_to_string(i.tags, ' ')), 'B')
             || setweight(to_tsvector('english', i.description), 'C') AS tsv,
-          ${wordsOf('i')} AS words
+          ${wordsOf('i')} AS words,
+          ${suggestWordsOf('i')} AS suggest_words
         FROM input i
       ),
       old AS (
-        SELECT ${wordsOf('d')} AS words FROM ${documents} d JOIN prepared p ON p.id = d.id
+        SELECT ${wordsOf('d')} AS words, ${suggestWordsOf('d')} AS suggest_words, d.categories
+        FROM ${documents} d JOIN prepared p ON p.id = d.id
       ),
       written AS (
         INSERT INTO ${documents} AS d (id, slug, name, description, tags, category_ids, seller_id,
-          price, currency, in_stock, popularity, rating, created_at, tsv)
+          price, currency, in_stock, popularity, rating, created_at, tsv, categories)
         SELECT id, slug, name, description, tags, category_ids, seller_id,
-          price, currency, in_stock, popularity, rating, created_at, tsv
+          price, currency, in_stock, popularity, rating, created_at, tsv, categories
         FROM prepared
         ON CONFLICT (id) DO UPDATE SET
           slug = excluded.slug, name = excluded.name, description = excluded.description,
           tags = excluded.tags, category_ids = excluded.category_ids, seller_id = excluded.seller_id,
           price = excluded.price, currency = excluded.currency, in_stock = excluded.in_stock,
           popularity = excluded.popularity, rating = excluded.rating, created_at = excluded.created_at,
-          tsv = excluded.tsv
+          tsv = excluded.tsv, categories = excluded.categories
         -- Rewriting an unchanged document would only leave a dead row behind.
         WHERE (d.slug, d.name, d.description, d.tags, d.category_ids, d.seller_id, d.price,
-               d.currency, d.in_stock, d.popularity, d.rating, d.created_at)
+               d.currency, d.in_stock, d.popularity, d.rating, d.created_at, d.categories)
           IS DISTINCT FROM
               (excluded.slug, excluded.name, excluded.description, excluded.tags,
                excluded.category_ids, excluded.seller_id, excluded.price, excluded.currency,
-               excluded.in_stock, excluded.popularity, excluded.rating, excluded.created_at)
+               excluded.in_stock, excluded.popularity, excluded.rating, excluded.created_at,
+               excluded.categories)
         RETURNING 1
       ),
       delta AS (
@@ -296,18 +335,68 @@ export function createPostgresSearchIndex(
         ) w
         GROUP BY w.term
         HAVING sum(w.n) <> 0
+      ),
+      suggest_delta AS (
+        SELECT w.term, sum(w.n)::int AS n FROM (
+          SELECT unnest(p.suggest_words) AS term, 1 AS n FROM prepared p
+          UNION ALL
+          SELECT unnest(o.suggest_words), -1 FROM old o
+        ) w
+        GROUP BY w.term
+        HAVING sum(w.n) <> 0
+      ),
+      -- A category's count changes by its documents in minus out; its name is the newest written.
+      category_delta AS (
+        SELECT c.id, max(c.name) FILTER (WHERE c.n > 0) AS name, sum(c.n)::int AS n FROM (
+          SELECT e->>'id' AS id, e->>'name' AS name, 1 AS n
+          FROM prepared p, jsonb_array_elements(coalesce(p.categories, '[]'::jsonb)) e
+          UNION ALL
+          SELECT e->>'id', e->>'name', -1
+          FROM old o, jsonb_array_elements(coalesce(o.categories, '[]'::jsonb)) e
+        ) c
+        GROUP BY c.id
+      ),
+      search_counts AS (
+        INSERT INTO ${terms} AS t (term, doc_count)
+        SELECT term, n FROM delta ORDER BY term
+        ON CONFLICT (term) DO UPDATE SET doc_count = t.doc_count + excluded.doc_count
+        RETURNING t.term, t.doc_count
+      ),
+      suggest_counts AS (
+        INSERT INTO ${suggestTerms} AS t (term, doc_count)
+        SELECT term, n FROM suggest_delta ORDER BY term
+        ON CONFLICT (term) DO UPDATE SET doc_count = t.doc_count + excluded.doc_count
+        RETURNING t.term, t.doc_count
+      ),
+      category_counts AS (
+        INSERT INTO ${categoryTable} AS c (id, name, doc_count)
+        SELECT id, coalesce(name, ''), n FROM category_delta ORDER BY id
+        ON CONFLICT (id) DO UPDATE SET doc_count = c.doc_count + excluded.doc_count,
+          name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE c.name END
+        WHERE excluded.doc_count <> 0 OR (excluded.name <> '' AND excluded.name <> c.name)
+        RETURNING c.id, c.doc_count
       )
-      INSERT INTO ${terms} AS t (term, doc_count)
-      SELECT term, n FROM delta ORDER BY term
-      ON CONFLICT (term) DO UPDATE SET doc_count = t.doc_count + excluded.doc_count
-      RETURNING t.term, t.doc_count`.execute(trx)
+      SELECT 'search' AS kind, term, doc_count FROM search_counts
+      UNION ALL SELECT 'suggest', term, doc_count FROM suggest_counts
+      UNION ALL SELECT 'category', id, doc_count FROM category_counts`.execute(trx)
     await dropUnusedTerms(trx, rows)
   }
 
   /** Stop words, exact and prefix knowledge of the vocabulary, then corrections for the rest. */
-  async function lookUp(words: readonly QueryWord[]): Promise<WordLookup[]> {
-    const { rows } = await sql<{ stop: boolean; exact: boolean; completions: string[] }>`
+  async function lookUp(
+    words: readonly QueryWord[],
+  ): Promise<{ lookups: WordLookup[]; spans: SynonymSpan[] }> {
+    const positive = words.filter((w) => !w.negated).map((w) => w.word)
+    const { rows } = await sql<{
+      stop: boolean
+      exact: boolean
+      completions: string[]
+      synonyms: SynonymSet[] | string | null
+    }>`
       SELECT r.stop, r.exact,
+        -- Uncorrelated: evaluated once. The GIN index on words finds the sets naming a query word.
+        (SELECT json_agg(json_build_object('id', s.id, 'terms', s.terms, 'root', s.root) ORDER BY s.id)
+          FROM ${synonymTable} s WHERE s.words && ${positive}::text[]) AS synonyms,
         CASE WHEN r.exact OR r.stop OR r.negated THEN ARRAY[]::text[] ELSE ARRAY(
           SELECT t.term FROM ${terms} t
           -- A range, not LIKE: the bound is a column, and the C-collated primary key serves it.
@@ -329,16 +418,22 @@ export function createPostgresSearchIndex(
       completions: r.completions,
       correction: null,
     }))
+    const spans = matchSynonyms(
+      words.map((w) => (w.negated ? null : w.word)),
+      json(rows[0]?.synonyms ?? null) ?? [],
+    )
+    const inSpan = new Set(spans.flatMap((span) => words.slice(span.start, span.end)))
     const unknown = words.filter(
       (w, i) =>
         !w.negated &&
+        !inSpan.has(w) &&
         !lookups[i]?.stop &&
         !lookups[i]?.exact &&
         lookups[i]?.completions.length === 0 &&
         allowedTypos([...w.word].length) > 0,
     )
     const trgm = unknown.length > 0 ? await trgmSchema() : null
-    if (trgm === null) return lookups
+    if (trgm === null) return { lookups, spans }
     // An operator is qualified by its schema, so a pg_trgm outside the search_path still works.
     const similar = sql.raw(`OPERATOR("${trgm.replaceAll('"', '""')}".%)`)
     const similarity = sql.id(trgm, 'similarity')
@@ -357,7 +452,7 @@ export function createPostgresSearchIndex(
         ORDER BY 2 DESC, t.doc_count DESC, t.term
         LIMIT ${CORRECTION_CANDIDATES}
       ) c`.execute(db)
-    return lookups.map((lookup, i) => {
+    const corrected = lookups.map((lookup, i) => {
       const word = words[i] as QueryWord
       if (!unknown.includes(word)) return lookup
       const found = candidates
@@ -366,6 +461,7 @@ export function createPostgresSearchIndex(
       const correction = found.length > 0 ? pickCorrection(word.word, found) : null
       return correction === null ? lookup : { ...lookup, correction }
     })
+    return { lookups: corrected, spans }
   }
 
   function filtersOf(query: SearchQuery): RawBuilder<unknown>[] {
@@ -412,7 +508,8 @@ export function createPostgresSearchIndex(
     const page = query.page ?? 1
     const limit = query.limit ?? 20
     const words = tokenizeQuery(query.q ?? '')
-    const built = words.length > 0 ? buildTsquery(words, await lookUp(words)) : null
+    const looked = words.length > 0 ? await lookUp(words) : null
+    const built = looked === null ? null : buildTsquery(words, looked.lookups, looked.spans)
     const sort = effectiveSort({ q: built === null ? '' : 'text', sort: query.sort })
     const facets = facetSql(new Set(query.facets ?? []))
     const where = filtersOf(query)
@@ -452,7 +549,7 @@ export function createPostgresSearchIndex(
             'tags', d.tags, 'category_ids', d.category_ids, 'seller_id', d.seller_id,
             'price', d.price, 'currency', d.currency, 'in_stock', d.in_stock,
             'popularity', d.popularity, 'rating', d.rating, 'created_at', d.created_at,
-            'score', p.score,
+            'categories', d.categories, 'score', p.score,
             'hl_name', ${headline(sql`d.name`, HEADLINE_FULL)},
             'hl_tags', ${headline(sql`array_to_string(d.tags, ', ')`, HEADLINE_FULL)},
             'hl_description', ${headline(sql`d.description`, HEADLINE_FRAGMENTS)}
@@ -501,22 +598,47 @@ export function createPostgresSearchIndex(
       await locked(async (trx) => {
         const { rows } = await sql<TermCount>`
           WITH gone AS (
-            DELETE FROM ${documents} g WHERE g.id = ANY(${[...ids]}::text[]) RETURNING ${wordsOf('g')} AS words
+            DELETE FROM ${documents} g WHERE g.id = ANY(${[...ids]}::text[])
+            RETURNING ${wordsOf('g')} AS words, ${suggestWordsOf('g')} AS suggest_words, g.categories
           ),
           delta AS (
             SELECT w.term, count(*)::int AS n FROM gone, unnest(gone.words) AS w(term) GROUP BY w.term
+          ),
+          suggest_delta AS (
+            SELECT w.term, count(*)::int AS n FROM gone, unnest(gone.suggest_words) AS w(term) GROUP BY w.term
+          ),
+          category_delta AS (
+            SELECT e->>'id' AS id, count(*)::int AS n
+            FROM gone, jsonb_array_elements(coalesce(gone.categories, '[]'::jsonb)) e GROUP BY 1
+          ),
+          search_counts AS (
+            UPDATE ${terms} t SET doc_count = t.doc_count - delta.n FROM delta WHERE t.term = delta.term
+            RETURNING t.term, t.doc_count
+          ),
+          suggest_counts AS (
+            UPDATE ${suggestTerms} t SET doc_count = t.doc_count - d.n FROM suggest_delta d WHERE t.term = d.term
+            RETURNING t.term, t.doc_count
+          ),
+          category_counts AS (
+            UPDATE ${categoryTable} c SET doc_count = c.doc_count - d.n FROM category_delta d WHERE c.id = d.id
+            RETURNING c.id, c.doc_count
           )
-          UPDATE ${terms} t SET doc_count = t.doc_count - delta.n FROM delta WHERE t.term = delta.term
-          RETURNING t.term, t.doc_count`.execute(trx)
+          SELECT 'search' AS kind, term, doc_count FROM search_counts
+          UNION ALL SELECT 'suggest', term, doc_count FROM suggest_counts
+          UNION ALL SELECT 'category', id, doc_count FROM category_counts`.execute(trx)
         await dropUnusedTerms(trx, rows)
       })
     },
 
     search: (query) => withMappedErrors(() => search(query)),
 
+    // Synonym sets are configuration, not documents: a rebuild keeps them.
     clear: () =>
       locked(async (trx) => {
-        await sql`TRUNCATE ${documents}, ${terms}`.execute(trx)
+        await sql`TRUNCATE ${documents}, ${terms}, ${suggestTerms}, ${categoryTable}`.execute(trx)
       }),
+
+    suggest,
+    ...synonyms,
   }
 }

@@ -17,6 +17,8 @@ export interface SearchDocumentsTable {
   created_at: Timestamp
   /** The weighted tsvector (name A, tags B, description C), in its text form. */
   tsv: string
+  /** `[{ id, name }]` of the document's categories (migration 015); null when written before it. */
+  categories: { id: string; name: string }[] | null
 }
 
 /** The vocabulary: every indexed word with the number of documents holding it. */
@@ -25,7 +27,31 @@ export interface SearchTermsTable {
   doc_count: number
 }
 
+/** The suggest vocabulary (migration 015): words of names and category names, with document counts. */
+export interface SearchSuggestTermsTable {
+  term: string
+  doc_count: number
+}
+
+/** Categories indexed documents name (migration 015), with their latest name and document count. */
+export interface SearchCategoriesTable {
+  id: string
+  name: string
+  doc_count: number
+}
+
+/** Staff synonym sets (migration 015); `words` are the words of all terms, for the GIN lookup. */
+export interface SearchSynonymsTable {
+  id: string
+  root: string | null
+  terms: string[]
+  words: string[]
+}
+
 export interface SearchTables {
   search_documents: SearchDocumentsTable
   search_terms: SearchTermsTable
+  search_suggest_terms: SearchSuggestTermsTable
+  search_categories: SearchCategoriesTable
+  search_synonyms: SearchSynonymsTable
 }

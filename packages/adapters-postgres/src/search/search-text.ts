@@ -3,6 +3,8 @@
  * words up in the vocabulary (`search_terms`).
  */
 
+import type { SynonymSpan } from './search-synonyms.js'
+
 /** Words beyond this many are ignored; a product name never needs more, and each costs a lookup. */
 export const MAX_QUERY_WORDS = 12
 
@@ -54,45 +56,78 @@ export function tokenizeQuery(text: string): QueryWord[] {
  * belongs to `words[i]`). Words are ANDed; stop words are dropped; an exact word matches itself
  * (the last one also as a prefix, for search as you type); a word that only starts indexed words
  * matches as a prefix or as its most common completions; an unknown word is replaced by its
- * correction. Returns null when nothing is left to search for.
+ * correction. A run of words that is a synonym term (`spans`, see `matchSynonyms`) matches as
+ * itself or as any of its alternatives, and is never corrected. Returns null when nothing is left
+ * to search for.
  */
 export function buildTsquery(
   words: readonly QueryWord[],
   lookups: readonly WordLookup[],
+  spans: readonly SynonymSpan[] = [],
 ): { tsquery: string; corrected: string | null } | null {
   const clauses: string[] = []
   const shown: string[] = []
   let corrected = false
-  const kept = words.map((w, i) => ({ w, found: lookups[i] })).filter(({ found }) => !found?.stop)
+  const kept = words.map((w, i) => ({ w, i, found: lookups[i] })).filter(({ found }) => !found?.stop)
   const positives = kept.filter(({ w }) => !w.negated)
   const lastPositive = positives[positives.length - 1]?.w
-  for (const { w, found } of kept) {
+
+  /** One word's clause; `correct` false keeps an unknown word as written. */
+  function wordClause(w: QueryWord, found: WordLookup | undefined, correct: boolean): string {
+    const completions = (found?.completions ?? []).filter(isPlainWord)
+    const correction =
+      correct && found?.correction != null && isPlainWord(found.correction) ? found.correction : null
+    if (found?.exact) {
+      shown.push(w.word)
+      return w === lastPositive ? `${quote(w.word)}:*` : quote(w.word)
+    }
+    if (completions.length > 0) {
+      shown.push(w.word)
+      return `( ${[`${quote(w.word)}:*`, ...completions.map(quote)].join(' | ')} )`
+    }
+    if (correction !== null) {
+      shown.push(correction)
+      corrected = true
+      return quote(correction)
+    }
+    // Unknown and uncorrectable: it stays, so the query honestly matches nothing.
+    shown.push(w.word)
+    return quote(w.word)
+  }
+
+  const spanAt = new Map(spans.map((span) => [span.start, span]))
+  const inSpan = new Set(spans.flatMap((span) => range(span.start, span.end)))
+  for (const { w, i, found } of kept) {
     if (w.negated) {
       clauses.push(`!${quote(w.word)}`)
       shown.push(`-${w.word}`)
       continue
     }
-    const completions = (found?.completions ?? []).filter(isPlainWord)
-    const correction = found?.correction != null && isPlainWord(found.correction) ? found.correction : null
-    if (found?.exact) {
-      clauses.push(w === lastPositive ? `${quote(w.word)}:*` : quote(w.word))
-      shown.push(w.word)
-    } else if (completions.length > 0) {
-      clauses.push(`( ${[`${quote(w.word)}:*`, ...completions.map(quote)].join(' | ')} )`)
-      shown.push(w.word)
-    } else if (correction !== null) {
-      clauses.push(quote(correction))
-      shown.push(correction)
-      corrected = true
-    } else {
-      // Unknown and uncorrectable: it stays, so the query honestly matches nothing.
-      clauses.push(quote(w.word))
-      shown.push(w.word)
+    if (!inSpan.has(i)) {
+      clauses.push(wordClause(w, found, true))
+      continue
     }
+    const span = spanAt.get(i)
+    if (span === undefined) continue // a later word of a run already written
+    const own = kept
+      .filter((k) => k.i >= span.start && k.i < span.end)
+      .map((k) => wordClause(k.w, k.found, false))
+    const alternatives = span.alternatives
+      .map((alt) => alt.filter(isPlainWord))
+      .filter((alt) => alt.length > 0)
+      .map((alt) => (alt.length === 1 ? quote(alt[0] as string) : `( ${alt.map(quote).join(' <-> ')} )`))
+    const options = [
+      ...(own.length > 0 ? [own.length === 1 ? own[0] : `( ${own.join(' & ')} )`] : []),
+      ...alternatives,
+    ]
+    if (options.length > 0)
+      clauses.push(options.length === 1 ? (options[0] as string) : `( ${options.join(' | ')} )`)
   }
   if (clauses.length === 0) return null
   return { tsquery: clauses.join(' & '), corrected: corrected ? shown.join(' ') : null }
 }
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k)
 
 /** Shortest word allowed one typo, and two; the same defaults as Typesense's min_len_1typo/2typo. */
 export const MIN_LENGTH_ONE_TYPO = 4

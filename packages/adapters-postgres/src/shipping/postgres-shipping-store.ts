@@ -178,6 +178,41 @@ export function createPostgresShippingStore(db: Kysely<SoukDatabase>, schema: st
         )
       }),
 
+    updateZone: (zone) =>
+      withMappedErrors(async () => {
+        const row = await db
+          .updateTable('shipping_zones')
+          .set({ name: zone.name, countries: [...zone.countries], regions: [...zone.regions] })
+          .where('id', '=', zone.id)
+          .returning(ZONE_COLUMNS)
+          .executeTakeFirst()
+        return row ? toZone(row) : null
+      }),
+
+    updateMethod: (method) =>
+      withMappedErrors(async () => {
+        // Like createMethod: only into a zone that exists, so a missing zone is a NotFoundError and
+        // not a foreign-key violation that would abort the caller's transaction.
+        const { rows } = await sql<MethodRow & { zone_found: boolean }>`
+          with target as (select id from ${table('shipping_methods')} where id = ${method.id}),
+          zone as (select id from ${table('shipping_zones')} where id = ${method.zoneId}),
+          updated as (
+            update ${table('shipping_methods')} as m set
+              zone_id = zone.id, name = ${method.name}, kind = ${method.kind}, currency = ${method.currency},
+              config = ${JSON.stringify(toConfig(method))}::jsonb, carrier = ${method.carrier}::text,
+              min_days = ${method.estimatedDays.min}::integer, max_days = ${method.estimatedDays.max}::integer,
+              active = ${method.active}::boolean
+            from zone where m.id = ${method.id}
+            returning ${sql.join(METHOD_COLUMNS.map((c) => sql.ref(`m.${c}`)))}
+          )
+          select updated.*, exists (select 1 from zone) as zone_found
+          from target left join updated on true`.execute(db)
+        const row = rows[0]
+        if (!row) return null
+        if (!row.zone_found) throw new NotFoundError('shipping zone', method.zoneId)
+        return toMethod(row)
+      }),
+
     findZoneMethods: (country) =>
       withMappedErrors(async () => {
         const { rows } = await sql<{

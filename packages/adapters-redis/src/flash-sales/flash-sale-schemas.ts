@@ -1,4 +1,4 @@
-import { entityIdSchema, MAX_LINE_QUANTITY, MAX_ON_HAND, skuSchema } from '@souk/core'
+import { entityIdSchema, MAX_LINE_QUANTITY, MAX_ON_HAND, productPriceSchema, skuSchema } from '@souk/core'
 import { z } from 'zod'
 
 /** Sale ids: letters, digits, `_` and `-` (never braces, which would break the key's hash tag). */
@@ -22,6 +22,11 @@ export const createFlashSaleSchema = z
     /** Default: now. */
     startsAt: z.coerce.date().optional(),
     endsAt: z.coerce.date(),
+    /**
+     * The sale price an admitted buyer pays at checkout (`placeOrder({ flashSaleTickets })`), in
+     * the currency of the carts that buy it. Default none: the gate only limits who may buy.
+     */
+    price: productPriceSchema.optional(),
   })
   .refine((sale) => sale.startsAt === undefined || sale.endsAt > sale.startsAt, {
     path: ['endsAt'],
@@ -39,3 +44,13 @@ export const flashSaleCustomerSchema = z.strictObject({
 })
 /** Input of `admit`, `release` and `held`. */
 export type FlashSaleCustomerInput = z.input<typeof flashSaleCustomerSchema>
+
+/** What checkout hands `claimTickets` and `unclaimTickets` (see `FlashSalePrices` in core). */
+export const flashSaleClaimSchema = z.strictObject({
+  tickets: z
+    .array(z.strictObject({ saleId: flashSaleIdSchema, ticketId: entityIdSchema }))
+    .min(1)
+    .max(50),
+  customerId: flashSaleCustomerIdSchema,
+  claimKey: z.string().min(1).max(300),
+})

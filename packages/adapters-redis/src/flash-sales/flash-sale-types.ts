@@ -1,3 +1,5 @@
+import type { Money } from '@souk/core'
+
 /** A sale as the gate holds it. */
 export interface FlashSale {
   readonly id: string
@@ -9,12 +11,16 @@ export interface FlashSale {
   readonly startsAt: Date
   /** Admissions stop at this instant (exclusive). */
   readonly endsAt: Date
+  /** What an admitted buyer pays per unit at checkout with the ticket; null: no sale price. */
+  readonly price: Money | null
 }
 
 /**
- * Proof of one admission, to carry into checkout: reserve `sku` through
- * `commerce.inventory.reserve` (the database decides), and use `id` as the reservation reference or
- * idempotency key. Redis keeps only a count per customer, so `release` needs no ticket.
+ * Proof of one admission, to carry into checkout: pass `{ saleId, ticketId: id }` in
+ * `placeOrder({ flashSaleTickets })` to buy one unit of `sku` at the sale's `price` (checkout asks
+ * the gate, so the price never comes from the client), or reserve `sku` through
+ * `commerce.inventory.reserve` with `id` as the reference. The gate keeps each ticket with its
+ * customer; `release` voids the customer's newest unclaimed one.
  */
 export interface FlashSaleTicket {
   /** `fst_<ulid>`. */
@@ -25,6 +31,8 @@ export interface FlashSaleTicket {
   /** Admissions this customer holds in the sale, this one included. */
   readonly held: number
   readonly admittedAt: Date
+  /** The sale price this ticket buys one unit at; null when the sale has none. For display only. */
+  readonly price: Money | null
 }
 
 export interface FlashSaleAdmission {
@@ -52,4 +60,10 @@ export interface FlashSaleKeys {
   readonly sale: string
   /** Hash: customer id -> admissions held. */
   readonly customers: string
+  /** Hash: ticket id -> the customer it was issued to. */
+  readonly tickets: string
+  /** Hash: ticket id -> the checkout (claim key) that spent it. */
+  readonly claims: string
+  /** Hash: customer id -> the customer's unclaimed ticket ids. */
+  readonly holders: string
 }

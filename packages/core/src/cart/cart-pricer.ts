@@ -10,12 +10,14 @@ import { calculateTotals } from '../pricing/compute-totals.js'
 import type { Totals } from '../pricing/totals-types.js'
 import { PromotionError } from '../promotions/promotion-error.js'
 import type { Promotion } from '../promotions/promotion-types.js'
+import { ShippingUnavailableError } from '../shipping/shipping-errors.js'
 import type { ShippingService } from '../shipping/shipping-service.js'
+import type { ShippingQuote } from '../shipping/shipping-types.js'
 import type { CartView, SellableVariant, VariantLookup } from './cart-types.js'
 
 export interface CartPricerDeps {
   readonly variants: VariantLookup
-  readonly shipping: Pick<ShippingService, 'quoteMethod'>
+  readonly shipping: Pick<ShippingService, 'quote' | 'quoteMethod'>
   readonly promotions: Pick<PromotionStore, 'getByCode' | 'countRedemptions'>
   readonly taxCalculator: TaxCalculator | null
   readonly pricesIncludeTax: boolean
@@ -50,6 +52,11 @@ export interface PricedCart {
   readonly unavailableSkus: readonly string[]
   readonly promotion: Promotion | null
   readonly promotionError: CartView['promotionError']
+  /** The chosen shipping method's quote, as `totals.shippingTotal` holds it; null without one. */
+  readonly shippingQuote: ShippingQuote | null
+  /** What can ship the cart to its address (not strict only; checkout does not list them). */
+  readonly shippingOptions: readonly ShippingQuote[]
+  readonly shippingError: CartView['shippingError']
 }
 
 type Sellable = SellableVariant & { readonly price: Money }
@@ -100,16 +107,18 @@ export function createCartPricer(deps: CartPricerDeps): CartPricer {
       cart.currency,
     )
 
-    let shippingRate: Money | null = null
     const address = cart.shippingAddress
-    if (cart.shippingMethodId && options.strict && !address) {
+    const methodId = cart.shippingMethodId
+    if (methodId && options.strict && !address) {
       throw new ValidationError('A shipping address is required', [
         { path: 'shippingAddress', message: 'required with a shipping method' },
       ])
     }
-    if (cart.shippingMethodId && address && lines.length > 0) {
-      const quoting = deps.shipping.quoteMethod({
-        methodId: cart.shippingMethodId,
+    let shippingQuote: ShippingQuote | null = null
+    let shippingOptions: ShippingQuote[] = []
+    let shippingError: CartView['shippingError'] = null
+    if (address && lines.length > 0) {
+      const request = {
         destination: destinationOf(address),
         items: lines.map(({ line, variant }) => ({
           sku: line.sku,
@@ -117,9 +126,42 @@ export function createCartPricer(deps: CartPricerDeps): CartPricer {
           weightGrams: variant.weightGrams,
         })),
         subtotal,
-      })
-      shippingRate = (options.strict ? await quoting : await quoting.catch(() => null))?.price ?? null
+      }
+      if (options.strict) {
+        if (methodId) shippingQuote = await deps.shipping.quoteMethod({ methodId, ...request })
+      } else {
+        // Every method for the address, in the one round of quotes the chosen method needs anyway
+        // (quoteMethod asks every provider too), so the view can offer them and say honestly when
+        // the chosen one cannot serve the address instead of showing a shipping of 0.
+        try {
+          shippingOptions = await deps.shipping.quote(request)
+          shippingQuote = shippingOptions.find((q) => q.methodId === methodId) ?? null
+          if (methodId && !shippingQuote) {
+            const refused = new ShippingUnavailableError(methodId, request.destination)
+            shippingError = { code: 'shipping.method_unavailable', message: refused.message }
+          }
+        } catch (error) {
+          // Every provider failed, or the address cannot be quoted at all: no method serves it.
+          // Anything else (storage down) is not about shipping and fails the call.
+          const providers = isCommerceError(error, 'shipping.provider_failed')
+          if (!providers && !isCommerceError(error, 'validation.failed')) throw error
+          if (methodId) {
+            shippingError = providers
+              ? { code: 'shipping.provider_failed', message: error.message }
+              : {
+                  code: 'shipping.method_unavailable',
+                  message: new ShippingUnavailableError(methodId, request.destination).message,
+                }
+          }
+        }
+      }
+    } else if (methodId && !address && lines.length > 0) {
+      shippingError = {
+        code: 'validation.failed',
+        message: 'A shipping address is required to price the shipping method',
+      }
     }
+    const shippingRate: Money | null = shippingQuote?.price ?? null
 
     let promotion: Promotion | null = null
     let promotionError: CartView['promotionError'] = null
@@ -160,7 +202,16 @@ export function createCartPricer(deps: CartPricerDeps): CartPricer {
         promotion,
         ...(customerRedemptions === undefined ? {} : { customerRedemptions }),
       })
-      return { totals, lines, unavailableSkus, promotion, promotionError }
+      return {
+        totals,
+        lines,
+        unavailableSkus,
+        promotion,
+        promotionError,
+        shippingQuote,
+        shippingOptions,
+        shippingError,
+      }
     } catch (error) {
       const strictPromotion = options.strict || options.strictPromotion
       if (strictPromotion || !promotion || !isCommerceError(error) || !error.code.startsWith('promotion.'))
@@ -172,13 +223,17 @@ export function createCartPricer(deps: CartPricerDeps): CartPricer {
         unavailableSkus,
         promotion: null,
         promotionError: { code: error.code, message: error.message },
+        shippingQuote,
+        shippingOptions,
+        shippingError,
       }
     }
   }
 
   async function view(input: PriceInput): Promise<CartView> {
     const { cart } = input
-    const { totals, lines, unavailableSkus, promotionError } = await price(input)
+    const { totals, lines, unavailableSkus, promotionError, shippingQuote, shippingOptions, shippingError } =
+      await price(input)
     const byId = new Map(totals.lines.map((l) => [l.id, l]))
     return {
       id: cart.id,
@@ -196,6 +251,7 @@ export function createCartPricer(deps: CartPricerDeps): CartPricer {
           name: variant.name,
           weightGrams: variant.weightGrams,
           unitPrice: t.unitPrice,
+          wasPrice: variant.wasPrice ?? null,
           subtotal: t.subtotal,
           discount: t.discount,
           tax: t.tax,
@@ -216,6 +272,9 @@ export function createCartPricer(deps: CartPricerDeps): CartPricer {
       orderId: cart.orderId,
       unavailableSkus,
       promotionError,
+      shippingQuote,
+      shippingOptions,
+      shippingError,
       version: cart.version,
       updatedAt: cart.updatedAt,
       expiresAt: cart.expiresAt,

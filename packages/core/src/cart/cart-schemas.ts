@@ -68,8 +68,21 @@ export const applyPromoSchema = z.strictObject({
 })
 export type ApplyPromoInput = z.input<typeof applyPromoSchema>
 
-export const mergeCartsSchema = z.strictObject({ guestCartId: entityIdSchema, customerId: customerIdSchema })
+export const mergeCartsSchema = z.strictObject({
+  guestCartId: entityIdSchema,
+  customerId: customerIdSchema,
+  /**
+   * Who the guest cart belongs to when the host gave the visitor an id of their own before they
+   * signed in (the example storefront does); the caller vouches for it as for `customerId`.
+   * Default: none, the guest cart has no customer.
+   */
+  guestCustomerId: customerIdSchema.optional(),
+})
 export type MergeCartsInput = z.input<typeof mergeCartsSchema>
+
+/** The signed-in customer whose open cart to find (e.g. on another device). */
+export const findCustomerCartSchema = z.strictObject({ customerId: customerIdSchema })
+export type FindCustomerCartInput = z.input<typeof findCustomerCartSchema>
 
 const abandonedQuery = {
   /** Carts idle at least this long count as abandoned. Default 1 hour. */

@@ -27,6 +27,8 @@ import {
   cartRefSchema,
   createCartSchema,
   DEFAULT_CART_TTL_MS,
+  type FindCustomerCartInput,
+  findCustomerCartSchema,
   type ListAbandonedInput,
   listAbandonedSchema,
   MAX_CART_LINE_QUANTITY,
@@ -83,6 +85,12 @@ export interface CartService {
   create(input: CreateCartInput): Promise<CartView>
   /** Throws `NotFoundError` for unknown or expired carts and for another customer's cart. */
   get(input: CartRef): Promise<CartView>
+  /**
+   * The signed-in customer's open cart, wherever it was made (another device, another session):
+   * their most recently updated cart that is neither checked out nor expired, or null. Pair it
+   * with `merge` to bring the guest cart of the device they sign in on into it.
+   */
+  findForCustomer(input: FindCustomerCartInput): Promise<CartView | null>
   /** Adds to the line of that SKU (or creates it). Checks the SKU is sellable and in stock. */
   addItem(input: AddItemInput): Promise<CartView>
   /** Sets a line's quantity; 0 or less removes it. */
@@ -143,7 +151,8 @@ export function createCartService(deps: CartServiceDeps): CartService {
     sku: string | undefined,
   ): Promise<{ cart: CartRecord; facts: EditFacts | null }> {
     if (!store.readForEdit) return { cart: await load(cartId, customerId), facts: null }
-    const snapshot = await store.readForEdit({ cartId, sku })
+    // Priced at the clock's time: a scheduled price shows exactly in its window.
+    const snapshot = await store.readForEdit({ cartId, sku, at: deps.clock.now() })
     if (!snapshot) throw new NotFoundError('cart', cartId)
     const facts = { variants: snapshot.variants.map(toSellableVariant), stock: snapshot.stock }
     return { cart: visible(cartId, customerId, snapshot.cart), facts }
@@ -260,6 +269,14 @@ export function createCartService(deps: CartServiceDeps): CartService {
       return price(await load(cartId, customerId))
     },
 
+    async findForCustomer(input) {
+      const { customerId } = parseInput(findCustomerCartSchema, input, 'customer cart query')
+      const cart = await store.findOpenForCustomer(customerId)
+      // The most recently updated open cart expires last: if it has expired, every other has too.
+      if (!cart || cart.expiresAt <= clock.now()) return null
+      return price(cart)
+    },
+
     async addItem(input) {
       const { cartId, customerId, sku, quantity } = parseInput(addItemSchema, input, 'cart item')
       let added = 0
@@ -356,8 +373,9 @@ export function createCartService(deps: CartServiceDeps): CartService {
     },
 
     async merge(input) {
-      const { guestCartId, customerId } = parseInput(mergeCartsSchema, input, 'cart merge')
-      const guest = await load(guestCartId, customerId)
+      const { guestCartId, customerId, guestCustomerId } = parseInput(mergeCartsSchema, input, 'cart merge')
+      const guestOwner = guestCustomerId ?? customerId
+      const guest = await load(guestCartId, guestOwner)
       if (guest.customerId === customerId) return price(guest)
       const target = await store.findOpenForCustomer(customerId)
       let view: CartView
@@ -367,7 +385,7 @@ export function createCartService(deps: CartServiceDeps): CartService {
       if (!target || target.currency !== guest.currency || target.expiresAt <= clock.now()) {
         view = await mutate(
           guestCartId,
-          customerId,
+          guestOwner,
           (cart) => ({ ...cart, customerId }),
           undefined,
           mergedEvent,

@@ -1,5 +1,6 @@
 import type { Address } from '../customers/address-schemas.js'
 import type { Money } from '../money/money.js'
+import type { ShippingQuote } from '../shipping/shipping-types.js'
 
 /** What the catalog tells the cart about a SKU it may sell. */
 export interface SellableVariant {
@@ -11,8 +12,10 @@ export interface SellableVariant {
   readonly name: string
   /** Only `active` products can be added or bought. */
   readonly status: 'draft' | 'active' | 'archived'
-  /** Price in the requested currency; null when the variant has none in it. */
+  /** Price in force in the requested currency; null when the variant has none in it. */
   readonly price: Money | null
+  /** What to show struck through beside `price` (compare-at, or the regular price during a sale). Default null. */
+  readonly wasPrice?: Money | null
   readonly weightGrams: number
 }
 
@@ -29,6 +32,11 @@ export interface CartLineView {
   readonly weightGrams: number
   /** Current price: carts always show today's price; checkout snapshots it. */
   readonly unitPrice: Money
+  /**
+   * The unit's was-price to show struck through: the variant's compare-at price, or its regular
+   * price while a scheduled price is in force; null unless above the price.
+   */
+  readonly wasPrice: Money | null
   readonly subtotal: Money
   readonly discount: Money
   readonly tax: Money
@@ -62,6 +70,28 @@ export interface CartView {
   readonly unavailableSkus: readonly string[]
   /** Why the cart's promo code does not apply right now (e.g. minimum not met), or null. */
   readonly promotionError: { readonly code: string; readonly message: string } | null
+  /**
+   * The chosen shipping method's quote for this cart and address (price, carrier, delivery dates):
+   * what `totals.shippingTotal` holds. Null when no method is chosen or it cannot be priced; then
+   * `shippingError` says why when a method was chosen.
+   */
+  readonly shippingQuote: ShippingQuote | null
+  /**
+   * Every method that can ship this cart to its shipping address, cheapest first (as
+   * `commerce.shipping.quote` answers). Empty without an address or items.
+   */
+  readonly shippingOptions: readonly ShippingQuote[]
+  /**
+   * Why the chosen shipping method is not in the totals, with the code checkout would throw:
+   * `shipping.method_unavailable` (it does not serve this address or parcel),
+   * `validation.failed` (no shipping address yet) or `shipping.provider_failed`. Null when the
+   * method is priced or none is chosen. A shipping total of 0 with an error here is not free
+   * shipping: checkout refuses the cart until the method or the address changes.
+   */
+  readonly shippingError: {
+    readonly code: 'shipping.method_unavailable' | 'shipping.provider_failed' | 'validation.failed'
+    readonly message: string
+  } | null
   readonly version: number
   readonly updatedAt: Date
   readonly expiresAt: Date

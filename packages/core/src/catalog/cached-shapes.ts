@@ -1,4 +1,5 @@
 import type { StoredProduct } from '../ports/catalog-store.js'
+import type { PriceSchedule } from '../pricing/price-schedule-types.js'
 import type { Category, ProductPage, ProductSummary, Seller } from './catalog-types.js'
 
 // Caches hold JSON (Redis serialises; the memory cache must behave the same), so dates travel as
@@ -7,11 +8,25 @@ import type { Category, ProductPage, ProductSummary, Seller } from './catalog-ty
 type Dated<T, K extends keyof T> = Omit<T, K> & { readonly [P in K]: string }
 
 export type CachedSeller = Dated<Seller, 'createdAt'>
-export type CachedProduct = Omit<Dated<StoredProduct, 'createdAt' | 'updatedAt'>, 'seller'> & {
+type CachedSchedule = Omit<PriceSchedule, 'startsAt' | 'endsAt' | 'createdAt'> & {
+  readonly startsAt: string
+  readonly endsAt: string | null
+  readonly createdAt: string
+}
+export type CachedProduct = Omit<
+  Dated<StoredProduct, 'createdAt' | 'updatedAt'>,
+  'seller' | 'priceSchedules'
+> & {
   readonly seller: CachedSeller | null
+  /** Absent in entries cached before price schedules existed. */
+  readonly priceSchedules?: readonly CachedSchedule[]
 }
 export type CachedSummary = Dated<ProductSummary, 'createdAt'>
-export type CachedPage = Omit<ProductPage, 'items'> & { readonly items: readonly CachedSummary[] }
+export type CachedPage = Omit<ProductPage, 'items'> & {
+  readonly items: readonly CachedSummary[]
+  /** When a price on the page changes (ISO-8601); the entry is stale from then. */
+  readonly validUntil?: string | null
+}
 export type CachedCategory = Dated<Category, 'createdAt'>
 
 const copyRecord = (r: Readonly<Record<string, string>>): Record<string, string> => ({ ...r })
@@ -26,6 +41,12 @@ export function toCachedProduct(p: StoredProduct): CachedProduct {
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
     seller: p.seller && { ...p.seller, createdAt: p.seller.createdAt.toISOString() },
+    priceSchedules: p.priceSchedules.map((x) => ({
+      ...x,
+      startsAt: x.startsAt.toISOString(),
+      endsAt: x.endsAt?.toISOString() ?? null,
+      createdAt: x.createdAt.toISOString(),
+    })),
   }
 }
 
@@ -46,6 +67,7 @@ export function fromCachedProduct(c: CachedProduct): StoredProduct {
       sku: v.sku,
       options: copyRecord(v.options),
       prices: v.prices.map(copyMoney),
+      compareAtPrice: v.compareAtPrice ? copyMoney(v.compareAtPrice) : null,
       weightGrams: v.weightGrams,
       position: v.position,
     })),
@@ -57,6 +79,13 @@ export function fromCachedProduct(c: CachedProduct): StoredProduct {
     category: c.category && { ...c.category },
     categoryPath: c.categoryPath.map((r) => ({ ...r })),
     seller: c.seller && { ...c.seller, createdAt: new Date(c.seller.createdAt) },
+    priceSchedules: (c.priceSchedules ?? []).map((x) => ({
+      ...x,
+      price: copyMoney(x.price),
+      startsAt: new Date(x.startsAt),
+      endsAt: x.endsAt === null ? null : new Date(x.endsAt),
+      createdAt: new Date(x.createdAt),
+    })),
   }
 }
 
@@ -70,6 +99,7 @@ export function fromCachedSummary(c: CachedSummary): ProductSummary {
     tags: [...c.tags],
     prices: c.prices.map(copyMoney),
     price: c.price && copyMoney(c.price),
+    wasPrice: c.wasPrice ? copyMoney(c.wasPrice) : null,
     image: c.image && { ...c.image },
     rating: { ...c.rating },
     createdAt: new Date(c.createdAt),

@@ -52,19 +52,43 @@ const stringRecord = (what: string, maxKeys: number, maxKey: number, maxValue: n
     .record(line(`${what} name`, maxKey), line(`${what} value`, maxValue))
     .refine((r) => Object.keys(r).length <= maxKeys, `at most ${maxKeys} ${what}s`)
 
-export const variantInputSchema = z.strictObject({
-  sku: skuSchema,
-  /** Option values such as `{ size: 'M' }`. Default `{}`. */
-  options: stringRecord('option', 10, 50, 100).default({}),
-  /** One price per currency; at least one. */
-  prices: z
-    .array(productPriceSchema)
-    .min(1, 'a variant needs at least one price')
-    .max(50)
-    .refine((ps) => new Set(ps.map((p) => p.currency)).size === ps.length, 'one price per currency'),
-  /** Shipping weight. Default 0. */
-  weightGrams: z.number().int().min(0).max(10_000_000).default(0),
-})
+export const variantInputSchema = z
+  .strictObject({
+    sku: skuSchema,
+    /** Option values such as `{ size: 'M' }`. Default `{}`. */
+    options: stringRecord('option', 10, 50, 100).default({}),
+    /** One price per currency; at least one. */
+    prices: z
+      .array(productPriceSchema)
+      .min(1, 'a variant needs at least one price')
+      .max(50)
+      .refine((ps) => new Set(ps.map((p) => p.currency)).size === ps.length, 'one price per currency'),
+    /** Shipping weight. Default 0. */
+    weightGrams: z.number().int().min(0).max(10_000_000).default(0),
+    /**
+     * The was-price shown struck through ("was 30, now 20"): in the currency of one of `prices` and
+     * above that price. Default null.
+     */
+    compareAtPrice: productPriceSchema.nullable().default(null),
+  })
+  .superRefine((v, ctx) => {
+    if (v.compareAtPrice === null) return
+    const { amount, currency } = v.compareAtPrice
+    const price = v.prices.find((p) => p.currency === currency)
+    if (!price) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['compareAtPrice', 'currency'],
+        message: `compareAtPrice must be in the currency of one of the prices (${v.prices.map((p) => p.currency).join(', ')})`,
+      })
+    } else if (amount <= price.amount) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['compareAtPrice', 'amount'],
+        message: `compareAtPrice must be above the price (${price.amount} ${currency})`,
+      })
+    }
+  })
 export type VariantInput = z.input<typeof variantInputSchema>
 
 export const imageInputSchema = z.strictObject({
@@ -148,9 +172,15 @@ export const updateProductSchema = z
     attributes: productFields.attributes.optional(),
     variants: productFields.variants.optional(),
     images: productFields.images.optional(),
+    /**
+     * Change the product only while this seller owns it (checked in the write itself);
+     * otherwise `not_found`. What the seller portal passes. Not a field to change.
+     */
+    expectedSellerId: entityIdSchema.optional(),
   })
   .refine(
-    ({ productId: _productId, ...patch }) => Object.values(patch).some((v) => v !== undefined),
+    ({ productId: _productId, expectedSellerId: _expected, ...patch }) =>
+      Object.values(patch).some((v) => v !== undefined),
     'nothing to update',
   )
 export type UpdateProductInput = z.input<typeof updateProductSchema>
@@ -168,9 +198,43 @@ export const createCategorySchema = z.strictObject({
 })
 export type CreateCategoryInput = z.input<typeof createCategorySchema>
 
-/** One product by id, for `archiveProduct`. */
+/** `updateCategory`: rename (slug, name) or reorder among siblings; at least one field. */
+export const updateCategorySchema = z
+  .strictObject({
+    categoryId: entityIdSchema,
+    slug: slugSchema.optional(),
+    name: line('name', 200).optional(),
+    position: z.number().int().min(0).max(1_000_000).optional(),
+  })
+  .refine(
+    (u) => u.slug !== undefined || u.name !== undefined || u.position !== undefined,
+    'nothing to update',
+  )
+export type UpdateCategoryInput = z.input<typeof updateCategorySchema>
+
+/** `moveCategory`: a new parent (null: make it a root), and optionally its position there. */
+export const moveCategorySchema = z.strictObject({
+  categoryId: entityIdSchema,
+  parentId: entityIdSchema.nullable(),
+  /** Order among the new siblings. Default: keep the current position. */
+  position: z.number().int().min(0).max(1_000_000).optional(),
+})
+export type MoveCategoryInput = z.input<typeof moveCategorySchema>
+
+/** One category by id, for `deleteCategory`. */
+export const categoryRefSchema = z.strictObject({ categoryId: entityIdSchema })
+export type CategoryRefInput = z.input<typeof categoryRefSchema>
+
+/** One product by id. */
 export const productRefSchema = z.strictObject({ productId: entityIdSchema })
 export type ProductRef = z.input<typeof productRefSchema>
+
+/** The product to archive; `expectedSellerId` as for `updateProduct`. */
+export const archiveProductSchema = z.strictObject({
+  productId: entityIdSchema,
+  expectedSellerId: entityIdSchema.optional(),
+})
+export type ArchiveProductInput = z.input<typeof archiveProductSchema>
 
 /**
  * One product, by id or by slug: exactly one of `productId` (what admin screens, order lines and

@@ -21,6 +21,7 @@ import type { InventoryStore } from '../ports/inventory-store.js'
 import type { RecommendationStore } from '../ports/recommendation-store.js'
 import type { ReviewStore } from '../ports/review-store.js'
 import type { Storage, StorageStores } from '../ports/storage.js'
+import { scheduleInForce, wasPriceOf } from '../pricing/price-in-force.js'
 import { parseConfig } from '../validation/parse-config.js'
 import { parseInput } from '../validation/parse-input.js'
 import {
@@ -41,10 +42,14 @@ import { createCatalogCache } from './catalog-cache.js'
 import type { CatalogEvent } from './catalog-events.js'
 import {
   type AddReviewInput,
+  type ArchiveProductInput,
   addReviewSchema,
+  archiveProductSchema,
+  type CategoryRefInput,
   type CreateCategoryInput,
   type CreateProductInput,
   type CreateSellerInput,
+  categoryRefSchema,
   createCategorySchema,
   createProductSchema,
   createSellerSchema,
@@ -58,14 +63,17 @@ import {
   listReviewsSchema,
   MAX_CATEGORY_DEPTH,
   MAX_PAGE_SIZE,
-  type ProductRef,
-  productRefSchema,
+  type MoveCategoryInput,
+  moveCategorySchema,
   type RecommendationsInput,
   type RecordSaleInput,
   recommendationsSchema,
   recordSaleSchema,
   similarPriceBandSchema,
+  slugSchema,
+  type UpdateCategoryInput,
   type UpdateProductInput,
+  updateCategorySchema,
   updateProductSchema,
   type VariantsBySkuInput,
   type variantInputSchema,
@@ -147,6 +155,28 @@ export interface CatalogService {
   /** The whole tree: roots with their children, each level by position then name. Cached. */
   listCategories(): Promise<CategoryNode[]>
   /**
+   * Renames a category (slug, name) or changes its position among siblings. Throws `NotFoundError`,
+   * `ConflictError` (details `{ field: 'slug' }`) for a taken slug. Cached reads of its products
+   * and the tree are dropped.
+   */
+  updateCategory(input: UpdateCategoryInput): Promise<Category>
+  /**
+   * Moves a category with its whole subtree under `parentId` (null: to the root). Its products'
+   * category paths follow in the same transaction, with a search outbox message each, so listing
+   * filters at once and search (after the indexer's next sync) find them under the new ancestors.
+   * Throws `NotFoundError` for an unknown category or parent, `ValidationError` (path `parentId`)
+   * for a move under itself or a descendant, or past `MAX_CATEGORY_DEPTH`.
+   */
+  moveCategory(input: MoveCategoryInput): Promise<Category>
+  /**
+   * Deletes an empty category. Refuses with `ConflictError` (details `{ field: 'children' }` or
+   * `{ field: 'products' }`) while it has child categories or products of any status: move or
+   * delete those first (nothing is re-parented implicitly). Throws `NotFoundError` for an unknown id.
+   */
+  deleteCategory(input: CategoryRefInput): Promise<void>
+  /** Sellers by slug (at most 500); unknown slugs are absent. */
+  getSellersBySlug(input: { readonly slugs: readonly string[] }): Promise<Seller[]>
+  /**
    * Creates a product (status `draft` unless given). Throws `ConflictError` (details
    * `{ field: 'slug' | 'sku' }`) for a taken slug or SKU, `NotFoundError` for an unknown category
    * or seller. Emits `product.created`.
@@ -158,8 +188,11 @@ export interface CatalogService {
    * change. Emits `product.updated`, and `product.archived` when it archives.
    */
   updateProduct(input: UpdateProductInput): Promise<Product>
-  /** Sets status `archived`: gone from listings, still readable by id. Emits `product.archived`. */
-  archiveProduct(input: ProductRef): Promise<Product>
+  /**
+   * Sets status `archived`: gone from listings, still readable by id. Emits `product.archived`.
+   * With `expectedSellerId`, another seller's product answers `not_found` (as in `updateProduct`).
+   */
+  archiveProduct(input: ArchiveProductInput): Promise<Product>
   /**
    * A product by `productId` or by `slug` (exactly one), any status, with category path, seller,
    * rating summary, prices in `currency` and live per-variant availability. Served from the cache
@@ -235,13 +268,20 @@ function toNewVariants(variants: readonly ParsedVariant[], ids: IdGenerator): Ne
     sku: v.sku,
     options: v.options,
     prices: [...v.prices].sort((a, b) => (a.currency < b.currency ? -1 : 1)),
+    compareAtPrice: v.compareAtPrice,
     weightGrams: v.weightGrams,
     position,
   }))
 }
 
 function toProduct(p: StoredProduct): Product {
-  const { category: _category, categoryPath: _path, seller: _seller, ...product } = p
+  const {
+    category: _category,
+    categoryPath: _path,
+    seller: _seller,
+    priceSchedules: _schedules,
+    ...product
+  } = p
   return product
 }
 
@@ -308,7 +348,7 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
     const generation = await cache.productGeneration(id, startGeneration)
     // The store reads by id, else by slug: a slug-shaped custom id may find another product's slug.
     const storedById = async () => {
-      const stored = await store.getProduct(id)
+      const stored = await store.getProduct(id, { at: clock.now() })
       return stored && stored.id === id ? stored : null
     }
     if (generation === null) {
@@ -332,7 +372,7 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
       // The mapping may be stale (the slug moved); the product itself never is.
       if (product && product.slug === slug) return product
     }
-    const stored = await store.getProduct(slug)
+    const stored = await store.getProduct(slug, { at: clock.now() })
     // A product whose id is this text is not the product with this slug.
     if (!stored || stored.slug !== slug) return null
     await cache.set(cache.slugKey(slug), stored.id, productTtl)
@@ -384,10 +424,21 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
     await cache.invalidateListings()
   }
 
+  /** Products' cached reads show their category path (ids, slugs, names); listings filter by it. */
+  async function afterCategoryWrite(productIds: readonly string[]): Promise<void> {
+    await cache.invalidateListings()
+    for (let i = 0; i < productIds.length; i += WARM_CONCURRENCY * 4) {
+      await Promise.all(
+        productIds.slice(i, i + WARM_CONCURRENCY * 4).map((id) => cache.invalidateProduct(id, [])),
+      )
+    }
+  }
+
   async function update(
     productId: string,
-    patch: Omit<z.output<typeof updateProductSchema>, 'productId'>,
+    patch: Omit<z.output<typeof updateProductSchema>, 'productId' | 'expectedSellerId'>,
     event: 'updated' | 'archived',
+    expectedSellerId?: string,
   ): Promise<Product> {
     const now = clock.now()
     const { variants, images, ...fields } = patch
@@ -400,7 +451,13 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
     }
     const fieldNames = Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined)
     const { result, events: written } = await writeWithEvents(
-      ({ catalog }) => catalog.updateProduct({ id: productId, patch: storePatch, at: now }),
+      ({ catalog }) =>
+        catalog.updateProduct({
+          id: productId,
+          patch: storePatch,
+          at: now,
+          ...(expectedSellerId === undefined ? {} : { expectedSellerId }),
+        }),
       (result): CatalogEvent[] => {
         if (!result) return []
         const slug = patch.slug ?? result.previousSlug
@@ -451,6 +508,43 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
       return category
     },
 
+    async updateCategory(input) {
+      const { categoryId, ...patch } = parseInput(updateCategorySchema, input, 'category update')
+      const change = await store.updateCategory({ id: categoryId, ...patch, at: clock.now() })
+      if (!change) throw new NotFoundError('category', categoryId)
+      await afterCategoryWrite(change.productIds)
+      return change.category
+    },
+
+    async moveCategory(input) {
+      const { categoryId, parentId, position } = parseInput(moveCategorySchema, input, 'category move')
+      const change = await store.moveCategory({
+        id: categoryId,
+        parentId,
+        position,
+        maxDepth: MAX_CATEGORY_DEPTH,
+        at: clock.now(),
+      })
+      if (!change) throw new NotFoundError('category', categoryId)
+      await afterCategoryWrite(change.productIds)
+      return change.category
+    },
+
+    async deleteCategory(input) {
+      const { categoryId } = parseInput(categoryRefSchema, input, 'category')
+      if (!(await store.deleteCategory(categoryId))) throw new NotFoundError('category', categoryId)
+      await cache.invalidateListings()
+    },
+
+    async getSellersBySlug(input) {
+      const { slugs } = parseInput(
+        z.strictObject({ slugs: z.array(slugSchema).max(500) }),
+        input,
+        'seller lookup',
+      )
+      return store.getSellersBySlug([...new Set(slugs)])
+    },
+
     async listCategories() {
       const generation = await cache.listingGeneration()
       if (generation === null) return buildTree(await store.listCategories())
@@ -492,13 +586,17 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
     },
 
     async updateProduct(input) {
-      const { productId, ...patch } = parseInput(updateProductSchema, input, 'product update')
-      return update(productId, patch, 'updated')
+      const { productId, expectedSellerId, ...patch } = parseInput(
+        updateProductSchema,
+        input,
+        'product update',
+      )
+      return update(productId, patch, 'updated', expectedSellerId)
     },
 
     async archiveProduct(input) {
-      const { productId } = parseInput(productRefSchema, input, 'product reference')
-      return update(productId, { status: 'archived' }, 'archived')
+      const { productId, expectedSellerId } = parseInput(archiveProductSchema, input, 'product reference')
+      return update(productId, { status: 'archived' }, 'archived', expectedSellerId)
     },
 
     async getProduct(input) {
@@ -508,17 +606,33 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
       const skus = product.variants.map((v) => v.sku)
       const [items, levels] = await Promise.all([inventory.getItems(skus), inventory.getLevels(skus)])
       const itemBySku = new Map(items.map((i) => [i.sku, i]))
-      const variants = product.variants.map((v) => ({
-        ...v,
-        price: priceIn(v.prices, currency),
-        availability: availabilityOf(v.sku, itemBySku, levels),
-      }))
-      const prices = variants.flatMap((v) => (v.price ? [v.price] : []))
-      const lowest = prices.reduce<Money | null>(
-        (min, p) => (min === null || p.amount < min.amount ? p : min),
+      // Prices are resolved now, not when the product was cached: a sale starts and ends on time.
+      const now = clock.now()
+      const { priceSchedules, ...shown } = product
+      const variants = product.variants.map((v) => {
+        const regular = priceIn(v.prices, currency)
+        const scheduled = currency === undefined ? null : scheduleInForce(priceSchedules, v.id, currency, now)
+        const price = scheduled && regular ? { ...scheduled.price } : regular
+        const compareAt = v.compareAtPrice && { ...v.compareAtPrice }
+        return {
+          ...v,
+          compareAtPrice: compareAt,
+          price,
+          wasPrice: wasPriceOf({ price, regular, compareAt }),
+          availability: availabilityOf(v.sku, itemBySku, levels),
+        }
+      })
+      const cheapest = variants.reduce<(typeof variants)[number] | null>(
+        (min, v) => (v.price !== null && (min === null || v.price.amount < min.price!.amount) ? v : min),
         null,
       )
-      return { ...product, variants, price: lowest, inStock: variants.some((v) => v.availability.inStock) }
+      return {
+        ...shown,
+        variants,
+        price: cheapest?.price ?? null,
+        wasPrice: cheapest?.wasPrice ?? null,
+        inStock: variants.some((v) => v.availability.inStock),
+      }
     },
 
     async listProducts(query) {
@@ -542,26 +656,33 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
           after,
           limit: q.limit,
           countTotal: knownTotal === undefined,
+          at: clock.now(),
         })
         const page: ProductPage = {
           items: result.items,
           total: result.total ?? knownTotal ?? 0,
           nextCursor: result.next && encodeCursor(result.next),
         }
-        return page
+        return { page, validUntil: result.pricesValidUntil ?? null }
       }
 
       const generation = await cache.listingGeneration()
-      if (generation === null) return load(undefined)
+      if (generation === null) return (await load(undefined)).page
       const pageKey = cache.listingKey('list', generation, [filters, q.sort, q.cursor ?? null, q.limit])
       const cached = await cache.get<CachedPage>(pageKey)
-      if (cached) return fromCachedPage(cached)
+      // A cached page shows prices only until the next schedule of one of its products starts or
+      // ends (on the injected clock); after that it is a miss, whatever its TTL says.
+      const fresh = (c: CachedPage) => !c.validUntil || Date.parse(c.validUntil) > clock.now().getTime()
+      if (cached && fresh(cached)) return fromCachedPage(cached)
       // The total depends on the filters only, so paging through a listing counts once.
       const totalKey = cache.listingKey('total', generation, filters)
       const knownTotal = await cache.get<number>(totalKey)
-      const page = await load(typeof knownTotal === 'number' ? knownTotal : undefined)
+      const { page, validUntil } = await load(typeof knownTotal === 'number' ? knownTotal : undefined)
       if (typeof knownTotal !== 'number') await cache.set(totalKey, page.total, listingTtl)
-      await cache.set(pageKey, toCachedPage(page), listingTtl)
+      const ttl = validUntil
+        ? Math.max(1, Math.min(listingTtl, validUntil.getTime() - clock.now().getTime()))
+        : listingTtl
+      await cache.set(pageKey, { ...toCachedPage(page), validUntil: validUntil?.toISOString() ?? null }, ttl)
       return page
     },
 

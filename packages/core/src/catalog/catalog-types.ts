@@ -56,6 +56,11 @@ export interface ProductVariant {
   readonly options: Readonly<Record<string, string>>
   /** At most one price per currency, sorted by currency. */
   readonly prices: readonly Money[]
+  /**
+   * The was-price shown struck through beside the price ("was 30, now 20"): in the currency of one
+   * of `prices` and above it. Null when none was set.
+   */
+  readonly compareAtPrice: Money | null
   readonly weightGrams: number
   /** Display order, lowest first. */
   readonly position: number
@@ -109,8 +114,16 @@ export interface VariantAvailability {
 }
 
 export interface ProductVariantDetail extends ProductVariant {
-  /** The price in the requested currency; null when none was requested or the variant has none in it. */
+  /**
+   * The price in force in the requested currency at the clock's time (a scheduled price while its
+   * window runs, else the regular price); null when none was requested or the variant has none in it.
+   */
   readonly price: Money | null
+  /**
+   * What to show struck through beside `price`: the higher of the compare-at price (same currency)
+   * and, while a scheduled price is in force, the regular price; null unless above `price`.
+   */
+  readonly wasPrice: Money | null
   /** Read live from inventory on every `getProduct`, never from the cache. */
   readonly availability: VariantAvailability
 }
@@ -122,8 +135,10 @@ export interface ProductDetail extends Product {
   /** The category's ancestors and the category itself, root first; empty without a category. */
   readonly categoryPath: readonly CategoryRef[]
   readonly seller: Seller | null
-  /** The lowest variant price in the requested currency, or null. */
+  /** The lowest variant price in force in the requested currency, or null. */
   readonly price: Money | null
+  /** The `wasPrice` of the variant that gives `price`, or null. */
+  readonly wasPrice: Money | null
   /** True when any variant is in stock. */
   readonly inStock: boolean
 }
@@ -137,10 +152,17 @@ export interface ProductSummary {
   readonly categoryId: string | null
   readonly sellerId: string | null
   readonly tags: readonly string[]
-  /** The lowest variant price in each currency the product is sold in, sorted by currency. */
+  /**
+   * The lowest variant price in force in each currency the product is sold in, sorted by currency.
+   * (Price filters and sorts use the regular prices.)
+   */
   readonly prices: readonly Money[]
-  /** The lowest variant price in the query's currency, or null when the query named none. */
+  /** The lowest variant price in force in the query's currency, or null when the query named none. */
   readonly price: Money | null
+  /**
+   * The was-price of the variant that gives `price` (see `ProductVariantDetail.wasPrice`), or null.
+   */
+  readonly wasPrice: Money | null
   /** The primary image, or null. */
   readonly image: { readonly url: string; readonly alt: string } | null
   readonly rating: RatingSummary
@@ -202,7 +224,12 @@ export interface VariantPricing {
   readonly name: string
   readonly options: Readonly<Record<string, string>>
   readonly status: ProductStatus
+  /** The price in force at the time asked (a scheduled price while its window runs, else the regular one). */
   readonly price: Money | null
+  /** The variant's regular price in the currency, whatever is scheduled. */
+  readonly regularPrice: Money | null
+  /** The variant's compare-at price when it is in the asked currency, else null. */
+  readonly compareAtPrice: Money | null
   readonly weightGrams: number
   readonly sellerId: string | null
 }

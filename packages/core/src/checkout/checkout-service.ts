@@ -1,10 +1,12 @@
 import type { CartPricer } from '../cart/cart-pricer.js'
+import type { SellableVariant } from '../cart/cart-types.js'
 import { toSellableVariant } from '../cart/catalog-variant-lookup.js'
 import type { Clock } from '../clock/clock.js'
 import { CommerceError, isCommerceError } from '../errors/commerce-error.js'
 import {
   ConfigError,
   ConflictError,
+  FraudRejectedError,
   InsufficientStockError,
   NotFoundError,
   ValidationError,
@@ -12,6 +14,10 @@ import {
 import type { CommerceEvent } from '../events/commerce-event.js'
 import type { EventBus } from '../events/event-bus.js'
 import { DOMAIN_EVENT_TOPIC, outboxEvent } from '../events/outbox-event.js'
+import { createFraudAssessor } from '../fraud/fraud-assessor.js'
+import { MAX_VELOCITY_WINDOW_MS } from '../fraud/fraud-schemas.js'
+import { normalizeIp } from '../fraud/fraud-subjects.js'
+import { createOrderReviews } from '../fraud/order-reviews.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import { defaultAllocationStrategy } from '../inventory/default-allocation-strategy.js'
 import type { Allocation } from '../inventory/inventory-types.js'
@@ -22,9 +28,12 @@ import { createPaymentLedger } from '../payments/payment-ledger.js'
 import type { AllocationStrategy } from '../ports/allocation-strategy.js'
 import type { CartRecord } from '../ports/cart-store.js'
 import type { CheckoutKey, CheckoutSnapshot } from '../ports/checkout-store.js'
+import type { ClaimedFlashSaleTicket, FlashSalePrices } from '../ports/flash-sale-prices.js'
+import type { FraudCheck, FraudCheckInput } from '../ports/fraud-check.js'
 import type { NewOrder, OrderRecord, OrderStatus } from '../ports/order-store.js'
 import type { PaymentProvider, PaymentState } from '../ports/payment-provider.js'
 import type { Storage } from '../ports/storage.js'
+import { wasPriceOf } from '../pricing/price-in-force.js'
 import { parseInput } from '../validation/parse-input.js'
 import {
   type PlaceOrderInput,
@@ -76,6 +85,16 @@ export interface CheckoutServiceDeps {
   readonly outboxRetentionMs?: number
   /** Called after checkout changed a cart in storage, so a layered cart store can catch up. */
   readonly cartChanged?: (cartId: string) => Promise<unknown>
+  /**
+   * Verifies and claims flash-sale tickets (`placeOrder({ flashSaleTickets })`) server-side and
+   * says their sale price. Without it, an order with tickets throws `ConfigError`.
+   */
+  readonly flashSales?: FlashSalePrices
+  /**
+   * Fraud checks run before anything is created or charged (see `FraudCheck`), and how long a
+   * held order keeps its stock while staff decide. Without it, checkout runs no check.
+   */
+  readonly fraud?: { readonly checks: readonly FraudCheck[]; readonly reviewHoldMs: number }
 }
 
 /** `commerce.checkout`: turns a cart into an order, exactly once per idempotency key. */
@@ -131,6 +150,11 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   })
 
   const keyLeaseMs = deps.keyLeaseMs ?? DEFAULT_CHECKOUT_KEY_LEASE_MS
+  const fraud = deps.fraud && deps.fraud.checks.length > 0 ? deps.fraud : null
+  const assessFraud = fraud
+    ? createFraudAssessor({ checks: fraud.checks, store: storage.fraud, clock, logger })
+    : null
+  const reviews = createOrderReviews({ storage, ledger, clock, ids, events, logger })
   const outboxRetentionMs = deps.outboxRetentionMs ?? DEFAULT_OUTBOX_RETENTION_MS
 
   /** The cart as read with the key: it must exist, be open, be this customer's and hold items. */
@@ -154,8 +178,95 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     return cart
   }
 
+  /**
+   * The variants with the sale price of the claimed tickets: one ticket per unit, so a line of a
+   * ticketed SKU must hold exactly as many units as there are tickets for it.
+   */
+  function withSalePrices(
+    variants: readonly SellableVariant[],
+    claimed: readonly ClaimedFlashSaleTicket[],
+    bought: CartRecord,
+  ): SellableVariant[] {
+    if (claimed.length === 0) return [...variants]
+    const bySku = new Map<string, { price: ClaimedFlashSaleTicket['price']; count: number }>()
+    claimed.forEach((t, i) => {
+      const refuse = (message: string) =>
+        new ValidationError(`Flash-sale ticket ${t.ticketId} cannot be used: ${message}`, [
+          { path: `flashSaleTickets.${i}`, message },
+        ])
+      if (t.price.currency !== bought.currency)
+        throw refuse(`the sale is priced in ${t.price.currency}, the cart in ${bought.currency}`)
+      const seen = bySku.get(t.sku)
+      if (seen && seen.price.amount !== t.price.amount)
+        throw refuse(`another ticket prices ${t.sku} differently`)
+      bySku.set(t.sku, { price: t.price, count: (seen?.count ?? 0) + 1 })
+    })
+    for (const [sku, { count }] of bySku) {
+      const quantity = bought.lines.find((l) => l.sku === sku)?.quantity ?? 0
+      if (quantity !== count) {
+        throw new ValidationError(
+          `The flash-sale tickets cover ${count} unit(s) of ${sku}; the cart holds ${quantity}`,
+          [
+            {
+              path: 'flashSaleTickets',
+              message: `one ticket per unit of ${sku}: ${count} ticket(s), ${quantity} unit(s)`,
+            },
+          ],
+        )
+      }
+    }
+    return variants.map((v) => {
+      const sale = bySku.get(v.sku)
+      if (!sale) return v
+      const price = { amount: sale.price.amount, currency: sale.price.currency }
+      return { ...v, price, wasPrice: wasPriceOf({ price, regular: v.price, compareAt: v.wasPrice ?? null }) }
+    })
+  }
+
+  /** Claims the request's flash-sale tickets for this checkout (none: nothing to claim). */
+  async function claimTickets(
+    cart: CartRecord,
+    input: ParsedPlaceOrder,
+  ): Promise<{ claimed: readonly ClaimedFlashSaleTicket[]; release: () => Promise<void> }> {
+    const tickets = input.flashSaleTickets ?? []
+    const none = { claimed: [], release: async () => {} }
+    if (tickets.length === 0) return none
+    const source = deps.flashSales
+    if (!source) {
+      throw new ConfigError('No flash-sale gate is configured: pass createCommerce({ flashSales })', [
+        { path: 'flashSales', message: 'required to honour flash-sale tickets' },
+      ])
+    }
+    const customerId = input.customerId ?? cart.customerId
+    if (!customerId) {
+      throw new ValidationError('Flash-sale tickets need a signed-in customer', [
+        { path: 'customerId', message: 'required with flashSaleTickets' },
+      ])
+    }
+    const claim = { tickets, customerId, claimKey: `${SCOPE}:${input.idempotencyKey}` }
+    const claimed = await source.claimTickets(claim)
+    return {
+      claimed,
+      release: async () => {
+        try {
+          await source.unclaimTickets(claim)
+        } catch (error) {
+          logger.error('could not give flash-sale tickets back', {
+            claimKey: claim.claimKey,
+            error: String(error),
+          })
+        }
+      },
+    }
+  }
+
   /** The cart as this request buys it: request fields override the cart's, and nothing is lenient. */
-  async function price(cart: CartRecord, input: ParsedPlaceOrder, snapshot: CheckoutSnapshot) {
+  async function price(
+    cart: CartRecord,
+    input: ParsedPlaceOrder,
+    snapshot: CheckoutSnapshot,
+    claimed: readonly ClaimedFlashSaleTicket[] = [],
+  ) {
     const bought: CartRecord = {
       ...cart,
       customerId: input.customerId ?? cart.customerId,
@@ -163,7 +274,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       shippingMethodId: input.shippingMethodId ?? cart.shippingMethodId,
       promoCode: input.promoCode?.toUpperCase() ?? cart.promoCode,
     }
-    const variants = snapshot.variants.map(toSellableVariant)
+    const variants = withSalePrices(snapshot.variants.map(toSellableVariant), claimed, bought)
     return { bought, ...(await deps.pricer.price({ cart: bought, strict: true, variants })) }
   }
 
@@ -215,6 +326,8 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       reservationId: ids('res'),
       paymentProvider: provider?.id ?? null,
       createdAt: now,
+      // The dates the customer was quoted with the price: kept on the order, in the same insert.
+      estimatedDelivery: priced.shippingQuote?.estimatedDelivery ?? null,
     }
   }
 
@@ -259,12 +372,37 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     return { allocations, split: snapshot.locations.length > 1 }
   }
 
-  /** Validate, price, then one atomic `begin`: key, cart, order, promotion, outbox and stock. */
+  /**
+   * Claims the flash-sale tickets, then creates the order; the tickets go back when no order came
+   * of it (a refusal before or by `begin`). Once `begin` ran they stay spent by this checkout's key.
+   */
   async function create(
     input: ParsedPlaceOrder,
     hash: string,
     ref: IdempotencyRef,
     snapshot: CheckoutSnapshot,
+  ): Promise<PlaceOrderResult> {
+    if (!input.flashSaleTickets) return createOrder(input, hash, ref, snapshot, [], () => {})
+    const tickets = await claimTickets(openCart(snapshot.cart, input.cartId, input.customerId), input)
+    let begun = false
+    try {
+      return await createOrder(input, hash, ref, snapshot, tickets.claimed, () => {
+        begun = true
+      })
+    } catch (error) {
+      if (!begun) await tickets.release()
+      throw error
+    }
+  }
+
+  /** Validate, price, then one atomic `begin`: key, cart, order, promotion, outbox and stock. */
+  async function createOrder(
+    input: ParsedPlaceOrder,
+    hash: string,
+    ref: IdempotencyRef,
+    snapshot: CheckoutSnapshot,
+    claimed: readonly ClaimedFlashSaleTicket[],
+    onBegun: () => void,
   ): Promise<PlaceOrderResult> {
     const cart = openCart(snapshot.cart, input.cartId, input.customerId)
     const email = input.email ?? cart.email
@@ -272,12 +410,25 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       throw new ValidationError('An email address is required', [
         { path: 'email', message: 'required (on the cart or here)' },
       ])
-    const priced = await price(cart, input, snapshot)
+    const priced = await price(cart, input, snapshot, claimed)
     // A free order (a 100% promotion) needs no provider; anything else must have one.
     const charged = priced.totals.total.amount > 0 ? pickProvider(input.payment.provider) : null
     // One instant for the order, its hold and its key: begin stores it as the order's created_at.
     const now = clock.now()
     const order = newOrder(cart, input, priced, charged, email, now)
+    if (assessFraud) {
+      const assessment = await assessFraud(fraudInput(order, input, ref))
+      if (assessment.decision === 'reject') return refuseForFraud(input, hash, ref, assessment.reasons)
+      if (assessment.decision === 'review') {
+        // Flagged before the order exists, so every path that would confirm it holds it instead.
+        await storage.fraud!.flag({
+          orderId: order.id,
+          reasons: assessment.reasons,
+          holdUntil: new Date(now.getTime() + fraud!.reviewHoldMs),
+          at: now,
+        })
+      }
+    }
     const lines = sumLines(order.lines)
     const expiresAt = new Date(now.getTime() + deps.reservationTtlMs)
     const reserved: CommerceEvent = {
@@ -336,10 +487,16 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         if (!stale || attempt >= MAX_PLAN_ATTEMPTS) throw error
       }
     }
+    onBegun()
     if (begun.outcome === 'key_taken') return existing(input, hash, ref, begun.key)
     await deps.cartChanged?.(cart.id)
     events.emit(reserved)
-    const created: OrderRecord = { ...order, displayNumber: begun.displayNumber, updatedAt: now }
+    const created: OrderRecord = {
+      ...order,
+      displayNumber: begun.displayNumber,
+      updatedAt: now,
+      estimatedDelivery: order.estimatedDelivery ?? null,
+    }
     events.emit({ ...createdEvent, displayNumber: created.displayNumber })
     return payAndFinish(created, input, ref)
   }
@@ -392,7 +549,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       // The customer may have finished the action, and its webhook ended the order (completing
       // this key with that end), before this answer was recorded: answer what the key answers.
       if (finished.status !== 'pending_payment') {
-        const again = await storage.checkout.read({ ...ref, cartId: input.cartId })
+        const again = await storage.checkout.read({ ...ref, cartId: input.cartId, at: clock.now() })
         if (again.key?.status === 'completed') return replay(again.key.response as StoredCheckoutResponse)
       }
       return { order, outcome: 'requires_action', action }
@@ -400,7 +557,66 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     return settled(await finalizer.confirm(order, state, ref))
   }
 
+  /** What a fraud check sees of this checkout. */
+  function fraudInput(order: NewOrder, input: ParsedPlaceOrder, ref: IdempotencyRef): FraudCheckInput {
+    return {
+      cartId: input.cartId,
+      orderId: order.id,
+      attemptKey: `${ref.scope}:${ref.key}`,
+      email: order.email,
+      customerId: order.customerId,
+      ip: input.client?.ip === undefined ? null : normalizeIp(input.client.ip),
+      userAgent: input.client?.userAgent ?? null,
+      paymentProvider: order.paymentProvider,
+      paymentMethod: input.payment.method ?? null,
+      paymentFingerprint: input.payment.fingerprint ?? null,
+      total: order.totals.total,
+      lines: order.lines.map((l) => ({
+        sku: l.sku,
+        productId: l.productId,
+        sellerId: l.sellerId,
+        name: l.name,
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+        total: l.total,
+      })),
+      shippingAddress: order.shippingAddress,
+      billingAddress: order.billingAddress,
+      shippingMethodId: order.shippingMethodId,
+      promoCode: order.promoCode,
+    }
+  }
+
+  /**
+   * A rejected checkout created nothing; its key is completed with the refusal, so a retry with
+   * the same key gets the same answer (whatever the counts say by then) and the key is never stuck.
+   */
+  async function refuseForFraud(
+    input: ParsedPlaceOrder,
+    hash: string,
+    ref: IdempotencyRef,
+    reasons: readonly { code: string; check: string }[],
+  ): Promise<PlaceOrderResult> {
+    const refused = new FraudRejectedError(input.cartId)
+    logger.warn('checkout refused by fraud checks', {
+      cartId: input.cartId,
+      reasons: reasons.map((r) => `${r.check}:${r.code}`),
+    })
+    const now = clock.now()
+    const claim = await storage.idempotency.claim({
+      ...ref,
+      requestHash: hash,
+      at: now,
+      expiresAt: new Date(now.getTime() + KEY_TTL_MS),
+    })
+    if (claim.outcome === 'claimed')
+      await storage.idempotency.complete({ ...ref, response: toStored(refused), resourceId: null, at: now })
+    else if (claim.outcome === 'completed') return replay(claim.response as StoredCheckoutResponse)
+    throw refused
+  }
+
   function settled(outcome: Awaited<ReturnType<typeof finalizer.confirm>>): PlaceOrderResult {
+    if (outcome.status === 'held') return { order: outcome.order, outcome: 'held_for_review', action: null }
     if (outcome.status !== 'confirmed') {
       throw new CommerceError(
         'inventory.reservation_expired',
@@ -417,6 +633,8 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
     if (!order) throw new NotFoundError('order', stored.orderId)
     // A payment that waited for the customer and was confirmed since (by its webhook) is confirmed.
     const waited = stored.outcome === 'requires_action'
+    if (waited && order.status === 'held_for_review')
+      return { order, outcome: 'held_for_review', action: null }
     if (waited && order.status !== 'pending_payment' && !FAILED.includes(order.status))
       return { order, outcome: 'confirmed', action: null }
     return { order, outcome: stored.outcome, action: stored.action }
@@ -451,10 +669,15 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
       if (key.resourceId !== null && (leaseEnds <= clock.now().getTime() || Date.now() >= waitUntil)) break
       if (key.resourceId === null && leaseEnds <= clock.now().getTime()) {
         // A claim from before keys were bound to orders, whose holder went quiet: start afresh.
-        return create(input, hash, ref, await storage.checkout.read({ ...ref, cartId: input.cartId }))
+        return create(
+          input,
+          hash,
+          ref,
+          await storage.checkout.read({ ...ref, cartId: input.cartId, at: clock.now() }),
+        )
       }
       await sleep(delay)
-      const again = await storage.checkout.read({ ...ref, cartId: input.cartId })
+      const again = await storage.checkout.read({ ...ref, cartId: input.cartId, at: clock.now() })
       if (!again.key || again.key.expiresAt <= clock.now()) return create(input, hash, ref, again)
       key = again.key
     }
@@ -470,7 +693,12 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           message: `Order ${order.id} was not paid`,
           details: { orderId: order.id },
         }
-      : { kind: 'result', orderId: order.id, outcome: 'confirmed', action: null }
+      : {
+          kind: 'result',
+          orderId: order.id,
+          outcome: order.status === 'held_for_review' ? 'held_for_review' : 'confirmed',
+          action: null,
+        }
     await storage.checkout.finish({
       orderId: order.id,
       to: null,
@@ -487,10 +715,11 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
   return {
     async placeOrder(raw) {
       const input = parseInput(placeOrderSchema, raw, 'order')
-      const { idempotencyKey, ...payload } = input
+      // Where the request came from is not what it buys: a retry from another network is the same.
+      const { idempotencyKey, client: _client, ...payload } = input
       const hash = requestHash(payload)
       const ref = { scope: SCOPE, key: idempotencyKey }
-      const snapshot = await storage.checkout.read({ ...ref, cartId: input.cartId })
+      const snapshot = await storage.checkout.read({ ...ref, cartId: input.cartId, at: clock.now() })
       if (snapshot.key && snapshot.key.expiresAt > clock.now())
         return existing(input, hash, ref, snapshot.key)
       return create(input, hash, ref, snapshot)
@@ -538,7 +767,15 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
 
     async recover(raw = {}) {
       const { staleAfterMs, limit } = parseInput(recoverSchema, raw, 'recovery options')
-      const report = { confirmed: 0, failed: 0, stillWaiting: 0, reservationsExpired: 0, outboxPurged: 0 }
+      const report = {
+        confirmed: 0,
+        failed: 0,
+        stillWaiting: 0,
+        heldForReview: 0,
+        reviewsExpired: 0,
+        reservationsExpired: 0,
+        outboxPurged: 0,
+      }
       const stale = await storage.orders.listStale({
         status: 'pending_payment',
         updatedBefore: new Date(clock.now().getTime() - staleAfterMs),
@@ -550,6 +787,7 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
           // Another recoverer, a webhook or a retried request may have ended it first.
           if (outcome.status === 'waiting') report.stillWaiting++
           else if (outcome.moved && outcome.status === 'confirmed') report.confirmed++
+          else if (outcome.moved && outcome.status === 'held') report.heldForReview++
           else if (outcome.moved) report.failed++
         } catch (error) {
           logger.error('recovery could not reconcile an order; will retry', {
@@ -560,6 +798,15 @@ export function createCheckoutService(deps: CheckoutServiceDeps): CheckoutServic
         }
       }
       await storage.idempotency.purgeExpired(clock.now())
+      // Held orders staff never decided give their stock back before the sweeper would take it
+      // (also where this process runs no checks: another may have held them).
+      if (storage.fraud) report.reviewsExpired += await reviews.rejectOverdue(limit)
+      if (fraud && storage.fraud) {
+        const attemptsBefore = new Date(clock.now().getTime() - MAX_VELOCITY_WINDOW_MS)
+        for (;;) {
+          if ((await storage.fraud.purge({ before: attemptsBefore, limit: 1000 })) < 1000) break
+        }
+      }
       for (;;) {
         const expired = await storage.inventory.expireReservations({ at: clock.now(), limit: 500 })
         report.reservationsExpired += expired.length

@@ -7,9 +7,10 @@ export interface PlaceOrderResult {
   /**
    * `confirmed`: paid (authorized) and stock committed. `requires_action`: the customer must finish
    * `action` (e.g. 3-D Secure); stock stays reserved until the reservation expires and the order
-   * completes when the provider's webhook arrives.
+   * completes when the provider's webhook arrives. `held_for_review`: paid (authorized), but a
+   * fraud check flagged it: stock stays reserved until staff approve or reject it (`commerce.fraud`).
    */
-  readonly outcome: 'confirmed' | 'requires_action'
+  readonly outcome: 'confirmed' | 'requires_action' | 'held_for_review'
   readonly action: PaymentAction | null
 }
 
@@ -18,6 +19,10 @@ export interface RecoveryReport {
   readonly confirmed: number
   readonly failed: number
   readonly stillWaiting: number
+  /** Orders recovery found paid but flagged by a fraud check, and held for review. */
+  readonly heldForReview: number
+  /** Held orders whose review window ended undecided, rejected (stock released, payment voided). */
+  readonly reviewsExpired: number
   readonly reservationsExpired: number
   /** Acked outbox messages and domain events past their retention, deleted. */
   readonly outboxPurged: number

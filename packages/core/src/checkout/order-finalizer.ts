@@ -37,7 +37,8 @@ export interface FinalizerDeps {
  * recovery counts each order once even when several finishers race.
  */
 export interface FinalOutcome {
-  readonly status: 'confirmed' | 'failed' | 'waiting'
+  /** `held`: paid, but flagged by a fraud check: held for review instead of confirmed. */
+  readonly status: 'confirmed' | 'failed' | 'waiting' | 'held'
   readonly moved: boolean
   /** The order as it now stands (read again only when someone else moved it). */
   readonly order: OrderRecord
@@ -88,7 +89,12 @@ export function createOrderFinalizer(deps: FinalizerDeps) {
     })
     if (!result.moved) {
       const now = await current(order, result)
-      return { status: ENDED.includes(now.status) ? 'failed' : 'confirmed', moved: false, order: now }
+      const status = ENDED.includes(now.status)
+        ? 'failed'
+        : now.status === 'held_for_review'
+          ? 'held'
+          : 'confirmed'
+      return { status, moved: false, order: now }
     }
     if (result.reservation?.status === 'released' && order.reservationId) {
       events.emit({
@@ -117,6 +123,17 @@ export function createOrderFinalizer(deps: FinalizerDeps) {
     const sold: UnitsSoldPayload = { lines: sumLines(order.lines) }
     const moved = orderStatusChanged(order, 'pending_payment', 'confirmed', null, clock.now())
     const durable = [outboxEvent(moved, ids('evt'), order.id)]
+    // What storage writes instead if a fraud check flagged the order: held, nothing sold yet.
+    const heldEvent = orderStatusChanged(order, 'pending_payment', 'held_for_review', null, clock.now())
+    const held = {
+      outbox: [outboxEvent(heldEvent, ids('evt'), order.id)],
+      response: {
+        kind: 'result',
+        orderId: order.id,
+        outcome: 'held_for_review',
+        action: null,
+      } satisfies StoredCheckoutResponse,
+    }
     if (sold.lines.length > 0) durable.push({ topic: UNITS_SOLD_TOPIC, key: order.id, payload: sold })
     let result: FinishCheckoutResult
     try {
@@ -128,6 +145,7 @@ export function createOrderFinalizer(deps: FinalizerDeps) {
         key: idempotency ?? null,
         response: { kind: 'result', orderId: order.id, outcome: 'confirmed', action: null },
         outbox: durable,
+        held,
         at: clock.now(),
       })
     } catch (error) {
@@ -148,7 +166,15 @@ export function createOrderFinalizer(deps: FinalizerDeps) {
         if (state) await ledger.voidUnconfirmed(order, state)
         return { status: 'failed', moved: false, order: now }
       }
-      return { status: 'confirmed', moved: false, order: now }
+      return { status: now.status === 'held_for_review' ? 'held' : 'confirmed', moved: false, order: now }
+    }
+    if (result.status === 'held_for_review') {
+      events.emit(heldEvent)
+      return {
+        status: 'held',
+        moved: true,
+        order: { ...order, status: 'held_for_review', updatedAt: result.updatedAt },
+      }
     }
     if (result.reservation?.status === 'committed' && order.reservationId) {
       events.emit({
@@ -173,8 +199,14 @@ export function createOrderFinalizer(deps: FinalizerDeps) {
    * left waiting while the customer may still complete an action on a live reservation.
    */
   async function reconcile(order: OrderRecord, idempotency?: IdempotencyRef): Promise<FinalOutcome> {
-    if (order.status !== 'pending_payment')
-      return { status: ENDED.includes(order.status) ? 'failed' : 'confirmed', moved: false, order }
+    if (order.status !== 'pending_payment') {
+      const status = ENDED.includes(order.status)
+        ? 'failed'
+        : order.status === 'held_for_review'
+          ? 'held'
+          : 'confirmed'
+      return { status, moved: false, order }
+    }
     const p = ledger.providerOf(order)
     if (!p) return confirm(order, null, idempotency)
     if (clock.now().getTime() - order.createdAt.getTime() < p.findByOrderLagMs)

@@ -1,6 +1,7 @@
 import { CommerceError, type CommerceErrorCode } from '../errors/commerce-error.js'
 import {
   ConflictError,
+  FraudRejectedError,
   InsufficientStockError,
   NotFoundError,
   PaymentError,
@@ -29,6 +30,8 @@ export function reviveError(
   if (code === 'conflict' || code === 'idempotency.conflict' || code === 'cart.checked_out') {
     return new ConflictError(message, details, { code })
   }
+  if (code === 'checkout.fraud_rejected' && typeof details.cartId === 'string')
+    return new FraudRejectedError(details.cartId)
   if (code.startsWith('payment.'))
     return new PaymentError(code as Extract<CommerceErrorCode, `payment.${string}`>, message, details)
   if (code.startsWith('promotion.')) {

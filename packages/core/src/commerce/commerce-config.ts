@@ -9,6 +9,8 @@ import { currencyCodeSchema } from '../money/currencies.js'
 import type { AllocationStrategy } from '../ports/allocation-strategy.js'
 import type { Cache } from '../ports/cache.js'
 import type { CartStore } from '../ports/cart-store.js'
+import type { FlashSalePrices } from '../ports/flash-sale-prices.js'
+import type { FraudCheck } from '../ports/fraud-check.js'
 import type { PaymentProvider } from '../ports/payment-provider.js'
 import type { SearchIndex } from '../ports/search-index.js'
 import type { ShippingRateProvider } from '../ports/shipping-rate-provider.js'
@@ -72,6 +74,22 @@ export interface CommerceConfig {
   readonly payments?: readonly PaymentProvider[]
   /** Computes tax at checkout and in cart totals. Default: no tax. */
   readonly tax?: TaxCalculator
+  /**
+   * Fraud checks run at checkout before anything is created or charged, e.g.
+   * `defaultFraudRules({ ... })` (see docs/fraud.md). Several combine: any reject wins, else any
+   * review. Default none. Needs a storage with `fraud` (postgresStorage has one).
+   */
+  readonly fraud?: FraudCheck | readonly FraudCheck[]
+  /**
+   * How long an order held for review keeps its stock reserved while staff decide, in ms; at the
+   * end `checkout.recover()` rejects it. Default 3 days, at most 7 (a card authorization's life).
+   */
+  readonly fraudReviewHoldMs?: number
+  /**
+   * Verifies flash-sale tickets at checkout and gives their sale price, e.g. `redisFlashSales(...)`.
+   * Default none: `placeOrder` with `flashSaleTickets` then throws `ConfigError`.
+   */
+  readonly flashSales?: FlashSalePrices
   /** Whether catalog prices already include tax (EU style). Default false. */
   readonly pricesIncludeTax?: boolean
   /** A faster cart store layered over storage's, e.g. `redisCartStore(...)`. Default `storage.carts`. */
@@ -133,6 +151,11 @@ export interface CommerceConfig {
     | false
 }
 
+const fraudCheckSchema = z.custom<FraudCheck>(
+  (v) => hasMethods('assess')(v) && typeof (v as { id?: unknown }).id === 'string',
+  { message: 'a fraud check needs an id and assess()' },
+)
+
 export const commerceConfigSchema = z.strictObject({
   payments: z
     .array(
@@ -146,6 +169,29 @@ export const commerceConfigSchema = z.strictObject({
     )
     .optional(),
   tax: z.custom<TaxCalculator>(hasMethods('calculate'), { message: 'tax must have calculate()' }).optional(),
+  fraud: z
+    .union([
+      fraudCheckSchema,
+      z
+        .array(fraudCheckSchema)
+        .max(20)
+        .refine(
+          (list) => new Set(list.map((c) => c.id)).size === list.length,
+          'fraud check ids must be unique',
+        ),
+    ])
+    .optional(),
+  fraudReviewHoldMs: z
+    .number()
+    .int()
+    .min(60_000)
+    .max(7 * 86_400_000)
+    .optional(),
+  flashSales: z
+    .custom<FlashSalePrices>(hasMethods('claimTickets', 'unclaimTickets'), {
+      message: 'flashSales must have claimTickets() and unclaimTickets()',
+    })
+    .optional(),
   pricesIncludeTax: z.boolean().optional(),
   carts: z
     .custom<CartStore>(hasMethods('get', 'insert', 'save'), { message: 'carts must be a CartStore' })

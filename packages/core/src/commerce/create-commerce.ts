@@ -11,15 +11,20 @@ import { type CustomerService, createCustomerService } from '../customers/custom
 import { ConfigError } from '../errors/error-classes.js'
 import { createEventBus, type EventBus } from '../events/event-bus.js'
 import { createEventRelay, type DurableSubscribers } from '../events/event-relay.js'
+import { DEFAULT_REVIEW_HOLD_MS } from '../fraud/fraud-schemas.js'
+import { createOrderReviews, type FraudReviewService } from '../fraud/order-reviews.js'
 import { createIdGenerator } from '../ids/id-generator.js'
 import { defaultAllocationStrategy } from '../inventory/default-allocation-strategy.js'
 import { DEFAULT_RESERVATION_TTL_MS } from '../inventory/inventory-schemas.js'
 import { createInventoryService, type InventoryService } from '../inventory/inventory-service.js'
 import { consoleLogger } from '../logger/logger.js'
 import { createOrderService, type OrderService } from '../orders/order-service.js'
+import { createPaymentLedger } from '../payments/payment-ledger.js'
+import { createPriceScheduleService, type PriceScheduleService } from '../pricing/price-schedule-service.js'
 import { createPromotionService, type PromotionService } from '../promotions/promotion-service.js'
 import { createSearchIndexer } from '../search/search-indexer.js'
 import { createSearchService, type SearchService } from '../search/search-service.js'
+import { createSellerService, type SellerService } from '../sellers/seller-service.js'
 import { createShipmentService, type ShipmentService } from '../shipping/shipment-service.js'
 import { createShippingService, type ShippingService } from '../shipping/shipping-service.js'
 import { zoneRateProvider } from '../shipping/zone-rate-provider.js'
@@ -33,6 +38,8 @@ export interface Commerce {
   /** Product search over the configured index, and the controls that keep it in step. */
   readonly search: SearchService
   readonly promotions: PromotionService
+  /** Scheduled prices (sales with a window), applied by catalog reads, carts and checkout. */
+  readonly prices: PriceScheduleService
   /** Shipping zones, methods and quotes. */
   readonly shipping: ShippingService
   /** Shipments of orders, with tracking. */
@@ -40,6 +47,10 @@ export interface Commerce {
   readonly cart: CartService
   readonly checkout: CheckoutService
   readonly orders: OrderService
+  /** Staff review of orders a fraud check held: list, approve, reject. */
+  readonly fraud: FraudReviewService
+  /** The marketplace seller portal: `sellers.portal({ sellerId })`, scoped to what that seller owns. */
+  readonly sellers: SellerService
   /** The address book. */
   readonly customers: CustomerService
   /** In-process, best-effort listeners: fast, but lost if the process dies before they run. */
@@ -111,7 +122,8 @@ export function createCommerce(config: CommerceConfig): Commerce {
 
   const allocation = options.allocation ?? defaultAllocationStrategy
   const providers = options.payments ?? []
-  const variants = catalogVariantLookup(storage.catalog)
+  // Carts price at the injected clock's time, so scheduled prices start and end on it.
+  const variants = catalogVariantLookup(storage.catalog, clock)
   const taxCalculator = options.tax ?? null
   const pricesIncludeTax = options.pricesIncludeTax ?? false
 
@@ -135,7 +147,14 @@ export function createCommerce(config: CommerceConfig): Commerce {
     transaction: (work) => storage.transaction(work),
   })
 
+  const fraudChecks = options.fraud === undefined ? [] : [options.fraud].flat()
+  if (fraudChecks.length > 0 && !storage.fraud) {
+    throw new ConfigError('Fraud checks need a storage with `fraud` (postgresStorage has one)', [
+      { path: 'fraud', message: 'storage has no fraud store' },
+    ])
+  }
   const checkout = createCheckoutService({
+    fraud: { checks: fraudChecks, reviewHoldMs: options.fraudReviewHoldMs ?? DEFAULT_REVIEW_HOLD_MS },
     storage,
     allocation,
     pricer,
@@ -151,10 +170,34 @@ export function createCommerce(config: CommerceConfig): Commerce {
       // A layered cart store must not keep showing a cart checkout closed or reopened.
       await options.carts?.refresh?.(cartId)
     },
+    ...(options.flashSales ? { flashSales: options.flashSales } : {}),
+  })
+  const prices = createPriceScheduleService({
+    store: storage.priceSchedules ?? null,
+    cache: catalogCache,
+    clock,
+    ids,
+    logger,
   })
 
   const orders = createOrderService({ storage, providers, clock, ids, events, logger })
+  const fraud = createOrderReviews({
+    storage,
+    ledger: createPaymentLedger({
+      storage,
+      providers: new Map(providers.map((p) => [p.id, p])),
+      clock,
+      ids,
+      events,
+      logger,
+    }),
+    clock,
+    ids,
+    events,
+    logger,
+  }).service
   const shipments = createShipmentService({ storage, providers, clock, ids, events, logger })
+  const sellers = createSellerService({ storage, catalog, orders, shipments, clock, events })
 
   const index = options.search ?? storage.search
   if (!index) {
@@ -214,11 +257,14 @@ export function createCommerce(config: CommerceConfig): Commerce {
     catalog,
     search,
     promotions,
+    prices,
     shipping,
     shipments,
     cart,
     checkout,
     orders,
+    fraud,
+    sellers,
     customers: createCustomerService({ store: storage.addresses, clock, ids }),
     events,
     subscribers,

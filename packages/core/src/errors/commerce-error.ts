@@ -36,6 +36,8 @@ export type CommerceErrorCode =
   | 'flash_sale.ended'
   | 'search.unavailable'
   | 'search.failed'
+  | 'shipment.mixed_sellers'
+  | 'checkout.fraud_rejected'
 
 export type ErrorDetails = Readonly<Record<string, unknown>>
 

@@ -142,3 +142,33 @@ export class FlashSaleError extends CommerceError<FlashSaleErrorDetails> {
     super(code, message, details)
   }
 }
+
+/**
+ * A shipment would hold the lines of more than one seller (lines without a seller count as one
+ * more): each seller ships their own part of an order. Nothing was recorded.
+ */
+export class MixedSellerShipmentError extends CommerceError<{
+  orderId: string
+  /** The sellers of the parcel's lines, null for lines without a seller, sorted. */
+  sellerIds: readonly (string | null)[]
+}> {
+  constructor(orderId: string, sellerIds: readonly (string | null)[]) {
+    super(
+      'shipment.mixed_sellers',
+      `A shipment of order ${orderId} may hold the lines of one seller only; ship each seller's part on its own`,
+      { orderId, sellerIds },
+    )
+  }
+}
+
+/**
+ * A fraud check refused the checkout: nothing was created or charged. The reasons go to the log and
+ * staff, never to the shopper (they would teach a fraudster which rule tripped).
+ */
+export class FraudRejectedError extends CommerceError<{ cartId: string }> {
+  constructor(cartId: string) {
+    super('checkout.fraud_rejected', 'This order could not be placed. Please contact us to complete it.', {
+      cartId,
+    })
+  }
+}

@@ -262,7 +262,8 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
       if (order.status !== 'cancelled') {
         order = await move(order, 'cancelled', reason ?? null, async (stores, from) => {
           // Judged on the status actually left: checkout may have confirmed it since it was loaded.
-          const wasPaid = from.status !== 'pending_payment'
+          // A held order (fraud review) was authorized but never sold: its stock is only reserved.
+          const wasPaid = from.status !== 'pending_payment' && from.status !== 'held_for_review'
           if (wasPaid)
             await takeBackUnitsSold(
               stores,

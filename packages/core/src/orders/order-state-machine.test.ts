@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isCommerceError } from '../errors/commerce-error.js'
 import type { OrderStatus } from '../ports/order-store.js'
-import { assertTransition, canTransition, ORDER_TRANSITIONS } from './order-state-machine.js'
+import { assertTransition, canTransition, ORDER_TRANSITIONS, PAID_STATUSES } from './order-state-machine.js'
 
 const all = Object.keys(ORDER_TRANSITIONS) as OrderStatus[]
 
@@ -45,6 +45,18 @@ describe('order state machine', () => {
       from: 'delivered',
       to: 'pending_payment',
     })
+  })
+
+  it('holds a flagged order for review until staff confirm or cancel it', () => {
+    expect(canTransition('pending_payment', 'held_for_review')).toBe(true)
+    expect(ORDER_TRANSITIONS.held_for_review).toEqual(['confirmed', 'cancelled'])
+    // Held is not shipped, refunded or failed: nothing leaves before a decision.
+    for (const to of ['processing', 'shipped', 'partially_shipped', 'payment_failed', 'refunded'] as const)
+      expect(canTransition('held_for_review', to)).toBe(false)
+    // Nothing goes back to review once decided or paid.
+    for (const from of all.filter((s) => s !== 'pending_payment'))
+      expect(canTransition(from, 'held_for_review')).toBe(false)
+    expect(PAID_STATUSES).not.toContain('held_for_review')
   })
 
   it('only names known statuses', () => {

@@ -3,10 +3,14 @@ import type { OrderStatus } from '../ports/order-store.js'
 
 /**
  * Every allowed move of an order. Anything not listed is an `order.invalid_transition` error.
- * Terminal states (cancelled, payment_failed, refunded) allow nothing.
+ * Terminal states (cancelled, payment_failed, refunded) allow nothing. `held_for_review` is an order
+ * a fraud check flagged: paid (authorized) with its stock still reserved, until staff approve it
+ * (`confirmed`: stock committed, payment captured) or reject it (`cancelled`: stock released,
+ * payment voided). It never ships, and it is not paid for in the sense of {@link PAID_STATUSES}.
  */
 export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  pending_payment: ['confirmed', 'payment_failed', 'cancelled'],
+  pending_payment: ['confirmed', 'held_for_review', 'payment_failed', 'cancelled'],
+  held_for_review: ['confirmed', 'cancelled'],
   confirmed: ['processing', 'partially_shipped', 'shipped', 'cancelled'],
   processing: ['partially_shipped', 'shipped', 'cancelled'],
   partially_shipped: ['partially_shipped', 'shipped'],

@@ -62,7 +62,7 @@ export interface CartStore {
    * so adding to a cart costs one read and one write. Optional: without it the cart service reads
    * the cart, the catalog and the stock separately. Stock is only read here, never reserved.
    */
-  readForEdit?(input: { cartId: string; sku?: string }): Promise<CartEditSnapshot | null>
+  readForEdit?(input: { cartId: string; sku?: string; at?: Date }): Promise<CartEditSnapshot | null>
   insert(cart: CartRecord): Promise<void>
   /**
    * Compare-and-set: stores `cart` when the stored version is `expectedVersion`, and returns it

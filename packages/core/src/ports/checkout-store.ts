@@ -69,10 +69,23 @@ export type BeginCheckoutResult =
 export interface FinishCheckoutInput {
   readonly orderId: string
   /**
-   * The status to move the order to from `pending_payment`; null records the payment and
-   * completes the key without moving the order (a payment waiting for the customer).
+   * The status the order must be in to move: `pending_payment` (default), or `held_for_review` for
+   * staff deciding a fraud review (`to` `confirmed` approves: stock committed; `cancelled` rejects:
+   * stock released, promotion use given back; either way the review is marked decided).
    */
-  readonly to: Extract<OrderStatus, 'confirmed' | 'payment_failed'> | null
+  readonly from?: Extract<OrderStatus, 'pending_payment' | 'held_for_review'>
+  /**
+   * The status to move the order to from `from`; null records the payment and completes the key
+   * without moving the order (a payment waiting for the customer). An order flagged for review
+   * (`storage.fraud.flag`) that is finished `pending_payment → confirmed` is held instead:
+   * `held_for_review`, its stock kept reserved until the review's `holdUntil`, with `held`'s outbox
+   * and response written in place of `outbox` and `response`.
+   */
+  readonly to: Extract<OrderStatus, 'confirmed' | 'payment_failed' | 'cancelled'> | null
+  /** What to write when the order is held for review instead of confirmed. */
+  readonly held?: { readonly outbox: readonly NewOutboxMessage[]; readonly response: unknown }
+  /** Staff deciding a review (`from: 'held_for_review'`): who, kept on the review with `note`. */
+  readonly decidedBy?: string | null
   readonly note: string | null
   /** The provider's newest state of the payment, stored unless an older snapshot. */
   readonly payment: { readonly id: string; readonly provider: string; readonly state: PaymentState } | null
@@ -106,7 +119,8 @@ export interface FinishCheckoutResult {
  * Contract: `@souk/core/testing`'s `checkoutStoreSuite`.
  */
 export interface CheckoutStore {
-  read(input: { scope: string; key: string; cartId: string }): Promise<CheckoutSnapshot>
+  /** `at`: the instant whose prices in force the variants carry (default: the database's time). */
+  read(input: { scope: string; key: string; cartId: string; at?: Date }): Promise<CheckoutSnapshot>
   begin(input: BeginCheckoutInput): Promise<BeginCheckoutResult>
   finish(input: FinishCheckoutInput): Promise<FinishCheckoutResult>
 }

@@ -4,6 +4,8 @@ import type { KeysetCursor, KeysetPage } from './keyset-page.js'
 
 export type OrderStatus =
   | 'pending_payment'
+  /** Paid (authorized) but flagged by a fraud check: stock stays reserved until staff decide. */
+  | 'held_for_review'
   | 'confirmed'
   | 'processing'
   | 'partially_shipped'
@@ -60,9 +62,23 @@ export interface OrderRecord {
   readonly paymentProvider: string | null
   readonly createdAt: Date
   readonly updatedAt: Date
+  /**
+   * The delivery dates the shipping method was quoted at checkout (as `ShippingQuote`'s
+   * `estimatedDelivery`); null without a shipping method, and for orders stored before it was kept.
+   */
+  readonly estimatedDelivery: DeliveryEstimate | null
 }
 
-export type NewOrder = Omit<OrderRecord, 'displayNumber' | 'updatedAt'>
+/** Calendar dates (UTC, `YYYY-MM-DD`) of the earliest and latest expected delivery. */
+export interface DeliveryEstimate {
+  readonly earliest: string
+  readonly latest: string
+}
+
+/** An order to store; `estimatedDelivery` defaults to null. */
+export type NewOrder = Omit<OrderRecord, 'displayNumber' | 'updatedAt' | 'estimatedDelivery'> & {
+  readonly estimatedDelivery?: DeliveryEstimate | null
+}
 
 /**
  * A seller's kept sales in one currency: what was sold in orders that were bought (not pending,

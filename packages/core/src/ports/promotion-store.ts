@@ -11,6 +11,13 @@ export interface RedeemInput {
   readonly at: Date
 }
 
+/** A promotion as `PromotionStore.update` writes it: everything but its counters and creation time. */
+export type PromotionUpdate = Promotion extends infer P
+  ? P extends Promotion
+    ? Omit<P, 'timesUsed' | 'createdAt'>
+    : never
+  : never
+
 export interface RedemptionChange {
   readonly redemption: Redemption
   /** False when this order had already redeemed the promotion (an idempotent repeat). */
@@ -26,6 +33,15 @@ export interface PromotionStore {
   /** Stores a new promotion. Throws `ConflictError` when its code (or id) is taken. */
   create(promotion: Promotion): Promise<Promotion>
   get(id: string): Promise<Promotion | null>
+  /**
+   * Replaces a promotion's editable fields (code, amount or percent, minimum, window, limits);
+   * `kind` must be its current kind, and `timesUsed` is never written, so redemptions running at
+   * the same time are not lost. Returns the stored promotion, or null for an unknown id. Throws
+   * `ConflictError` (details `{ field: 'code' }`) when the code is taken, and (details
+   * `{ field: 'usageLimit', timesUsed }`) when `usageLimit` is below the uses already counted at
+   * the moment of the write; nothing changes then.
+   */
+  update(promotion: PromotionUpdate): Promise<Promotion | null>
   /** By upper-case code. */
   getByCode(code: string): Promise<Promotion | null>
   /** Promotions by id (creation order): keyset on `id`, its own sort key; `next.sort` `'promotions'`. */

@@ -1,4 +1,17 @@
-export type ShipmentStatus = 'shipped' | 'in_transit' | 'delivered' | 'exception'
+/**
+ * Where a parcel is, in the words carriers use. A shipment starts at `label_created` (the shop made
+ * the parcel and its label); `delivered` and `returned_to_sender` are final. Stored data written
+ * before these statuses said `shipped` for `label_created` (migration 014 rewrote it).
+ */
+export type ShipmentStatus =
+  | 'label_created'
+  | 'picked_up'
+  | 'in_transit'
+  | 'out_for_delivery'
+  | 'delivered'
+  | 'failed_attempt'
+  | 'exception'
+  | 'returned_to_sender'
 
 export interface TrackingEvent {
   readonly id: string
@@ -32,7 +45,8 @@ export interface ShipmentStore {
   /**
    * Appends `event` to shipment `shipmentId` and, under a lock on the shipment, moves it as
    * `nextShipmentStatus` says: an event older than the newest recorded never moves it back, and a
-   * delivered shipment stays delivered. The first `delivered` sets deliveredAt to its `occurredAt`.
+   * shipment in a final status (`delivered`, `returned_to_sender`) stays there. Moving to
+   * `delivered` sets deliveredAt to the event's `occurredAt`.
    */
   addTrackingEvent(input: { shipmentId: string; event: TrackingEvent }): Promise<Shipment>
 }

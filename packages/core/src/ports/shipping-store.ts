@@ -38,6 +38,17 @@ export interface ShippingStore {
     readonly limit: number
   }): Promise<KeysetPage<ShippingMethod>>
   /**
+   * Replaces a zone's name, countries and regions. Returns the stored zone, or null for an unknown
+   * id. Its methods stay.
+   */
+  updateZone(zone: ShippingZone): Promise<ShippingZone | null>
+  /**
+   * Replaces a method (zone, name, kind, prices, carrier, days, active) in one statement. Returns
+   * the stored method, or null for an unknown id. Throws `NotFoundError` (entity `shipping zone`)
+   * when its new zone does not exist; nothing changes then.
+   */
+  updateMethod(method: ShippingMethod): Promise<ShippingMethod | null>
+  /**
    * Zones that list `country` or `'*'`, each with its active methods, by zone id, in one round trip.
    * Region rules and specificity are applied by the caller (`zoneSpecificity`), not the store.
    */

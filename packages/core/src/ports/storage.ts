@@ -3,16 +3,19 @@ import type { CartStore } from './cart-store.js'
 import type { CatalogStore } from './catalog-store.js'
 import type { CheckoutStore } from './checkout-store.js'
 import type { EventLogStore } from './event-log-store.js'
+import type { FraudStore } from './fraud-store.js'
 import type { IdempotencyStore } from './idempotency-store.js'
 import type { InventoryStore } from './inventory-store.js'
 import type { OrderStore } from './order-store.js'
 import type { OutboxStore } from './outbox-store.js'
 import type { PaymentRecordStore } from './payment-record-store.js'
+import type { PriceScheduleStore } from './price-schedule-store.js'
 import type { PromotionStore } from './promotion-store.js'
 import type { RecommendationStore } from './recommendation-store.js'
 import type { ReviewStore } from './review-store.js'
 import type { SearchFeed } from './search-feed.js'
 import type { SearchIndex } from './search-index.js'
+import type { SellerStore } from './seller-store.js'
 import type { ShipmentStore } from './shipment-store.js'
 import type { ShippingStore } from './shipping-store.js'
 
@@ -30,6 +33,8 @@ export interface StorageStores {
   readonly addresses: AddressStore
   readonly promotions: PromotionStore
   readonly shipping: ShippingStore
+  /** Ownership checks of the seller portal, taken in the write's transaction. */
+  readonly sellers: SellerStore
   /** The transactional outbox: enqueue here in the same transaction as the change it announces. */
   readonly outbox: OutboxStore
 }
@@ -58,6 +63,13 @@ export interface Storage extends StorageStores {
    * Without it, `createCommerce` refuses `subscribers`.
    */
   readonly eventLog?: EventLogStore
+  /**
+   * Velocity counts and order reviews of the fraud hook. Not part of transactions. Without it,
+   * `createCommerce` refuses fraud checks that count velocity.
+   */
+  readonly fraud?: FraudStore
+  /** Scheduled prices. Not part of transactions. Without it, `commerce.prices` throws `ConfigError`. */
+  readonly priceSchedules?: PriceScheduleStore
   /** Releases connections the adapter opened itself; injected clients are left open. */
   close(): Promise<void>
   /**

@@ -148,3 +148,29 @@ export const listPromotionsSchema = z.strictObject({
   limit: pageLimitSchema(DEFAULT_PROMOTION_PAGE, MAX_PROMOTION_PAGE),
 })
 export type ListPromotionsInput = z.input<typeof listPromotionsSchema>
+
+/**
+ * `commerce.promotions.update`: the promotion and the fields to change (at least one); null clears
+ * a minimum, a window end or a limit. `kind` cannot change (create a new promotion instead), and
+ * `timesUsed` is the redemption counter, never edited. The merged promotion is checked like
+ * `create` (e.g. `endsAt` after `startsAt`, a fixed amount's currency matching the minimum's).
+ */
+export const updatePromotionSchema = z
+  .strictObject({
+    promotionId: entityIdSchema,
+    code: promotionCodeSchema.optional(),
+    minSubtotal: positiveMoneySchema.nullable().optional(),
+    startsAt: instantSchema.nullable().optional(),
+    endsAt: instantSchema.nullable().optional(),
+    usageLimit: useLimitSchema.nullable().optional(),
+    perCustomerLimit: useLimitSchema.nullable().optional(),
+    /** Percentage promotions only. */
+    percent: discountPercentSchema.optional(),
+    /** Fixed promotions only. */
+    amount: positiveMoneySchema.optional(),
+  })
+  .refine(
+    ({ promotionId: _promotionId, ...patch }) => Object.values(patch).some((v) => v !== undefined),
+    'nothing to update',
+  )
+export type UpdatePromotionInput = z.input<typeof updatePromotionSchema>

@@ -18,6 +18,8 @@ import {
   type PromotionRef,
   promotionCodeRefSchema,
   promotionRefSchema,
+  type UpdatePromotionInput,
+  updatePromotionSchema,
 } from './promotion-schemas.js'
 import type { Promotion, PromotionDiscount } from './promotion-types.js'
 
@@ -45,6 +47,16 @@ export interface PromotionService {
   get(input: PromotionRef): Promise<Promotion>
   /** Case-insensitive. Throws `PromotionError` `promotion.invalid` (reason `unknown_code`) when unknown. */
   getByCode(input: PromotionCodeRef): Promise<Promotion>
+  /**
+   * Changes a promotion: code (still unique, else `ConflictError` details `{ field: 'code' }`),
+   * percent or amount, minimum subtotal, validity window and usage limits; the merged promotion is
+   * validated like `create`. `kind` and `timesUsed` are not editable. A usage limit below the uses
+   * already counted is a `ConflictError` (details `{ field: 'usageLimit', timesUsed }`), checked
+   * atomically against concurrent redemptions. A lower per-customer limit applies to later
+   * redemptions only. Carts holding the old code lose it at checkout (`promotion.invalid`).
+   * Throws `NotFoundError` for an unknown id.
+   */
+  update(input: UpdatePromotionInput): Promise<Promotion>
   /** Promotions in creation order, `limit` (default 50) per page. */
   list(input?: ListPromotionsInput): Promise<PromotionPage>
   /**
@@ -98,6 +110,26 @@ export function createPromotionService(deps: PromotionServiceDeps): PromotionSer
           return parsed satisfies never
       }
       return store.create(promotion)
+    },
+
+    async update(input) {
+      const { promotionId, ...patch } = parseInput(updatePromotionSchema, input, 'promotion update')
+      const current = await store.get(promotionId)
+      if (!current) throw new NotFoundError('promotion', promotionId)
+      const { id: _id, timesUsed: _used, createdAt: _created, ...fields } = current
+      const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined))
+      const merged = parseInput(createPromotionSchema, { ...fields, ...given }, 'promotion')
+      const minSubtotal = merged.minSubtotal && money(merged.minSubtotal.amount, merged.minSubtotal.currency)
+      const base = { ...merged, id: promotionId, minSubtotal }
+      const updated = await store.update(
+        merged.kind === 'fixed'
+          ? { ...base, kind: 'fixed', amount: money(merged.amount.amount, merged.amount.currency) }
+          : merged.kind === 'percentage'
+            ? { ...base, kind: 'percentage', percent: merged.percent }
+            : { ...base, kind: 'free_shipping' },
+      )
+      if (!updated) throw new NotFoundError('promotion', promotionId)
+      return updated
     },
 
     async get(input) {

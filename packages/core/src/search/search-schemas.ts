@@ -1,8 +1,16 @@
 import { z } from 'zod'
 import { entityIdSchema } from '../inventory/inventory-schemas.js'
 import { currencyCodeSchema } from '../money/currencies.js'
-import type { SearchDocument, SearchFacet, SearchQuery, SearchSort } from '../ports/search-index.js'
+import { cursorSchema, pageLimitSchema } from '../pagination/cursor-page.js'
+import type {
+  SearchDocument,
+  SearchFacet,
+  SearchQuery,
+  SearchSort,
+  SynonymSet,
+} from '../ports/search-index.js'
 import { text } from '../validation/text-schema.js'
+import { MAX_SYNONYM_TERM_WORDS, normalizeSynonymTerm } from './suggest-text.js'
 
 /** Longest search text, in characters. */
 export const MAX_QUERY_LENGTH = 200
@@ -77,6 +85,10 @@ export const searchDocumentSchema = z.strictObject({
   description: z.string().max(20_000),
   tags: z.array(z.string().min(1).max(50)).max(50),
   categoryIds: z.array(entityIdSchema).max(20),
+  categories: z
+    .array(z.strictObject({ id: entityIdSchema, name: z.string().min(1).max(200) }))
+    .max(20)
+    .optional(),
   sellerId: entityIdSchema.nullable(),
   price: z.strictObject({ amount, currency: currencyCodeSchema }),
   inStock: z.boolean(),
@@ -108,3 +120,75 @@ export const reindexOptionsSchema = z.strictObject({
     })
     .optional(),
 })
+
+/** Longest suggest text, in characters. */
+export const MAX_SUGGEST_LENGTH = 100
+/** Most suggestions per list. */
+export const MAX_SUGGEST_LIMIT = 20
+/** Suggestions per list when a query names none. */
+export const DEFAULT_SUGGEST_LIMIT = 8
+
+/**
+ * `commerce.search.suggest` input: `q` at most 100 characters (trimmed; empty suggests nothing),
+ * `limit` 1–20 (default 8) per list.
+ */
+export const suggestQuerySchema = z.strictObject({
+  q: text({ max: MAX_SUGGEST_LENGTH, label: 'q' }),
+  limit: z.number().int().min(1).max(MAX_SUGGEST_LIMIT).default(DEFAULT_SUGGEST_LIMIT),
+})
+export type SuggestQueryInput = z.input<typeof suggestQuerySchema>
+
+/** Most terms in one synonym set. */
+export const MAX_SYNONYM_TERMS = 50
+
+/** A synonym set's id: letters, digits, `_` and `-`, starting with a letter or digit, 1–100. */
+export const synonymIdSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/,
+    'must be 1–100 letters, digits, _ or -, not starting with _ or -',
+  )
+
+const synonymTermSchema = text({ min: 1, max: 100, label: 'term' })
+  .transform(normalizeSynonymTerm)
+  .refine((term) => term !== '', 'must contain a letter or digit')
+  .refine(
+    (term) => term.split(' ').length <= MAX_SYNONYM_TERM_WORDS,
+    `must be at most ${MAX_SYNONYM_TERM_WORDS} words`,
+  )
+
+/**
+ * `commerce.search.setSynonyms` input. Terms are normalised (lower case, words joined by one space)
+ * and deduplicated; a multi-way set needs 2 terms or more, a one-way set a `root` and 1 term or more
+ * (the root is dropped from its own terms).
+ */
+export const synonymSetSchema = z
+  .strictObject({
+    id: synonymIdSchema,
+    terms: z.array(synonymTermSchema).min(1).max(MAX_SYNONYM_TERMS),
+    /** Absent or null: a multi-way set. */
+    root: synonymTermSchema.nullable().optional(),
+  })
+  .transform(
+    (s): SynonymSet => ({
+      id: s.id,
+      terms: [...new Set(s.terms)].filter((t) => t !== s.root),
+      root: s.root ?? null,
+    }),
+  )
+  .refine((s) => s.terms.length >= (s.root === null ? 2 : 1), {
+    message: 'needs 2 different terms, or a root and 1 other term',
+    path: ['terms'],
+  })
+export type SynonymSetInput = z.input<typeof synonymSetSchema>
+
+/** `commerce.search.listSynonyms` input: `limit` 1–200 (default 50), `cursor` from the previous page. */
+export const listSynonymsSchema = z.strictObject({
+  cursor: cursorSchema.optional(),
+  limit: pageLimitSchema(50, 200),
+})
+export type ListSynonymsInput = z.input<typeof listSynonymsSchema>
+
+/** `commerce.search.deleteSynonyms` input. */
+export const deleteSynonymsSchema = z.strictObject({ id: synonymIdSchema })
+export type DeleteSynonymsInput = z.input<typeof deleteSynonymsSchema>

@@ -1,13 +1,25 @@
 import { describe, expect, it } from 'vitest'
 import { isCommerceError } from '../errors/commerce-error.js'
-import type { SearchIndex, SearchQuery, SearchResult } from '../ports/search-index.js'
+import type {
+  SearchIndex,
+  SearchQuery,
+  SearchResult,
+  SuggestQuery,
+  SynonymSet,
+} from '../ports/search-index.js'
 import type { SearchIndexer } from './search-indexer.js'
 import { effectiveSort } from './search-schemas.js'
 import { createSearchService } from './search-service.js'
 
 /** Records what reaches the index; validation tests only need to know whether anything did. */
-function recordingIndex(): SearchIndex & { queries: SearchQuery[] } {
+function recordingIndex(): SearchIndex & {
+  queries: SearchQuery[]
+  suggestions: SuggestQuery[]
+  synonyms: Map<string, SynonymSet>
+} {
   const queries: SearchQuery[] = []
+  const suggestions: SuggestQuery[] = []
+  const synonyms = new Map<string, SynonymSet>()
   const empty = (q: SearchQuery): SearchResult => ({
     hits: [],
     total: 0,
@@ -17,6 +29,17 @@ function recordingIndex(): SearchIndex & { queries: SearchQuery[] } {
   })
   return {
     queries,
+    suggestions,
+    synonyms,
+    suggest: async (q) => {
+      suggestions.push(q)
+      return { products: [], categories: [] }
+    },
+    upsertSynonyms: async (set) => {
+      synonyms.set(set.id, set)
+    },
+    deleteSynonyms: async (id) => synonyms.delete(id),
+    listSynonyms: async ({ limit }) => ({ items: [...synonyms.values()].slice(0, limit), next: null }),
     upsert: async () => {},
     delete: async () => {},
     clear: async () => {},
@@ -88,5 +111,67 @@ describe('search service', () => {
     expect(effectiveSort({ q: '  ' })).toBe('popular')
     expect(effectiveSort({ sort: 'relevance' })).toBe('popular')
     expect(effectiveSort({ q: 'lamp', sort: 'newest' })).toBe('newest')
+  })
+
+  it('passes a suggest query on trimmed, with the default limit; empty text never reaches the index', async () => {
+    const index = recordingIndex()
+    const search = createSearchService({ index, indexer: idleIndexer })
+    await search.suggest({ q: '  hedp ' })
+    expect(await search.suggest({ q: '   ' })).toEqual({ products: [], categories: [] })
+    expect(index.suggestions).toEqual([{ q: 'hedp', limit: 8 }])
+  })
+
+  it.each([
+    ['q over 100 characters', { q: 'x'.repeat(101) }],
+    ['no q', {}],
+    ['limit 0', { q: 'a', limit: 0 }],
+    ['limit over 20', { q: 'a', limit: 21 }],
+    ['a control character', { q: 'a\u0000' }],
+    ['an unknown field', { q: 'a', page: 2 }],
+  ])('refuses a suggest query with %s', async (_, input) => {
+    const index = recordingIndex()
+    const search = createSearchService({ index, indexer: idleIndexer })
+    await expect(search.suggest(input as never)).rejects.toSatisfy((e: unknown) =>
+      isCommerceError(e, 'validation.failed'),
+    )
+    expect(index.suggestions).toEqual([])
+  })
+
+  it('normalises synonym sets and deletes them by id', async () => {
+    const index = recordingIndex()
+    const search = createSearchService({ index, indexer: idleIndexer })
+    expect(await search.setSynonyms({ id: 'sofa', terms: [' Sofa', 'COUCH', 'couch', 'T-Shirt'] })).toEqual({
+      id: 'sofa',
+      terms: ['sofa', 'couch', 't shirt'],
+      root: null,
+    })
+    expect(await search.setSynonyms({ id: 'lap', root: 'Laptop', terms: ['laptop', 'ultrabook'] })).toEqual({
+      id: 'lap',
+      terms: ['ultrabook'],
+      root: 'laptop',
+    })
+    expect((await search.listSynonyms()).items.map((s) => s.id)).toEqual(['sofa', 'lap'])
+    await search.deleteSynonyms({ id: 'sofa' })
+    await expect(search.deleteSynonyms({ id: 'sofa' })).rejects.toSatisfy((e: unknown) =>
+      isCommerceError(e, 'not_found'),
+    )
+  })
+
+  it.each([
+    ['one term only', { id: 'a', terms: ['sofa'] }],
+    ['the same term twice', { id: 'a', terms: ['sofa', 'Sofa'] }],
+    ['a root and only itself', { id: 'a', root: 'sofa', terms: ['sofa'] }],
+    ['a term of symbols', { id: 'a', terms: ['sofa', '***'] }],
+    ['a phrase of 6 words', { id: 'a', terms: ['sofa', 'a b c d e f'] }],
+    ['a bad id', { id: '-x', terms: ['sofa', 'couch'] }],
+    ['an id with a slash', { id: 'a/b', terms: ['sofa', 'couch'] }],
+    ['51 terms', { id: 'a', terms: Array.from({ length: 51 }, (_, i) => `t${i}`) }],
+  ])('refuses a synonym set with %s', async (_, input) => {
+    const index = recordingIndex()
+    const search = createSearchService({ index, indexer: idleIndexer })
+    await expect(search.setSynonyms(input as never)).rejects.toSatisfy((e: unknown) =>
+      isCommerceError(e, 'validation.failed'),
+    )
+    expect(index.synonyms.size).toBe(0)
   })
 })

@@ -3,6 +3,7 @@ import { customerIdSchema } from '../customers/address-schemas.js'
 import { entityIdSchema } from '../inventory/inventory-schemas.js'
 import { instantSchema } from '../validation/instant-schema.js'
 import { text } from '../validation/text-schema.js'
+import { SHIPMENT_STATUSES } from './shipment-status.js'
 
 export const createShipmentSchema = z.strictObject({
   orderId: entityIdSchema,
@@ -19,7 +20,8 @@ export type CreateShipmentInput = z.input<typeof createShipmentSchema>
 
 export const trackingEventSchema = z.strictObject({
   shipmentId: entityIdSchema,
-  status: z.enum(['in_transit', 'delivered', 'exception']),
+  /** Any of the eight carrier statuses (see `SHIPMENT_STATUSES`). */
+  status: z.enum(SHIPMENT_STATUSES),
   description: text({ max: 500, label: 'description' }).default(''),
   location: text({ max: 200, label: 'location' }).optional(),
   /** A Date or an ISO-8601 date-time with an offset. Default: now. */

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock.js'
-import { NotFoundError, ValidationError } from '../errors/error-classes.js'
+import { MixedSellerShipmentError, NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { EventBus } from '../events/event-bus.js'
 import { outboxEvent } from '../events/outbox-event.js'
 import type { IdGenerator } from '../ids/id-generator.js'
@@ -35,14 +35,16 @@ export interface ShipmentServiceDeps {
 export interface ShipmentService {
   /**
    * Ships some or all of what is left of a paid order. The first shipment captures an authorized
-   * payment. Moves the order to `partially_shipped` or `shipped`.
+   * payment. Moves the order to `partially_shipped` or `shipped`. A parcel holds the lines of one
+   * seller only (`MixedSellerShipmentError`, `shipment.mixed_sellers`): on an order of several
+   * sellers, pass `lines` (or ship through the seller portal, `commerce.sellers`).
    */
   create(input: CreateShipmentInput): Promise<Shipment>
   /**
-   * Records a carrier event. Events may arrive late and out of order: every one is kept (tracking
-   * lists them by `occurredAt`), but one older than the newest recorded never moves the shipment
-   * back, and a delivered shipment stays delivered. Delivering the last open shipment delivers the
-   * order.
+   * Records a carrier event (any of `SHIPMENT_STATUSES`). Events may arrive late and out of order:
+   * every one is kept (tracking lists them by `occurredAt`), but one older than the newest recorded
+   * never moves the shipment back, and `delivered` and `returned_to_sender` are final (see
+   * `nextShipmentStatus`). The order becomes `delivered` when every one of its shipments is.
    */
   addTrackingEvent(input: TrackingEventInput): Promise<Shipment>
   /** Shipments of an order, with tracking; with `customerId`, only the owner's. */
@@ -56,8 +58,9 @@ export function createShipmentService(deps: ShipmentServiceDeps): ShipmentServic
   const providers = new Map(deps.providers.map((p) => [p.id, p]))
   const ledger = createPaymentLedger({ storage, providers, clock, ids, events, logger })
 
-  async function moveOrder(order: OrderRecord, to: OrderStatus): Promise<void> {
-    if (order.status === to && to !== 'partially_shipped') return
+  /** False when another writer moved the order first (nothing changed here). */
+  async function moveOrder(order: OrderRecord, to: OrderStatus): Promise<boolean> {
+    if (order.status === to && to !== 'partially_shipped') return true
     assertTransition(order.id, order.status, to)
     const event = orderStatusChanged(order, order.status, to, null, clock.now())
     const moved = await storage.transaction(async (stores) => {
@@ -76,6 +79,23 @@ export function createShipmentService(deps: ShipmentServiceDeps): ShipmentServic
       return ok
     })
     if (moved) events.emit(event)
+    return moved
+  }
+
+  /**
+   * Moves the order by what has shipped once a parcel is in, read after its insert: two parcels of
+   * one order (each seller shipping their part) may be inserted at once, and whichever settles
+   * last sees both, so the order ends `shipped`. A lost compare-and-set reads again.
+   */
+  async function settleShipped(orderId: string): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const order = (await storage.orders.get(orderId))!
+      // Already shipped (or further): a concurrent parcel settled it.
+      if (!SHIPPABLE.includes(order.status)) return
+      const shipped = await storage.shipments.shippedQuantities(orderId)
+      const everything = order.lines.every((l) => (shipped.get(l.id) ?? 0) >= l.quantity)
+      if (await moveOrder(order, everything ? 'shipped' : 'partially_shipped')) return
+    }
   }
 
   return {
@@ -101,18 +121,25 @@ export function createShipmentService(deps: ShipmentServiceDeps): ShipmentServic
         }
         open.set(line.lineId, left - line.quantity)
       }
+      // Each seller ships their own part: a parcel never mixes sellers (lines without one count as one).
+      const sellerOf = new Map(order.lines.map((l) => [l.id, l.sellerId]))
+      const sellers = [...new Set(parcel.map((l) => sellerOf.get(l.lineId) ?? null))]
+      if (sellers.length > 1)
+        throw new MixedSellerShipmentError(
+          orderId,
+          sellers.sort((a, b) => (a ?? '').localeCompare(b ?? '')),
+        )
       await ledger.captureAuthorized(order)
       const shipment = await storage.shipments.insert({
         id: ids('shp'),
         orderId,
         carrier,
         trackingNumber,
-        status: 'shipped',
+        status: 'label_created',
         lines: parcel.map((l) => ({ orderLineId: l.lineId, quantity: l.quantity })),
         shippedAt: clock.now(),
       })
-      const everything = [...open.values()].every((q) => q === 0)
-      await moveOrder(order, everything ? 'shipped' : 'partially_shipped')
+      await settleShipped(orderId)
       return shipment
     },
 

@@ -190,3 +190,49 @@ export const shippingMethodQuoteSchema = shippingQuoteSchema.extend({
   methodId: text({ min: 1, max: 200, label: 'methodId' }),
 })
 export type ShippingMethodQuoteInput = z.input<typeof shippingMethodQuoteSchema>
+
+/**
+ * `commerce.shipping.updateZone`: the zone and the fields to change (at least one). The result is
+ * checked as a whole like `createZone` (e.g. every region's country must stay listed).
+ */
+export const updateShippingZoneSchema = z
+  .strictObject({
+    zoneId: entityIdSchema,
+    name: text({ min: 1, max: 200, label: 'name' }).optional(),
+    countries: z
+      .array(z.union([z.literal('*'), countryCodeSchema]))
+      .min(1, 'a zone needs at least one country')
+      .max(MAX_ZONE_COUNTRIES)
+      .optional(),
+    regions: z.array(zoneRegionSchema).max(MAX_ZONE_REGIONS).optional(),
+  })
+  .refine(
+    ({ zoneId: _zoneId, ...patch }) => Object.values(patch).some((v) => v !== undefined),
+    'nothing to update',
+  )
+export type UpdateShippingZoneInput = z.input<typeof updateShippingZoneSchema>
+
+/**
+ * `commerce.shipping.updateMethod`: the method and the fields to change (at least one). The fields
+ * are those of `createMethod` (`zoneId` moves it to another zone, which must exist); the merged
+ * method is checked as a whole like `createMethod`. A new `kind` takes its own price fields and
+ * drops the old kind's.
+ */
+export const updateShippingMethodSchema = z
+  .strictObject({
+    methodId: entityIdSchema,
+    zoneId: methodBase.zoneId.optional(),
+    name: methodBase.name.optional(),
+    carrier: text({ min: 1, max: 100, label: 'carrier' }).nullable().optional(),
+    estimatedDays: estimatedDaysSchema.optional(),
+    active: z.boolean().optional(),
+    kind: z.enum(['flat', 'free_over', 'weight_table']).optional(),
+    price: nonNegativeMoneySchema.optional(),
+    threshold: nonNegativeMoneySchema.optional(),
+    brackets: z.array(weightBracketSchema).min(1).max(MAX_WEIGHT_BRACKETS).optional(),
+  })
+  .refine(
+    ({ methodId: _methodId, ...patch }) => Object.values(patch).some((v) => v !== undefined),
+    'nothing to update',
+  )
+export type UpdateShippingMethodInput = z.input<typeof updateShippingMethodSchema>

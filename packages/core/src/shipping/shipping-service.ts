@@ -34,6 +34,10 @@ import {
   shippingMethodRefSchema,
   shippingQuoteSchema,
   shippingZoneRefSchema,
+  type UpdateShippingMethodInput,
+  type UpdateShippingZoneInput,
+  updateShippingMethodSchema,
+  updateShippingZoneSchema,
 } from './shipping-schemas.js'
 import type { ShippingMethod, ShippingQuote, ShippingZone } from './shipping-types.js'
 
@@ -65,6 +69,20 @@ export interface ShippingService {
   createMethod(input: CreateShippingMethodInput): Promise<ShippingMethod>
   /** Throws `NotFoundError` for an unknown id. */
   getMethod(input: ShippingMethodRef): Promise<ShippingMethod>
+  /**
+   * Changes a zone's name, countries or regions: the merged zone is validated like `createZone`
+   * (a region needs its country listed). Throws `NotFoundError` for an unknown id. Quotes use the
+   * new zone at once; orders already placed keep the shipping they were quoted.
+   */
+  updateZone(input: UpdateShippingZoneInput): Promise<ShippingZone>
+  /**
+   * Changes a method: any field of `createMethod`, validated on the merged method like
+   * `createMethod`. A new `kind` needs its own price fields (`price`, `threshold`, `brackets`) and
+   * drops the old ones. `active: false` retires it from quotes. Throws `NotFoundError` for an
+   * unknown method, or zone when `zoneId` names one that does not exist. Concurrent updates of one
+   * method: the last write wins as a whole.
+   */
+  updateMethod(input: UpdateShippingMethodInput): Promise<ShippingMethod>
   /**
    * Methods by id; only active ones unless `includeInactive`, of one zone when `zoneId` is given;
    * `limit` (default 50, at most 200) a page.
@@ -106,6 +124,45 @@ function compareQuotes(a: ShippingQuote, b: ShippingQuote): number {
     (a.providerId < b.providerId ? -1 : a.providerId > b.providerId ? 1 : 0) ||
     (a.methodId < b.methodId ? -1 : a.methodId > b.methodId ? 1 : 0)
   )
+}
+
+/** Patch fields the caller gave: `undefined` means "keep", not "clear". */
+function defined<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+/** A validated `createMethod` input as the method to store. */
+function toMethod(id: string, parsed: z.output<typeof createShippingMethodSchema>): ShippingMethod {
+  const base = {
+    id,
+    zoneId: parsed.zoneId,
+    name: parsed.name,
+    carrier: parsed.carrier,
+    estimatedDays: parsed.estimatedDays,
+    active: parsed.active,
+  }
+  const price = (m: { amount: number; currency: string }) => money(m.amount, m.currency)
+  switch (parsed.kind) {
+    case 'flat':
+      return { ...base, kind: 'flat', currency: parsed.price.currency, price: price(parsed.price) }
+    case 'free_over':
+      return {
+        ...base,
+        kind: 'free_over',
+        currency: parsed.price.currency,
+        price: price(parsed.price),
+        threshold: price(parsed.threshold),
+      }
+    case 'weight_table':
+      return {
+        ...base,
+        kind: 'weight_table',
+        currency: parsed.brackets[0]!.price.currency,
+        brackets: parsed.brackets.map((b) => ({ upToGrams: b.upToGrams, price: price(b.price) })),
+      }
+    default:
+      return parsed satisfies never
+  }
 }
 
 export function createShippingService(deps: ShippingServiceDeps): ShippingService {
@@ -198,42 +255,40 @@ export function createShippingService(deps: ShippingServiceDeps): ShippingServic
 
     async createMethod(input) {
       const parsed = parseInput(createShippingMethodSchema, input, 'shipping method')
-      const id = ids('shm')
-      const base = {
-        id,
-        zoneId: parsed.zoneId,
-        name: parsed.name,
-        carrier: parsed.carrier,
-        estimatedDays: parsed.estimatedDays,
-        active: parsed.active,
-      }
-      const price = (m: { amount: number; currency: string }) => money(m.amount, m.currency)
-      let method: ShippingMethod
-      switch (parsed.kind) {
-        case 'flat':
-          method = { ...base, kind: 'flat', currency: parsed.price.currency, price: price(parsed.price) }
-          break
-        case 'free_over':
-          method = {
-            ...base,
-            kind: 'free_over',
-            currency: parsed.price.currency,
-            price: price(parsed.price),
-            threshold: price(parsed.threshold),
-          }
-          break
-        case 'weight_table':
-          method = {
-            ...base,
-            kind: 'weight_table',
-            currency: parsed.brackets[0]!.price.currency,
-            brackets: parsed.brackets.map((b) => ({ upToGrams: b.upToGrams, price: price(b.price) })),
-          }
-          break
-        default:
-          return parsed satisfies never
-      }
+      const method = toMethod(ids('shm'), parsed)
       return store.createMethod(method)
+    },
+
+    async updateZone(input) {
+      const { zoneId, ...patch } = parseInput(updateShippingZoneSchema, input, 'shipping zone update')
+      const current = await store.getZone(zoneId)
+      if (!current) throw new NotFoundError('shipping zone', zoneId)
+      const { id: _id, ...fields } = current
+      const merged = parseInput(createShippingZoneSchema, { ...fields, ...defined(patch) }, 'shipping zone')
+      const updated = await store.updateZone({ id: zoneId, ...merged })
+      if (!updated) throw new NotFoundError('shipping zone', zoneId)
+      return updated
+    },
+
+    async updateMethod(input) {
+      const { methodId, ...patch } = parseInput(updateShippingMethodSchema, input, 'shipping method update')
+      const current = await store.getMethod(methodId)
+      if (!current) throw new NotFoundError('shipping method', methodId)
+      const { id: _id, currency: _currency, ...fields } = current
+      const base: Record<string, unknown> =
+        patch.kind !== undefined && patch.kind !== current.kind
+          ? {
+              zoneId: fields.zoneId,
+              name: fields.name,
+              carrier: fields.carrier,
+              estimatedDays: fields.estimatedDays,
+              active: fields.active,
+            }
+          : fields
+      const parsed = parseInput(createShippingMethodSchema, { ...base, ...defined(patch) }, 'shipping method')
+      const updated = await store.updateMethod(toMethod(methodId, parsed))
+      if (!updated) throw new NotFoundError('shipping method', methodId)
+      return updated
     },
 
     async getMethod(input) {

@@ -451,6 +451,9 @@ export function catalogStoreSuite(
             options: v.options,
             status: 'active',
             price: v.prices[0]!,
+            // No schedule in force: the price is the regular one; no compare-at was set.
+            regularPrice: v.prices[0]!,
+            compareAtPrice: null,
             weightGrams: v.weightGrams,
             sellerId,
           }))

@@ -122,6 +122,63 @@ export function promotionStoreSuite(
       assert.deepEqual(await store.getByCode(first.code), first)
     })
 
+    it('updates the editable fields, keeps the counter, and refuses a taken code or a changed kind', async () => {
+      const { store, inspect, newOrder } = await makeHarness()
+      const p = fixed(money(500, 'EUR'), { usageLimit: 10 })
+      await store.create(p)
+      await store.redeem({ promotionId: p.id, orderId: await newOrder(), customerId: null, at: NOW })
+      const { timesUsed: _t, createdAt: _c, ...editable } = p
+      const changed = {
+        ...editable,
+        code: code(),
+        amount: money(750, 'USD'),
+        minSubtotal: money(2000, 'USD'),
+        startsAt: at('2030-02-01T00:00:00Z'),
+        endsAt: at('2030-03-01T00:00:00Z'),
+        usageLimit: 1,
+        perCustomerLimit: 3,
+      }
+      const stored = await store.update(changed)
+      assert.deepEqual(stored, { ...changed, timesUsed: 1, createdAt: p.createdAt })
+      assert.deepEqual(await store.getByCode(changed.code), stored)
+      assert.equal(await store.getByCode(p.code), null)
+      assert.equal(await inspect.timesUsed(p.id), 1)
+
+      const other = promotion()
+      await store.create(other)
+      await rejectsWith(store.update({ ...changed, code: other.code }), 'conflict', { field: 'code' })
+      await rejectsWith(store.update({ ...changed, kind: 'free_shipping' }), 'validation.failed')
+      assert.equal(await store.update({ ...changed, id: 'promo_missing' }), null)
+      assert.deepEqual(await store.get(p.id), stored)
+    })
+
+    it('refuses a usage limit below the uses counted, also against concurrent redemptions', async () => {
+      const { store, inspect, newOrder } = await makeHarness()
+      const p = promotion({ usageLimit: 20 })
+      await store.create(p)
+      const { timesUsed: _t, createdAt: _c, ...editable } = p
+      for (let i = 0; i < 3; i++) {
+        await store.redeem({ promotionId: p.id, orderId: await newOrder(), customerId: null, at: NOW })
+      }
+      await rejectsWith(store.update({ ...editable, usageLimit: 2 }), 'conflict', {
+        field: 'usageLimit',
+        timesUsed: 3,
+      })
+      assert.equal((await store.get(p.id))?.usageLimit, 20)
+      // Lowering to 5 while 10 redemptions race: the limit and the counter always agree.
+      const orders: string[] = []
+      for (let i = 0; i < 10; i++) orders.push(await newOrder())
+      const [lowered, ...redeemed] = await Promise.allSettled([
+        store.update({ ...editable, usageLimit: 5 }),
+        ...orders.map((orderId) => store.redeem({ promotionId: p.id, orderId, customerId: null, at: NOW })),
+      ])
+      const used = (await inspect.timesUsed(p.id))!
+      const limit = (await store.get(p.id))!.usageLimit!
+      assert.ok(used <= limit, `${used} uses over a limit of ${limit}`)
+      assert.equal(used, 3 + redeemed.filter((r) => r.status === 'fulfilled').length)
+      assert.equal(limit, lowered!.status === 'fulfilled' ? 5 : 20)
+    })
+
     it('lists promotions in id order, a page at a time, without repeats or gaps', async () => {
       const { store } = await makeHarness()
       const made = [promotion(), promotion(), promotion(), promotion(), promotion()]

@@ -101,6 +101,10 @@ export function searchFeedSuite(api: SuiteApi, makeHarness: () => Promise<Search
         description: 'Warm.',
         tags: ['wool', 'winter'],
         categoryIds: leaf.path,
+        categories: [
+          { id: root.id, name: 'Category 1' },
+          { id: leaf.id, name: 'Category 2' },
+        ],
         sellerId,
         price: { amount: 1000, currency: 'USD' },
         inStock: true,

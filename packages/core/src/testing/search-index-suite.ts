@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { createIdGenerator } from '../ids/id-generator.js'
+import type { KeysetCursor } from '../ports/keyset-page.js'
 import type {
   FacetCount,
   SearchDocument,
@@ -10,6 +11,8 @@ import type {
 } from '../ports/search-index.js'
 import { DEFAULT_PRICE_BUCKET_EDGES, priceBucketIndex, priceBucketValue } from '../search/price-buckets.js'
 import type { SuiteApi } from './suite-api.js'
+
+type SynonymCursor = KeysetCursor
 
 export interface SearchIndexHarness {
   readonly index: SearchIndex
@@ -25,7 +28,8 @@ type Over = Partial<Omit<Doc, 'price'>> & { price?: number }
 
 /**
  * The search index contract: idempotent upserts, deletes, typo tolerance, field weights, filters,
- * facet counts, sorts and stable pagination. Every test puts its documents under a category id
+ * facet counts, sorts and stable pagination; suggest (prefix completions of product and category
+ * names, typo tolerant) and synonym sets. Every test puts its documents under a category id
  * of its own and filters on it, so one index may serve all tests (run them one at a time: one
  * test clears the index).
  * @param makeHarness called once per test.
@@ -69,6 +73,13 @@ export function searchIndexSuite(
   }
 
   const hitIds = (result: SearchResult) => result.hits.map((h) => h.id)
+  /** A made-up word no other test uses: suggest has no filters, so each test names its products with one. */
+  const word = () =>
+    Array.from(
+      ids('w').slice(-10).toLowerCase(),
+      (c) => 'abcdefghijklmnopqrstuvwxyz'[c.charCodeAt(0) % 26],
+    ).join('')
+  const names = (list: readonly { name: string }[]) => list.map((x) => x.name)
   const byValue = (counts: readonly FacetCount[] | undefined) =>
     Object.fromEntries((counts ?? []).map((c) => [c.value, c.count]))
   const countBy = (values: readonly string[]) => {
@@ -87,6 +98,10 @@ export function searchIndexSuite(
         description: 'A warm light for late evenings.',
         tags: ['lighting', 'home office'],
         categoryIds: [s.categoryId, parent],
+        categories: [
+          { id: parent, name: 'Home' },
+          { id: s.categoryId, name: 'Desk lamps' },
+        ],
         sellerId: ids('sel'),
         price: 4599,
         inStock: false,
@@ -396,6 +411,194 @@ export function searchIndexSuite(
       assert.match(highlights.tags ?? '', /<mark>mug<\/mark>/)
       const browse = await s.query(index, {})
       assert.deepEqual(browse.hits[0]?.highlights, [])
+    })
+
+    it('suggests products and categories whose words start with what was typed', async () => {
+      const { index } = await makeHarness()
+      const s = scope()
+      const u = word()
+      const [audio, headphones, computers] = [ids('cat'), ids('cat'), ids('cat')]
+      const cats = (...list: [string, string][]) => list.map(([id, name]) => ({ id, name }))
+      const docs = [
+        s.make({
+          name: `${u} Wireless Headphones`,
+          popularity: 5,
+          categoryIds: [s.categoryId, audio, headphones],
+          categories: cats([audio, `${u} Audio`], [headphones, `${u} Headphones`]),
+        }),
+        s.make({
+          name: `${u} Headphone Stand`,
+          popularity: 50,
+          categoryIds: [s.categoryId, audio],
+          categories: cats([audio, `${u} Audio`]),
+        }),
+        s.make({
+          name: `${u} Wireless Mouse`,
+          popularity: 80,
+          categoryIds: [s.categoryId, computers],
+          categories: cats([computers, `${u} Computers`]),
+        }),
+      ]
+      await index.upsert(docs)
+      const result = await index.suggest({ q: `${u} head`, limit: 5 })
+      assert.deepEqual(
+        result.products,
+        [docs[1], docs[0]].map((d) => ({ id: d?.id, slug: d?.slug, name: d?.name, exact: true })),
+        'names with a word starting "head", the more popular first',
+      )
+      assert.deepEqual(result.categories, [
+        { id: headphones, name: `${u} Headphones`, count: 1, exact: true },
+      ])
+      const both = await index.suggest({ q: `${u} wireless`, limit: 5 })
+      assert.deepEqual(names(both.products), [`${u} Wireless Mouse`, `${u} Wireless Headphones`])
+      assert.deepEqual(both.categories, [])
+      const categories = await index.suggest({ q: `${u} aud`, limit: 5 })
+      assert.deepEqual(categories.categories, [{ id: audio, name: `${u} Audio`, count: 2, exact: true }])
+      const one = await index.suggest({ q: u, limit: 1 })
+      assert.equal(one.products.length, 1)
+      assert.equal(one.categories.length, 1)
+      assert.deepEqual(one.products[0]?.id, docs[2]?.id, 'the most popular')
+    })
+
+    it('suggests through a typo in the prefix, exact matches first', async () => {
+      const { index } = await makeHarness()
+      const s = scope()
+      const u = word()
+      const cat = ids('cat')
+      const headphones = s.make({
+        name: `${u} Wireless Headphones`,
+        popularity: 5,
+        categoryIds: [s.categoryId, cat],
+        categories: [{ id: cat, name: `${u} Headphones` }],
+      })
+      const lampShade = s.make({ name: `${u} Lamp shade`, popularity: 1 })
+      const lambWool = s.make({ name: `${u} Lamb wool`, popularity: 100 })
+      await index.upsert([headphones, lampShade, lambWool, s.make({ name: `${u} Garden hose` })])
+      for (const typed of ['hedp', 'haedph', 'headphnes']) {
+        const result = await index.suggest({ q: `${u} ${typed}`, limit: 5 })
+        assert.deepEqual(
+          result.products.map((p) => [p.id, p.exact]),
+          [[headphones.id, false]],
+          typed,
+        )
+        assert.deepEqual(
+          result.categories.map((c) => [c.id, c.exact]),
+          [[cat, false]],
+          typed,
+        )
+      }
+      const lamp = await index.suggest({ q: `${u} lamp`, limit: 5 })
+      assert.deepEqual(
+        lamp.products.map((p) => [p.name, p.exact]),
+        [
+          [`${u} Lamp shade`, true],
+          [`${u} Lamb wool`, false],
+        ],
+        'the exact prefix before the more popular near one',
+      )
+      assert.deepEqual((await index.suggest({ q: `${u} xqzv`, limit: 5 })).products, [])
+      // Three letters allow no typo.
+      assert.deepEqual(names((await index.suggest({ q: `${u} lam`, limit: 5 })).products).sort(), [
+        `${u} Lamb wool`,
+        `${u} Lamp shade`,
+      ])
+      assert.deepEqual((await index.suggest({ q: `${u} hed`, limit: 5 })).products, [])
+    })
+
+    it('keeps suggestions in step with upserts and deletes', async () => {
+      const { index } = await makeHarness()
+      const s = scope()
+      const u = word()
+      const cat = ids('cat')
+      const a = s.make({
+        name: `${u} Teapot`,
+        categoryIds: [s.categoryId, cat],
+        categories: [{ id: cat, name: `${u} Kitchen` }],
+      })
+      const b = s.make({
+        name: `${u} Teacup`,
+        categoryIds: [s.categoryId, cat],
+        categories: [{ id: cat, name: `${u} Kitchen` }],
+      })
+      await index.upsert([a, b])
+      await index.upsert([a])
+      assert.deepEqual((await index.suggest({ q: `${u} kit`, limit: 5 })).categories[0]?.count, 2)
+      await index.upsert([{ ...b, name: `${u} Kettle`, categories: [{ id: cat, name: `${u} Kitchenware` }] }])
+      let result = await index.suggest({ q: `${u} te`, limit: 5 })
+      assert.deepEqual(names(result.products), [`${u} Teapot`])
+      result = await index.suggest({ q: `${u} kit`, limit: 5 })
+      assert.deepEqual(result.categories, [{ id: cat, name: `${u} Kitchenware`, count: 2, exact: true }])
+      await index.delete([a.id, b.id])
+      result = await index.suggest({ q: `${u} k`, limit: 5 })
+      assert.deepEqual(result, { products: [], categories: [] })
+    })
+
+    it('applies synonym sets to search and suggest, one-way sets in one direction only', async () => {
+      const { index } = await makeHarness()
+      const s = scope()
+      const u = word()
+      const couch = s.make({ name: `${u} Grey couch` })
+      const ultrabook = s.make({ name: `${u} Slim ultrabook` })
+      const laptop = s.make({ name: `${u} Laptop stand` })
+      const notebook = s.make({ name: `${u} Notebook computer` })
+      await index.upsert([couch, ultrabook, laptop, notebook])
+      const found = async (q: string) => new Set(hitIds(await s.query(index, { q: `${u} ${q}` })))
+      assert.deepEqual(await found('sofa'), new Set())
+      const sofa = `${u}-sofa`
+      await index.upsertSynonyms({ id: sofa, terms: ['sofa', 'couch', 'settee'], root: null })
+      await index.upsertSynonyms({ id: `${u}-laptop`, terms: ['ultrabook'], root: 'laptop' })
+      await index.upsertSynonyms({ id: `${u}-pc`, terms: ['notebook computer', 'portable'], root: null })
+      assert.deepEqual(await found('sofa'), new Set([couch.id]))
+      assert.deepEqual(await found('settee'), new Set([couch.id]))
+      assert.deepEqual(await found('laptop'), new Set([ultrabook.id, laptop.id]))
+      assert.deepEqual(await found('ultrabook'), new Set([ultrabook.id]), 'one way only')
+      assert.deepEqual(await found('portable'), new Set([notebook.id]), 'a phrase term')
+      assert.deepEqual(await found('notebook computer'), new Set([notebook.id]))
+      assert.deepEqual(names((await index.suggest({ q: `${u} sofa`, limit: 5 })).products), [
+        `${u} Grey couch`,
+      ])
+      // Replaced by id: the set no longer names "settee".
+      await index.upsertSynonyms({ id: sofa, terms: ['sofa', 'couch'], root: null })
+      assert.deepEqual(await found('settee'), new Set())
+      await index.clear()
+      await index.upsert([couch])
+      assert.deepEqual(await found('sofa'), new Set([couch.id]), 'clear keeps synonyms')
+      assert.equal(await index.deleteSynonyms(sofa), true)
+      assert.equal(await index.deleteSynonyms(sofa), false)
+      assert.deepEqual(await found('sofa'), new Set())
+    })
+
+    it('lists synonym sets by id, page by page', async () => {
+      const { index } = await makeHarness()
+      const u = word()
+      const sets = ['c', 'a', 'b', 'd', 'e'].map((x) => ({
+        id: `${u}-${x}`,
+        terms: [`${x}one`, `${x}two`],
+        root: x === 'e' ? `${x}root` : null,
+      }))
+      for (const set of sets) await index.upsertSynonyms(set)
+      const seen: string[] = []
+      const mine: unknown[] = []
+      let after: SynonymCursor | undefined
+      for (let pages = 0; pages < 1000; pages++) {
+        const page = await index.listSynonyms({ after, limit: 2 })
+        assert.ok(page.items.length <= 2)
+        seen.push(...page.items.map((x) => x.id))
+        mine.push(...page.items.filter((x) => x.id.startsWith(`${u}-`)))
+        if (page.next === null) break
+        assert.equal(page.next.sort, 'id')
+        after = page.next
+      }
+      assert.deepEqual(
+        seen,
+        [...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+      )
+      assert.equal(new Set(seen).size, seen.length)
+      assert.deepEqual(
+        mine,
+        [...sets].sort((a, b) => (a.id < b.id ? -1 : 1)),
+      )
+      for (const set of sets) await index.deleteSynonyms(set.id)
     })
 
     it('indexes a large batch in one upsert', async () => {

@@ -158,6 +158,64 @@ export function shippingStoreSuite(api: SuiteApi, makeHarness: () => Promise<Shi
       )
     })
 
+    it('updates a zone in place, and a method to another kind and zone', async () => {
+      const { store, inspect } = await makeHarness()
+      const z1 = zone({ countries: ['FR'] })
+      const z2 = zone({ countries: ['IT'] })
+      await store.createZone(z1)
+      await store.createZone(z2)
+      const changed: ShippingZone = {
+        ...z1,
+        name: 'France and Corsica',
+        countries: ['FR', 'MC'],
+        regions: ['FR-20R'],
+      }
+      assert.deepEqual(await store.updateZone(changed), changed)
+      assert.deepEqual(await inspect.zone(z1.id), {
+        name: 'France and Corsica',
+        countries: ['FR', 'MC'],
+        regions: ['FR-20R'],
+      })
+      assert.equal(await store.updateZone({ ...z1, id: 'shz_missing' }), null)
+
+      const m = flat(z1.id)
+      await store.createMethod(m)
+      const table: ShippingMethod = {
+        ...base(z2.id),
+        id: m.id,
+        zoneId: z2.id,
+        kind: 'weight_table',
+        currency: 'CHF',
+        carrier: null,
+        active: false,
+        estimatedDays: { min: 1, max: 1 },
+        brackets: [{ upToGrams: 1000, price: money(900, 'CHF') }],
+      }
+      assert.deepEqual(await store.updateMethod(table), table)
+      assert.deepEqual(await store.getMethod(m.id), table)
+      assert.deepEqual(await inspect.method(m.id), {
+        zoneId: z2.id,
+        kind: 'weight_table',
+        currency: 'CHF',
+        active: false,
+      })
+      // Methods follow their zone in lookups: the method now answers for Italy's zone only.
+      assert.deepEqual(
+        (await store.listMethods({ zoneId: z2.id, includeInactive: true, limit: 10 })).items.map((x) => x.id),
+        [m.id],
+      )
+      await expectCommerceError(store.updateMethod({ ...table, zoneId: 'shz_missing' }), 'not_found', {
+        entity: 'shipping zone',
+      })
+      assert.deepEqual(await inspect.method(m.id), {
+        zoneId: z2.id,
+        kind: 'weight_table',
+        currency: 'CHF',
+        active: false,
+      })
+      assert.equal(await store.updateMethod({ ...table, id: 'shm_missing' }), null)
+    })
+
     it('finds the zones listing a country or "*", with their active methods', async () => {
       const { store } = await makeHarness()
       const country = zone({ countries: ['FR', 'BE'] })
