@@ -1415,7 +1415,18 @@ function setUpSuggest() {
 
 // ---------- router ----------
 
-async function route() {
+let routing = Promise.resolve()
+
+/**
+ * Shows the page the hash names. Navigations run one after another, so a slow earlier page (the
+ * home page still loading when the shopper follows a link) can never paint over a later one.
+ */
+function route() {
+  routing = routing.then(showRoute)
+  return routing
+}
+
+async function showRoute() {
   const hash = location.hash.replace(/^#/, '') || '/'
   const [path, queryString = ''] = hash.split('?')
   const params = new URLSearchParams(queryString)
