@@ -344,6 +344,7 @@ export type { SearchService, SearchServiceDeps } from './search/search-service.j
 export { createSearchService } from './search/search-service.js'
 export {
   allowedPrefixTypos,
+  editDistance,
   MAX_SUGGEST_WORDS,
   MAX_SYNONYM_TERM_WORDS,
   normalizeSynonymTerm,

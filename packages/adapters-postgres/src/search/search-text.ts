@@ -3,6 +3,7 @@
  * words up in the vocabulary (`search_terms`).
  */
 
+import { editDistance } from '@souk/core'
 import type { SynonymSpan } from './search-synonyms.js'
 
 /** Words beyond this many are ignored; a product name never needs more, and each costs a lookup. */
@@ -138,38 +139,8 @@ export function allowedTypos(length: number): number {
   return length >= MIN_LENGTH_TWO_TYPOS ? 2 : length >= MIN_LENGTH_ONE_TYPO ? 1 : 0
 }
 
-/**
- * Edits (insert, delete, substitute, swap two neighbours) between two words, stopping early once
- * it exceeds `max` (then returns `max + 1`). Optimal string alignment over code points.
- */
-export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINITY): number {
-  const x = [...a]
-  const y = [...b]
-  if (Math.abs(x.length - y.length) > max) return max + 1
-  let before = new Array<number>(y.length + 1).fill(0)
-  let previous = Array.from({ length: y.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= x.length; i++) {
-    const current = [i]
-    let rowMin = i
-    for (let j = 1; j <= y.length; j++) {
-      const cost = x[i - 1] === y[j - 1] ? 0 : 1
-      let d = Math.min(
-        (previous[j] as number) + 1,
-        (current[j - 1] as number) + 1,
-        (previous[j - 1] as number) + cost,
-      )
-      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) {
-        d = Math.min(d, (before[j - 2] as number) + 1)
-      }
-      current.push(d)
-      rowMin = Math.min(rowMin, d)
-    }
-    if (rowMin > max) return max + 1
-    before = previous
-    previous = current
-  }
-  return previous[y.length] as number
-}
+/** Core's edit distance, which suggestions use too. */
+export { editDistance }
 
 /** A vocabulary word close to a misspelt one, as the trigram lookup found it. */
 export interface CorrectionCandidate {

@@ -44,8 +44,28 @@ export function prefixEditDistance(typed: string, word: string, max: number): nu
   const y = [...word]
   if (x.length === 0) return 0
   if (y.length === 0 || x[0] !== y[0]) return max + 1
-  // Optimal string alignment, rows over `typed`; the answer is the best cell of the last row,
-  // since the rest of `word` after any prefix is free.
+  // The best cell of the last row: the rest of `word` after any prefix is free.
+  const last = lastAlignmentRow(x, y, max)
+  return last === null ? max + 1 : Math.min(max + 1, ...last.slice(1))
+}
+
+/**
+ * Edits (insert, delete, substitute, swap two neighbours) between two words, stopping early once
+ * it exceeds `max` (then returns `max + 1`). Optimal string alignment over code points.
+ */
+export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINITY): number {
+  const x = [...a]
+  const y = [...b]
+  if (Math.abs(x.length - y.length) > max) return max + 1
+  const last = lastAlignmentRow(x, y, max)
+  return last === null ? max + 1 : (last[y.length] as number)
+}
+
+/**
+ * The last row of the optimal-string-alignment table of `x` against `y` (rows over `x`), or null
+ * as soon as a whole row exceeds `max`, when no cell below can come back under it.
+ */
+function lastAlignmentRow(x: readonly string[], y: readonly string[], max: number): number[] | null {
   let before: number[] = []
   let previous = Array.from({ length: y.length + 1 }, (_, j) => j)
   for (let i = 1; i <= x.length; i++) {
@@ -64,9 +84,9 @@ export function prefixEditDistance(typed: string, word: string, max: number): nu
       current.push(d)
       rowMin = Math.min(rowMin, d)
     }
-    if (rowMin > max) return max + 1
+    if (rowMin > max) return null
     before = previous
     previous = current
   }
-  return Math.min(max + 1, ...previous.slice(1))
+  return previous
 }
