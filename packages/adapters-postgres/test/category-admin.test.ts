@@ -216,9 +216,9 @@ describe('category moves under concurrency (node-postgres)', () => {
         const parent = c.parentId === null ? null : byId.get(c.parentId)!
         expect(c.path).toEqual([...(parent?.path ?? []), c.id])
       }
-      const stored = await fixture.storage.catalog.getProduct(
-        (product as PromiseFulfilledResult<{ id: string }>).value.id,
-      )
+      const stored = await fixture.storage.catalog.getProduct({
+        idOrSlug: (product as PromiseFulfilledResult<{ id: string }>).value.id,
+      })
       expect(stored!.categoryPath.map((c) => c.id)).toEqual(byId.get(a1.id)!.path)
     }
   })

@@ -1,10 +1,10 @@
 import { createCommerce, silentLogger } from '@souk/core'
 import { type CheckoutInspector, checkoutStoreSuite } from '@souk/core/testing'
 import { type Kysely, sql } from 'kysely'
-import { afterAll, describe, it } from 'vitest'
+import { describe, it } from 'vitest'
 import type { SoukDatabase } from '../src/database.js'
 import type { PostgresStorage } from '../src/postgres-storage.js'
-import { pgliteFixture, postgresFixture, type StorageFixture } from './support.js'
+import { describeOnDrivers, type StorageDriver, type StorageFixture } from './support.js'
 
 /** Reads what the checkout functions stored with plain SQL, bypassing the store under test. */
 function checkoutInspector(db: Kysely<SoukDatabase>): CheckoutInspector {
@@ -53,33 +53,16 @@ function harnessOver(fixture: StorageFixture & { storage: PostgresStorage }) {
   }
 }
 
-const closers: (() => Promise<void>)[] = []
-afterAll(async () => {
-  for (const close of closers) await close()
-})
+/** PGlite runs the races with fewer callers: one connection serialises them anyway. */
+const SUITE_OPTIONS: Record<StorageDriver, { concurrency?: number }> = {
+  'node-postgres': {},
+  PGlite: { concurrency: 6 },
+}
 
-describe('node-postgres', () => {
-  let shared: Promise<Awaited<ReturnType<typeof postgresFixture>>> | undefined
-  checkoutStoreSuite({ describe, it }, async () => {
-    shared ??= postgresFixture('checkout_contract', 30).then((f) => {
-      closers.push(() => f.close())
-      return f
-    })
-    return harnessOver(await shared)
-  })
-})
-
-describe('PGlite', () => {
-  let shared: Promise<Awaited<ReturnType<typeof pgliteFixture>>> | undefined
-  checkoutStoreSuite(
-    { describe, it },
-    async () => {
-      shared ??= pgliteFixture({ pgTrgm: false }).then((f) => {
-        closers.push(() => f.close())
-        return f
-      })
-      return harnessOver(await shared)
-    },
-    { concurrency: 6 },
-  )
-})
+describeOnDrivers(
+  'checkout_contract',
+  (fixture, driver) => {
+    checkoutStoreSuite({ describe, it }, async () => harnessOver(fixture()), SUITE_OPTIONS[driver])
+  },
+  { poolSize: 30, pgTrgm: false },
+)

@@ -1,44 +1,23 @@
 import { eventLogStoreSuite } from '@souk/core/testing'
-import { afterAll, describe, it } from 'vitest'
+import { describe, it } from 'vitest'
 import type { PostgresStorage } from '../src/postgres-storage.js'
-import { pgliteFixture, postgresFixture, type StorageFixture } from './support.js'
+import { describeOnDrivers, type StorageDriver, type StorageFixture } from './support.js'
 
 function harnessOver(fixture: StorageFixture & { storage: PostgresStorage }) {
   const { storage } = fixture
   return { store: storage.eventLog, outbox: storage.outbox, transaction: storage.transaction }
 }
 
-const closers: (() => Promise<void>)[] = []
-afterAll(async () => {
-  for (const close of closers) await close()
-})
+/** Real Postgres runs transactions side by side; PGlite's one connection serialises them. */
+const SUITE_OPTIONS: Record<StorageDriver, { concurrency?: number; concurrentTransactions: boolean }> = {
+  'node-postgres': { concurrentTransactions: true },
+  PGlite: { concurrency: 4, concurrentTransactions: false },
+}
 
-describe('node-postgres', () => {
-  let shared: Promise<Awaited<ReturnType<typeof postgresFixture>>> | undefined
-  eventLogStoreSuite(
-    { describe, it },
-    async () => {
-      shared ??= postgresFixture('event_log_contract', 30).then((f) => {
-        closers.push(() => f.close())
-        return f
-      })
-      return harnessOver(await shared)
-    },
-    { concurrentTransactions: true },
-  )
-})
-
-describe('PGlite', () => {
-  let shared: Promise<Awaited<ReturnType<typeof pgliteFixture>>> | undefined
-  eventLogStoreSuite(
-    { describe, it },
-    async () => {
-      shared ??= pgliteFixture({ pgTrgm: false }).then((f) => {
-        closers.push(() => f.close())
-        return f
-      })
-      return harnessOver(await shared)
-    },
-    { concurrency: 4, concurrentTransactions: false },
-  )
-})
+describeOnDrivers(
+  'event_log_contract',
+  (fixture, driver) => {
+    eventLogStoreSuite({ describe, it }, async () => harnessOver(fixture()), SUITE_OPTIONS[driver])
+  },
+  { poolSize: 30, pgTrgm: false },
+)

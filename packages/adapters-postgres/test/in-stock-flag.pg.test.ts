@@ -11,7 +11,7 @@ import {
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postgresStorage } from '../src/postgres-storage.js'
-import { pgliteFixture, postgresFixture, type StorageFixture } from './support.js'
+import { describeOnDrivers, postgresFixture, type StorageFixture } from './support.js'
 
 /**
  * Migration 011's maintained `products.in_stock`: flips with stock, settings and variants, is
@@ -97,126 +97,119 @@ function helpers(fixture: () => StorageFixture, commerce: () => Commerce) {
   return { product, flag, announced, stockEvents, listedUncached }
 }
 
-for (const [driver, make] of [
-  ['node-postgres', () => postgresFixture('in_stock_flag_basics')],
-  ['PGlite', () => pgliteFixture({ pgTrgm: false })],
-] as const) {
-  describe(`the in-stock flag follows stock, settings and variants (${driver})`, () => {
-    let fixture: StorageFixture
-    let commerce: Commerce
-    const h = helpers(
-      () => fixture,
-      () => commerce,
-    )
-    beforeAll(async () => {
-      fixture = await make()
-      commerce = createCommerce({ storage: fixture.storage, ...quiet })
-    })
-    afterAll(async () => {
-      await commerce.close()
-      await fixture.close()
-    })
-
-    it('flips out when the last unit is reserved, back on release, and stays out once committed', async () => {
-      const p = await h.product([2])
-      const sku = p.skus[0]!
-      expect(await h.flag(p.id)).toBe(true)
-      expect(await h.listedUncached(p.sellerId, true)).toEqual([p.id])
-
-      const first = await commerce.inventory.reserve({ lines: [{ sku, quantity: 1 }] })
-      expect(await h.flag(p.id)).toBe(true)
-      const last = await commerce.inventory.reserve({ lines: [{ sku, quantity: 1 }] })
-      expect(await h.flag(p.id)).toBe(false)
-      expect(await h.listedUncached(p.sellerId, true)).toEqual([])
-      expect(await h.listedUncached(p.sellerId, false)).toEqual([p.id])
-
-      await commerce.inventory.release({ reservationId: last.id })
-      expect(await h.flag(p.id)).toBe(true)
-      expect(await h.listedUncached(p.sellerId, true)).toEqual([p.id])
-
-      await commerce.inventory.commit({ reservationId: first.id })
-      const again = await commerce.inventory.reserve({ lines: [{ sku, quantity: 1 }] })
-      await commerce.inventory.commit({ reservationId: again.id })
-      expect(await h.flag(p.id)).toBe(false)
-      // The first stocking after creation is a flip too (the product was listed out of stock).
-      expect(await h.announced(p.id)).toEqual([true, false, true, false])
-
-      await commerce.inventory.setStock({ sku, onHand: 4 })
-      expect(await h.flag(p.id)).toBe(true)
-      expect(await h.announced(p.id)).toEqual([true, false, true, false, true])
-    })
-
-    it('keeps a product in stock while any variant is, and says so once', async () => {
-      const p = await h.product([1, 1, null])
-      expect(await h.flag(p.id)).toBe(true)
-      expect(await h.announced(p.id)).toEqual([true])
-      await commerce.inventory.adjust({ sku: p.skus[0]!, delta: -1, reason: 'sold' })
-      expect(await h.flag(p.id)).toBe(true)
-      expect(await h.announced(p.id)).toEqual([true])
-      await commerce.inventory.adjust({ sku: p.skus[1]!, delta: -1, reason: 'sold' })
-      expect(await h.flag(p.id)).toBe(false)
-      expect(await h.announced(p.id)).toEqual([true, false])
-      // The never-stocked third variant is unknown to inventory: out of stock until it is stocked.
-      await commerce.inventory.setStock({ sku: p.skus[2]!, onHand: 1 })
-      expect(await h.flag(p.id)).toBe(true)
-      expect(await h.announced(p.id)).toEqual([true, false, true])
-    })
-
-    it('counts untracked and backorderable SKUs as in stock', async () => {
-      const p = await h.product([0])
-      const sku = p.skus[0]!
-      expect(await h.flag(p.id)).toBe(false)
-      await commerce.inventory.configureItem({ sku, allowBackorder: true })
-      expect(await h.flag(p.id)).toBe(true)
-      await commerce.inventory.configureItem({ sku, allowBackorder: false })
-      expect(await h.flag(p.id)).toBe(false)
-      await commerce.inventory.configureItem({ sku, tracked: false })
-      expect(await h.flag(p.id)).toBe(true)
-      expect(await h.listedUncached(p.sellerId, true)).toEqual([p.id])
-      // Tracked again with none on hand: out; 'low' is still in stock, and 'low' → 'in' is no flip.
-      await commerce.inventory.configureItem({ sku, tracked: true, lowStockThreshold: 5 })
-      expect(await h.flag(p.id)).toBe(false)
-      await commerce.inventory.setStock({ sku, onHand: 3 })
-      expect(await h.flag(p.id)).toBe(true)
-      await commerce.inventory.setStock({ sku, onHand: 10 })
-      expect(await h.announced(p.id)).toEqual([true, false, true, false, true])
-    })
-
-    it('follows variants: a product rewritten onto sold-out SKUs goes out of stock, and back', async () => {
-      const p = await h.product([3])
-      const soldOut = uniq('IS')
-      await commerce.inventory.setStock({ sku: soldOut, onHand: 0, allowUnknownSku: true })
-      await commerce.catalog.updateProduct({
-        productId: p.id,
-        variants: [{ sku: soldOut, prices: [{ amount: 900, currency: 'USD' }] }],
+describeOnDrivers(
+  'in_stock_flag_basics',
+  (fixture) => {
+    describe('the in-stock flag follows stock, settings and variants', () => {
+      let commerce: Commerce
+      const h = helpers(fixture, () => commerce)
+      beforeAll(() => {
+        commerce = createCommerce({ storage: fixture().storage, ...quiet })
       })
-      expect(await h.flag(p.id)).toBe(false)
-      await commerce.catalog.updateProduct({
-        productId: p.id,
-        variants: [
-          { sku: soldOut, options: { size: 'S' }, prices: [{ amount: 900, currency: 'USD' }] },
-          { sku: p.skus[0]!, options: { size: 'M' }, prices: [{ amount: 900, currency: 'USD' }] },
-        ],
-      })
-      expect(await h.flag(p.id)).toBe(true)
-      expect(await h.announced(p.id)).toEqual([true, false, true])
-    })
+      afterAll(() => commerce.close())
 
-    it('announces nothing for a product created for SKUs that already have stock', async () => {
-      const sku = uniq('IS')
-      await commerce.inventory.setStock({ sku, onHand: 5, allowUnknownSku: true })
-      const created = await commerce.catalog.createProduct({
-        slug: sku.toLowerCase(),
-        name: `Flag ${sku}`,
-        status: 'active',
-        variants: [{ sku, prices: [{ amount: 500, currency: 'USD' }] }],
+      it('flips out when the last unit is reserved, back on release, and stays out once committed', async () => {
+        const p = await h.product([2])
+        const sku = p.skus[0]!
+        expect(await h.flag(p.id)).toBe(true)
+        expect(await h.listedUncached(p.sellerId, true)).toEqual([p.id])
+
+        const first = await commerce.inventory.reserve({ lines: [{ sku, quantity: 1 }] })
+        expect(await h.flag(p.id)).toBe(true)
+        const last = await commerce.inventory.reserve({ lines: [{ sku, quantity: 1 }] })
+        expect(await h.flag(p.id)).toBe(false)
+        expect(await h.listedUncached(p.sellerId, true)).toEqual([])
+        expect(await h.listedUncached(p.sellerId, false)).toEqual([p.id])
+
+        await commerce.inventory.release({ reservationId: last.id })
+        expect(await h.flag(p.id)).toBe(true)
+        expect(await h.listedUncached(p.sellerId, true)).toEqual([p.id])
+
+        await commerce.inventory.commit({ reservationId: first.id })
+        const again = await commerce.inventory.reserve({ lines: [{ sku, quantity: 1 }] })
+        await commerce.inventory.commit({ reservationId: again.id })
+        expect(await h.flag(p.id)).toBe(false)
+        // The first stocking after creation is a flip too (the product was listed out of stock).
+        expect(await h.announced(p.id)).toEqual([true, false, true, false])
+
+        await commerce.inventory.setStock({ sku, onHand: 4 })
+        expect(await h.flag(p.id)).toBe(true)
+        expect(await h.announced(p.id)).toEqual([true, false, true, false, true])
       })
-      expect(await h.flag(created.id)).toBe(true)
-      expect(await h.announced(created.id)).toEqual([])
-      expect(await h.stockEvents(created.id)).toEqual([])
+
+      it('keeps a product in stock while any variant is, and says so once', async () => {
+        const p = await h.product([1, 1, null])
+        expect(await h.flag(p.id)).toBe(true)
+        expect(await h.announced(p.id)).toEqual([true])
+        await commerce.inventory.adjust({ sku: p.skus[0]!, delta: -1, reason: 'sold' })
+        expect(await h.flag(p.id)).toBe(true)
+        expect(await h.announced(p.id)).toEqual([true])
+        await commerce.inventory.adjust({ sku: p.skus[1]!, delta: -1, reason: 'sold' })
+        expect(await h.flag(p.id)).toBe(false)
+        expect(await h.announced(p.id)).toEqual([true, false])
+        // The never-stocked third variant is unknown to inventory: out of stock until it is stocked.
+        await commerce.inventory.setStock({ sku: p.skus[2]!, onHand: 1 })
+        expect(await h.flag(p.id)).toBe(true)
+        expect(await h.announced(p.id)).toEqual([true, false, true])
+      })
+
+      it('counts untracked and backorderable SKUs as in stock', async () => {
+        const p = await h.product([0])
+        const sku = p.skus[0]!
+        expect(await h.flag(p.id)).toBe(false)
+        await commerce.inventory.configureItem({ sku, allowBackorder: true })
+        expect(await h.flag(p.id)).toBe(true)
+        await commerce.inventory.configureItem({ sku, allowBackorder: false })
+        expect(await h.flag(p.id)).toBe(false)
+        await commerce.inventory.configureItem({ sku, tracked: false })
+        expect(await h.flag(p.id)).toBe(true)
+        expect(await h.listedUncached(p.sellerId, true)).toEqual([p.id])
+        // Tracked again with none on hand: out; 'low' is still in stock, and 'low' → 'in' is no flip.
+        await commerce.inventory.configureItem({ sku, tracked: true, lowStockThreshold: 5 })
+        expect(await h.flag(p.id)).toBe(false)
+        await commerce.inventory.setStock({ sku, onHand: 3 })
+        expect(await h.flag(p.id)).toBe(true)
+        await commerce.inventory.setStock({ sku, onHand: 10 })
+        expect(await h.announced(p.id)).toEqual([true, false, true, false, true])
+      })
+
+      it('follows variants: a product rewritten onto sold-out SKUs goes out of stock, and back', async () => {
+        const p = await h.product([3])
+        const soldOut = uniq('IS')
+        await commerce.inventory.setStock({ sku: soldOut, onHand: 0, allowUnknownSku: true })
+        await commerce.catalog.updateProduct({
+          productId: p.id,
+          variants: [{ sku: soldOut, prices: [{ amount: 900, currency: 'USD' }] }],
+        })
+        expect(await h.flag(p.id)).toBe(false)
+        await commerce.catalog.updateProduct({
+          productId: p.id,
+          variants: [
+            { sku: soldOut, options: { size: 'S' }, prices: [{ amount: 900, currency: 'USD' }] },
+            { sku: p.skus[0]!, options: { size: 'M' }, prices: [{ amount: 900, currency: 'USD' }] },
+          ],
+        })
+        expect(await h.flag(p.id)).toBe(true)
+        expect(await h.announced(p.id)).toEqual([true, false, true])
+      })
+
+      it('announces nothing for a product created for SKUs that already have stock', async () => {
+        const sku = uniq('IS')
+        await commerce.inventory.setStock({ sku, onHand: 5, allowUnknownSku: true })
+        const created = await commerce.catalog.createProduct({
+          slug: sku.toLowerCase(),
+          name: `Flag ${sku}`,
+          status: 'active',
+          variants: [{ sku, prices: [{ amount: 500, currency: 'USD' }] }],
+        })
+        expect(await h.flag(created.id)).toBe(true)
+        expect(await h.announced(created.id)).toEqual([])
+        expect(await h.stockEvents(created.id)).toEqual([])
+      })
     })
-  })
-}
+  },
+  { pgTrgm: false },
+)
 
 describe('in-stock flips reach listings, the cache, search and subscribers (node-postgres)', () => {
   let fixture: Awaited<ReturnType<typeof postgresFixture>>

@@ -1,8 +1,8 @@
 import { orderStoreSuite } from '@souk/core/testing'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, it } from 'vitest'
+import { describe, it } from 'vitest'
 import type { PostgresStorage } from '../src/postgres-storage.js'
-import { pgliteFixture, postgresFixture, type StorageFixture } from './support.js'
+import { describeOnDrivers } from './support.js'
 
 function orderInspector(storage: PostgresStorage) {
   return {
@@ -23,19 +23,9 @@ function orderInspector(storage: PostgresStorage) {
   }
 }
 
-for (const [name, make] of [
-  ['node-postgres', () => postgresFixture('order_contract')],
-  ['PGlite', pgliteFixture],
-] as const) {
-  describe(name, () => {
-    let fixture: StorageFixture
-    beforeAll(async () => {
-      fixture = await make()
-    })
-    afterAll(() => fixture.close())
-    orderStoreSuite({ describe, it }, async () => ({
-      store: fixture.storage.orders,
-      inspect: orderInspector(fixture.storage),
-    }))
-  })
-}
+describeOnDrivers('order_contract', (fixture) => {
+  orderStoreSuite({ describe, it }, async () => ({
+    store: fixture().storage.orders,
+    inspect: orderInspector(fixture().storage),
+  }))
+})

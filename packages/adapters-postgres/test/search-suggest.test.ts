@@ -1,6 +1,7 @@
+import type { SearchIndex } from '@souk/core'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPostgresSearchIndex } from '../src/search/postgres-search-index.js'
+import { postgresSearchIndex } from '../src/search/postgres-search-index.js'
 import { generateDocuments } from './search-support.js'
 import { pgliteFixture, postgresFixture } from './support.js'
 
@@ -49,7 +50,7 @@ describe('suggest on PGlite without pg_trgm (no extension needed)', () => {
 describe('suggest on real Postgres: index use', () => {
   let fixture: Awaited<ReturnType<typeof postgresFixture>>
   const statements: { sql: string; parameters: readonly unknown[] }[] = []
-  let index: ReturnType<typeof createPostgresSearchIndex>
+  let index: SearchIndex
   let db: Kysely<unknown>
 
   beforeAll(async () => {
@@ -61,7 +62,8 @@ describe('suggest on real Postgres: index use', () => {
           statements.push({ sql: event.query.sql, parameters: event.query.parameters })
       },
     })
-    index = createPostgresSearchIndex(db, 'souk')
+    // The public factory over a Kysely that logs, so the test sees the statements search sends.
+    index = postgresSearchIndex({ storage: { db, schema: 'souk' } })
     // Each document gets a made-up model word too, so the vocabulary is large enough (5000+ words)
     // for the planner to prefer key ranges over reading it whole, as it would in a real shop.
     await index.upsert(named(5000, 3).map((d, i) => ({ ...d, name: `${d.name} ${model(i * 7919)}` })))

@@ -101,6 +101,8 @@ export type StorageDriver = 'node-postgres' | 'PGlite'
 export interface DriverOptions {
   /** Connections in the node-postgres pool (default 20, at most 40); PGlite has one. */
   readonly poolSize?: number
+  /** Load pg_trgm into PGlite (default true, as the docs recommend); false starts it faster. */
+  readonly pgTrgm?: boolean
 }
 
 /** A storage test's backends: node-postgres on a fresh database named after `label`, then PGlite. */
@@ -110,7 +112,7 @@ export function storageDrivers(
 ): readonly (readonly [StorageDriver, () => Promise<StorageFixture>])[] {
   return [
     ['node-postgres', () => postgresFixture(label, options.poolSize)],
-    ['PGlite', () => pgliteFixture()],
+    ['PGlite', () => pgliteFixture({ pgTrgm: options.pgTrgm })],
   ]
 }
 

@@ -6,6 +6,18 @@
 export type { MemoryCache, MemoryCacheOptions } from './cache/memory-cache.js'
 export { createMemoryCache, DEFAULT_MEMORY_CACHE_ENTRIES } from './cache/memory-cache.js'
 export {
+  createMemoryInvalidationChannel,
+  type MemoryInvalidationChannel,
+} from './cache/memory-invalidation-bus.js'
+export {
+  createTieredCache,
+  DEFAULT_LOCAL_TIER_ENTRIES,
+  DEFAULT_LOCAL_TIER_TTL_MS,
+  type TieredCache,
+  type TieredCacheOptions,
+  type TieredCacheStats,
+} from './cache/tiered-cache.js'
+export {
   type CartPricer,
   type CartPricerDeps,
   createCartPricer,
@@ -111,7 +123,11 @@ export { createCommerce } from './commerce/create-commerce.js'
 export type { Address } from './customers/address-schemas.js'
 export { addressSchema, customerIdSchema } from './customers/address-schemas.js'
 export * from './customers/customer-schemas.js'
-export { type CustomerService, createCustomerService } from './customers/customer-service.js'
+export {
+  type CustomerService,
+  type CustomerServiceDeps,
+  createCustomerService,
+} from './customers/customer-service.js'
 export type { CommerceErrorCode, ErrorDetails } from './errors/commerce-error.js'
 export { CommerceError, isCommerceError } from './errors/commerce-error.js'
 export type {
@@ -148,7 +164,12 @@ export { defaultFraudRules, worstDecision } from './fraud/default-fraud-rules.js
 export { createFraudAssessor, type FraudAssessor } from './fraud/fraud-assessor.js'
 export * from './fraud/fraud-schemas.js'
 export { emailVelocityKey, ipVelocityKey, normalizeIp, subjectDigest } from './fraud/fraud-subjects.js'
-export type { FraudReviewService, HeldOrder } from './fraud/order-reviews.js'
+export {
+  createFraudReviewService,
+  type FraudReviewService,
+  type FraudReviewServiceDeps,
+  type HeldOrder,
+} from './fraud/order-reviews.js'
 export type { IdGenerator } from './ids/id-generator.js'
 export { createIdGenerator, idPattern } from './ids/id-generator.js'
 export { defaultAllocationStrategy } from './inventory/default-allocation-strategy.js'
@@ -237,6 +258,7 @@ export type * from './ports/flash-sale-prices.js'
 export type * from './ports/fraud-check.js'
 export type * from './ports/fraud-store.js'
 export type * from './ports/idempotency-store.js'
+export type * from './ports/invalidation-bus.js'
 export type * from './ports/inventory-store.js'
 export type * from './ports/keyset-page.js'
 export type * from './ports/order-store.js'

@@ -275,9 +275,9 @@ export function createPostgresCatalogStore(db: Kysely<SoukDatabase>, schema: str
         patch,
       ),
 
-    getProduct: (idOrSlug, options) =>
+    getProduct: ({ idOrSlug, at: asOf }) =>
       mapped(async () => {
-        const at = pricedAtSql(options?.at)
+        const at = pricedAtSql(asOf)
         const { rows } = await sql<ProductRow>`
           select p.id, p.slug, p.name, p.description, p.status, p.category_id, p.seller_id, p.tags,
             p.attributes, p.primary_currency, p.units_sold, p.rating_count, p.rating_sum, p.created_at, p.updated_at,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { isCommerceError } from '../errors/commerce-error.js'
 import { cacheSuite } from '../testing/cache-suite.js'
+import { expectConfigError } from '../testing/expect-config-error.js'
 import { createMemoryCache } from './memory-cache.js'
 
 function fakeTime(start = 1_000_000) {
@@ -74,13 +74,14 @@ describe('createMemoryCache', () => {
     expect(third).toBeGreaterThan(second)
   })
 
-  it.each([0, -1, 1.5, Number.NaN])('refuses maxEntries %s', (maxEntries) => {
-    let error: unknown
-    try {
-      createMemoryCache({ maxEntries })
-    } catch (e) {
-      error = e
-    }
-    expect(isCommerceError(error, 'validation.failed')).toBe(true)
+  it.each([0, -1, 1.5, Number.NaN])(
+    'refuses maxEntries %s with config.invalid, as every factory does',
+    (maxEntries) => {
+      expectConfigError(() => createMemoryCache({ maxEntries }), 'createMemoryCache options', 'maxEntries')
+    },
+  )
+
+  it('refuses an unknown option, so a misspelt one is not silently ignored', () => {
+    expectConfigError(() => createMemoryCache({ maxEntry: 5 } as never), 'createMemoryCache options')
   })
 })

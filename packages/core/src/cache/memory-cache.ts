@@ -1,5 +1,7 @@
+import { z } from 'zod'
 import { ValidationError } from '../errors/error-classes.js'
 import type { Cache } from '../ports/cache.js'
+import { parseConfig } from '../validation/parse-config.js'
 
 export interface MemoryCacheOptions {
   /** Most entries kept; the least recently used is dropped first. Default 10,000. */
@@ -27,6 +29,16 @@ interface Entry {
 
 /** Entries kept when `maxEntries` is not given. */
 export const DEFAULT_MEMORY_CACHE_ENTRIES = 10_000
+
+const optionsSchema = z.strictObject({
+  maxEntries: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(DEFAULT_MEMORY_CACHE_ENTRIES),
+  now: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').optional(),
+})
 
 function invalid(path: string, message: string): ValidationError {
   return new ValidationError(`Invalid cache call: ${path} ${message}`, [{ path, message }])
@@ -61,14 +73,14 @@ function toJson(value: unknown): string {
  *
  * Counters from `increment` never expire by time; an evicted or deleted counter restarts above the
  * highest value this cache ever returned, so a namespace version never goes back.
- * Throws `ValidationError` for a `maxEntries` that is not a positive integer, and from its methods
- * for an empty key, a TTL that is not a positive integer, or a value JSON cannot represent.
+ * Throws `ConfigError` (`config.invalid`) for a `maxEntries` that is not a positive integer, and
+ * `ValidationError` from its methods for an empty key, a TTL that is not a positive integer, or a
+ * value JSON cannot represent.
  */
 export function createMemoryCache(options: MemoryCacheOptions = {}): MemoryCache {
-  const maxEntries = options.maxEntries ?? DEFAULT_MEMORY_CACHE_ENTRIES
-  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1)
-    throw invalid('maxEntries', 'must be a positive integer')
-  const now = options.now ?? Date.now
+  const config = parseConfig(optionsSchema, options, 'createMemoryCache options')
+  const { maxEntries } = config
+  const now = config.now ?? Date.now
   // A Map iterates in insertion order, so re-inserting on use keeps the least recently used first.
   const entries = new Map<string, Entry>()
   let highestCounter = 0

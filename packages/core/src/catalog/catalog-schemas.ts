@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { entityIdSchema, MAX_LINE_QUANTITY, skuSchema } from '../inventory/inventory-schemas.js'
 import { currencyCodeSchema } from '../money/currencies.js'
+import { cursorSchema, pageLimitSchema } from '../pagination/cursor-page.js'
 import { text } from '../validation/text-schema.js'
 
 /** Largest price of one variant, in minor units. */
@@ -257,8 +258,7 @@ export const getProductSchema = z
 export type GetProductInput = Omit<z.input<typeof getProductSchema>, 'productId' | 'slug'> &
   ({ productId: string; slug?: undefined } | { slug: string; productId?: undefined })
 
-const cursorSchema = z.string().min(1).max(1000)
-const limitSchema = z.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE)
+const limitSchema = pageLimitSchema(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 
 export const listProductsSchema = z
   .strictObject({

@@ -8,7 +8,8 @@ import type { InventoryItem, StockLevel } from '../inventory/inventory-types.js'
 import type { Logger } from '../logger/logger.js'
 import type { CurrencyCode } from '../money/currencies.js'
 import type { Money } from '../money/money.js'
-import { decodeCursor, encodeCursor } from '../pagination/keyset-cursor.js'
+import { afterCursor, toCursorPage } from '../pagination/cursor-page.js'
+import { encodeCursor } from '../pagination/keyset-cursor.js'
 import type { Cache } from '../ports/cache.js'
 import type {
   CatalogStore,
@@ -348,7 +349,7 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
     const generation = await cache.productGeneration(id, startGeneration)
     // The store reads by id, else by slug: a slug-shaped custom id may find another product's slug.
     const storedById = async () => {
-      const stored = await store.getProduct(id, { at: clock.now() })
+      const stored = await store.getProduct({ idOrSlug: id, at: clock.now() })
       return stored && stored.id === id ? stored : null
     }
     if (generation === null) {
@@ -372,7 +373,7 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
       // The mapping may be stale (the slug moved); the product itself never is.
       if (product && product.slug === slug) return product
     }
-    const stored = await store.getProduct(slug, { at: clock.now() })
+    const stored = await store.getProduct({ idOrSlug: slug, at: clock.now() })
     // A product whose id is this text is not the product with this slug.
     if (!stored || stored.slug !== slug) return null
     await cache.set(cache.slugKey(slug), stored.id, productTtl)
@@ -388,7 +389,7 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
   }
 
   async function freshProduct(id: string): Promise<Product> {
-    const product = await store.getProduct(id)
+    const product = await store.getProduct({ idOrSlug: id })
     if (!product) throw new NotFoundError('product', id)
     return toProduct(product)
   }
@@ -638,7 +639,7 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
     async listProducts(query) {
       const q = parseInput(listProductsSchema, query ?? {}, 'product query')
       const currency = q.currency ?? q.priceMin?.currency ?? q.priceMax?.currency
-      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, q.sort)
+      const after = afterCursor(q.cursor, q.sort)
       const filters = {
         status: q.status,
         categoryId: q.categoryId,
@@ -710,10 +711,9 @@ export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
 
     async listReviews(input) {
       const { productId, cursor, limit } = parseInput(listReviewsSchema, input, 'review page')
-      const after = cursor === undefined ? undefined : decodeCursor(cursor, 'reviews')
+      const after = afterCursor(cursor, 'reviews')
       await requireProduct({ productId })
-      const page = await reviews.listReviews({ productId, after, limit })
-      return { items: page.items, nextCursor: page.next && encodeCursor(page.next) }
+      return toCursorPage(await reviews.listReviews({ productId, after, limit }))
     },
 
     async recommendations(input) {

@@ -1,5 +1,6 @@
 import type { CurrencyCode } from '../money/currencies.js'
 import type { Money } from '../money/money.js'
+import type { CursorPage } from '../pagination/cursor-page.js'
 
 // Read shapes: what the catalog returns. Inputs live in catalog-schemas.ts.
 
@@ -198,11 +199,8 @@ export interface Review {
   readonly createdAt: Date
 }
 
-export interface ReviewPage {
-  /** Newest first. */
-  readonly items: readonly Review[]
-  readonly nextCursor: string | null
-}
+/** A page of a product's reviews, newest first. */
+export type ReviewPage = CursorPage<Review>
 
 export interface Recommendations {
   /** Products most often in the same orders as this one, most frequent first. */

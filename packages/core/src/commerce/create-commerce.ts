@@ -12,14 +12,13 @@ import { ConfigError } from '../errors/error-classes.js'
 import { createEventBus, type EventBus } from '../events/event-bus.js'
 import { createEventRelay, type DurableSubscribers } from '../events/event-relay.js'
 import { DEFAULT_REVIEW_HOLD_MS } from '../fraud/fraud-schemas.js'
-import { createOrderReviews, type FraudReviewService } from '../fraud/order-reviews.js'
+import { createFraudReviewService, type FraudReviewService } from '../fraud/order-reviews.js'
 import { createIdGenerator } from '../ids/id-generator.js'
 import { defaultAllocationStrategy } from '../inventory/default-allocation-strategy.js'
 import { DEFAULT_RESERVATION_TTL_MS } from '../inventory/inventory-schemas.js'
 import { createInventoryService, type InventoryService } from '../inventory/inventory-service.js'
 import { consoleLogger } from '../logger/logger.js'
 import { createOrderService, type OrderService } from '../orders/order-service.js'
-import { createPaymentLedger } from '../payments/payment-ledger.js'
 import { createPriceScheduleService, type PriceScheduleService } from '../pricing/price-schedule-service.js'
 import { createPromotionService, type PromotionService } from '../promotions/promotion-service.js'
 import { createSearchIndexer } from '../search/search-indexer.js'
@@ -181,21 +180,7 @@ export function createCommerce(config: CommerceConfig): Commerce {
   })
 
   const orders = createOrderService({ storage, providers, clock, ids, events, logger })
-  const fraud = createOrderReviews({
-    storage,
-    ledger: createPaymentLedger({
-      storage,
-      providers: new Map(providers.map((p) => [p.id, p])),
-      clock,
-      ids,
-      events,
-      logger,
-    }),
-    clock,
-    ids,
-    events,
-    logger,
-  }).service
+  const fraud = createFraudReviewService({ storage, providers, clock, ids, events, logger })
   const shipments = createShipmentService({ storage, providers, clock, ids, events, logger })
   const sellers = createSellerService({ storage, catalog, orders, shipments, clock, events })
 

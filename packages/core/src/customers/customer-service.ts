@@ -29,11 +29,14 @@ export interface CustomerService {
   setDefaultAddress(input: SetDefaultAddressInput): Promise<StoredAddress[]>
 }
 
-export function createCustomerService(deps: {
-  store: AddressStore
-  clock: Clock
-  ids: IdGenerator
-}): CustomerService {
+export interface CustomerServiceDeps {
+  /** Where the address book lives: `storage.addresses`. */
+  readonly store: AddressStore
+  readonly clock: Clock
+  readonly ids: IdGenerator
+}
+
+export function createCustomerService(deps: CustomerServiceDeps): CustomerService {
   const { store, clock, ids } = deps
   return {
     async addAddress(input) {

@@ -50,7 +50,7 @@ describe('defaultFraudRules', () => {
     const { context, calls } = memoryContext()
     const rules = defaultFraudRules()
     expect(rules.usesVelocity).toBe(false)
-    expect(await rules.assess(input(), context)).toEqual({ decision: 'approve', reasons: [] })
+    expect(await rules.assess({ ...input(), ...context })).toEqual({ decision: 'approve', reasons: [] })
     expect(calls).toEqual([])
   })
 
@@ -59,15 +59,23 @@ describe('defaultFraudRules', () => {
     const rules = defaultFraudRules({
       amount: { USD: { reviewAbove: 1000, rejectAbove: 5000 }, JPY: { rejectAbove: 10 } },
     })
-    expect((await rules.assess(input({ total: money(1000, 'USD') }), context)).decision).toBe('approve')
-    expect((await rules.assess(input({ total: money(1001, 'USD') }), context)).decision).toBe('review')
-    const rejected = await rules.assess(input({ total: money(5001, 'USD') }), context)
+    expect((await rules.assess({ ...input({ total: money(1000, 'USD') }), ...context })).decision).toBe(
+      'approve',
+    )
+    expect((await rules.assess({ ...input({ total: money(1001, 'USD') }), ...context })).decision).toBe(
+      'review',
+    )
+    const rejected = await rules.assess({ ...input({ total: money(5001, 'USD') }), ...context })
     expect(rejected.decision).toBe('reject')
     expect(rejected.reasons).toEqual([
       expect.objectContaining({ code: 'amount.reject', check: 'default-rules' }),
     ])
-    expect((await rules.assess(input({ total: money(11, 'JPY') }), context)).decision).toBe('reject')
-    expect((await rules.assess(input({ total: money(999_999, 'EUR') }), context)).decision).toBe('approve')
+    expect((await rules.assess({ ...input({ total: money(11, 'JPY') }), ...context })).decision).toBe(
+      'reject',
+    )
+    expect((await rules.assess({ ...input({ total: money(999_999, 'EUR') }), ...context })).decision).toBe(
+      'approve',
+    )
   })
 
   it('counts email, IP and card in one call; a plain number reviews above it', async () => {
@@ -75,9 +83,9 @@ describe('defaultFraudRules', () => {
     const rules = defaultFraudRules({
       velocity: { windowMs: 60_000, perEmail: 1, perIp: { reject: 2 }, perCard: 5 },
     })
-    expect((await rules.assess(input(), context)).decision).toBe('approve')
-    expect((await rules.assess(input(), context)).decision).toBe('review')
-    const third = await rules.assess(input(), context)
+    expect((await rules.assess({ ...input(), ...context })).decision).toBe('approve')
+    expect((await rules.assess({ ...input(), ...context })).decision).toBe('review')
+    const third = await rules.assess({ ...input(), ...context })
     expect(third.decision).toBe('reject')
     expect(third.reasons.map((r) => r.code)).toEqual(['velocity.email', 'velocity.ip'])
     expect(calls[0]).toEqual([
@@ -90,7 +98,7 @@ describe('defaultFraudRules', () => {
   it('leaves out subjects the checkout does not have, and prefers the card fingerprint', async () => {
     const { context, calls } = memoryContext()
     const rules = defaultFraudRules({ velocity: { perIp: 1, perCard: 1 } })
-    await rules.assess(input({ ip: null, paymentFingerprint: 'fp_1' }), context)
+    await rules.assess({ ...input({ ip: null, paymentFingerprint: 'fp_1' }), ...context })
     expect(calls[0]).toEqual([{ kind: 'card', value: 'test:fp_1', windowMs: 3_600_000 }])
   })
 

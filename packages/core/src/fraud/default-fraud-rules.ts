@@ -36,7 +36,7 @@ export function defaultFraudRules(options: DefaultFraudRulesOptions = {}): Fraud
   return {
     id: ID,
     usesVelocity: Boolean(counting),
-    async assess(input, context): Promise<FraudAssessment> {
+    async assess(input): Promise<FraudAssessment> {
       let decision: FraudDecision = 'approve'
       const reasons: FraudReason[] = []
       const note = (d: FraudDecision, code: string, message: string, details: Record<string, unknown>) => {
@@ -80,7 +80,7 @@ export function defaultFraudRules(options: DefaultFraudRulesOptions = {}): Fraud
           value: c.value,
           windowMs: velocity.windowMs,
         }))
-        const counts = subjects.length > 0 ? await context.velocity.record(subjects) : []
+        const counts = subjects.length > 0 ? await input.velocity.record(subjects) : []
         counted.forEach((c, i) => {
           const n = counts[i] ?? 0
           const details = { count: n, windowMs: velocity.windowMs }

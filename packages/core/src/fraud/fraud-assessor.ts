@@ -68,7 +68,9 @@ export function createFraudAssessor(deps: FraudAssessorDeps) {
   return async function assess(input: FraudCheckInput): Promise<FraudAssessment> {
     const now = deps.clock.now()
     const context = { now, velocity: velocityFor(deps.store, input.attemptKey, now) }
-    const results = await Promise.allSettled(deps.checks.map((check) => check.assess(input, context)))
+    const results = await Promise.allSettled(
+      deps.checks.map((check) => check.assess({ ...input, ...context })),
+    )
     let decision: FraudDecision = 'approve'
     const reasons: FraudReason[] = []
     results.forEach((result, i) => {

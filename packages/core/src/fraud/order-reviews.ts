@@ -9,10 +9,11 @@ import { sumLines } from '../inventory/plan-reservation.js'
 import type { Logger } from '../logger/logger.js'
 import { orderStatusChanged } from '../orders/order-status-changed.js'
 import { afterCursor, type CursorPage, toCursorPage } from '../pagination/cursor-page.js'
-import type { PaymentLedger } from '../payments/payment-ledger.js'
+import { createPaymentLedger, type PaymentLedger } from '../payments/payment-ledger.js'
 import type { FraudStore, OrderReview } from '../ports/fraud-store.js'
 import type { OrderRecord } from '../ports/order-store.js'
 import type { NewOutboxMessage } from '../ports/outbox-store.js'
+import type { PaymentProvider } from '../ports/payment-provider.js'
 import type { Storage } from '../ports/storage.js'
 import { parseInput } from '../validation/parse-input.js'
 import {
@@ -48,6 +49,26 @@ export interface FraudReviewService {
    * held (or already rejected).
    */
   reject(input: ReviewDecisionInput): Promise<OrderRecord>
+}
+
+export interface FraudReviewServiceDeps {
+  /** Needs `storage.fraud` (postgresStorage has one); without it every call throws `ConfigError`. */
+  readonly storage: Storage
+  /** Configured payment providers: approving captures, rejecting voids or refunds through them. */
+  readonly providers: readonly PaymentProvider[]
+  readonly clock: Clock
+  /** Ids of the events written to the outbox. */
+  readonly ids: IdGenerator
+  readonly events: EventBus
+  readonly logger: Logger
+}
+
+/** `commerce.fraud` on its own, for a host that wires services without `createCommerce`. */
+export function createFraudReviewService(deps: FraudReviewServiceDeps): FraudReviewService {
+  const { storage, clock, ids, events, logger } = deps
+  const providers = new Map(deps.providers.map((p) => [p.id, p]))
+  const ledger = createPaymentLedger({ storage, providers, clock, ids, events, logger })
+  return createOrderReviews({ storage, ledger, clock, ids, events, logger }).service
 }
 
 export interface OrderReviewsDeps {

@@ -63,6 +63,14 @@ export interface StoredProduct extends Product {
   readonly priceSchedules: readonly PriceSchedule[]
 }
 
+/** Which product `getProduct` reads, and as of when its price schedules are taken. */
+export interface ProductLookup {
+  /** A product id, else a slug. */
+  readonly idOrSlug: string
+  /** Schedules not ended at this instant come with the product. Default: the database's time. */
+  readonly at?: Date
+}
+
 export interface ProductListQuery {
   readonly status: ProductStatus
   /** The category or any descendant. */
@@ -208,9 +216,9 @@ export interface CatalogStore {
   ): Promise<{ previousSlug: string; previousStatus: ProductStatus } | null>
   /**
    * By id, else by slug. Null when neither matches. `priceSchedules` holds the schedules not ended
-   * at `options.at` (default: the database's time).
+   * at `at` (default: the database's time).
    */
-  getProduct(idOrSlug: string, options?: { readonly at?: Date }): Promise<StoredProduct | null>
+  getProduct(query: ProductLookup): Promise<StoredProduct | null>
   /** One page in keyset order (sort key, then id); never an OFFSET scan. */
   listProducts(query: ProductListQuery): Promise<ProductListResult>
   /** Pricing of the given SKUs in one query; unknown SKUs are absent. */

@@ -82,13 +82,16 @@ export interface FraudVelocity {
   record(subjects: readonly VelocitySubject[]): Promise<readonly number[]>
 }
 
-/** What checkout hands a check besides the input. */
+/** What checkout hands a check besides the checkout itself. */
 export interface FraudCheckContext {
   /** The injected clock's now. */
   readonly now: Date
   /** Velocity counts in storage (`storage.fraud`); throws `config.invalid` when storage has none. */
   readonly velocity: FraudVelocity
 }
+
+/** What `assess` receives, as one object: the checkout, the clock's now and the velocity counts. */
+export interface FraudAssessInput extends FraudCheckInput, FraudCheckContext {}
 
 /**
  * A fraud check run by checkout before anything is created or charged. `approve` lets the checkout
@@ -102,5 +105,5 @@ export interface FraudCheck {
   readonly id: string
   /** True when the check counts velocity: `createCommerce` then requires a storage with `fraud`. */
   readonly usesVelocity?: boolean
-  assess(input: FraudCheckInput, context: FraudCheckContext): Promise<FraudAssessment>
+  assess(input: FraudAssessInput): Promise<FraudAssessment>
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { productPriceSchema } from '../catalog/catalog-schemas.js'
 import { entityIdSchema, skuSchema } from '../inventory/inventory-schemas.js'
+import { cursorSchema, pageLimitSchema } from '../pagination/cursor-page.js'
 
 /** Largest page `listPriceSchedules` returns. */
 export const MAX_PRICE_SCHEDULE_PAGE = 100
@@ -36,9 +37,9 @@ export const listPriceSchedulesSchema = z.strictObject({
   /** Only schedules still in force or to come at the clock's time. Default false: all of them. */
   current: z.boolean().default(false),
   /** From the previous page's `nextCursor`. */
-  cursor: z.string().min(1).max(1000).optional(),
+  cursor: cursorSchema.optional(),
   /** Default 20, at most 100. */
-  limit: z.number().int().min(1).max(MAX_PRICE_SCHEDULE_PAGE).default(20),
+  limit: pageLimitSchema(20, MAX_PRICE_SCHEDULE_PAGE),
 })
 export type ListPriceSchedulesInput = z.input<typeof listPriceSchedulesSchema>
 

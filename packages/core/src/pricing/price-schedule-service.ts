@@ -3,7 +3,7 @@ import type { Clock } from '../clock/clock.js'
 import { ConfigError, NotFoundError, ValidationError } from '../errors/error-classes.js'
 import type { IdGenerator } from '../ids/id-generator.js'
 import type { Logger } from '../logger/logger.js'
-import { decodeCursor, encodeCursor } from '../pagination/keyset-cursor.js'
+import { afterCursor, toCursorPage } from '../pagination/cursor-page.js'
 import type { Cache } from '../ports/cache.js'
 import type { PriceScheduleStore } from '../ports/price-schedule-store.js'
 import { parseInput } from '../validation/parse-input.js'
@@ -91,7 +91,7 @@ export function createPriceScheduleService(deps: PriceScheduleServiceDeps): Pric
 
     async listPriceSchedules(input) {
       const q = parseInput(listPriceSchedulesSchema, input ?? {}, 'price schedule query')
-      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, PRICE_SCHEDULE_SORT)
+      const after = afterCursor(q.cursor, PRICE_SCHEDULE_SORT)
       const page = await store().list({
         ...(q.sku === undefined ? {} : { sku: q.sku }),
         ...(q.productId === undefined ? {} : { productId: q.productId }),
@@ -99,7 +99,7 @@ export function createPriceScheduleService(deps: PriceScheduleServiceDeps): Pric
         ...(after ? { after } : {}),
         limit: q.limit,
       })
-      return { items: page.items, nextCursor: page.next && encodeCursor(page.next) }
+      return toCursorPage(page)
     },
 
     async cancelPriceSchedule(input) {

@@ -1,4 +1,5 @@
 import type { Money } from '../money/money.js'
+import type { CursorPage } from '../pagination/cursor-page.js'
 
 /**
  * A price for one variant in one currency, in force from `startsAt` (inclusive) until `endsAt`
@@ -18,7 +19,4 @@ export interface PriceSchedule {
 }
 
 /** One page of `listPriceSchedules`, by `startsAt` then id. */
-export interface PriceSchedulePage {
-  readonly items: readonly PriceSchedule[]
-  readonly nextCursor: string | null
-}
+export type PriceSchedulePage = CursorPage<PriceSchedule>

@@ -82,9 +82,9 @@ export function catalogStoreSuite(
         primaryCurrency: 'USD',
       })
       await store.insertProduct(p)
-      const byId = await store.getProduct(p.id)
+      const byId = await store.getProduct({ idOrSlug: p.id })
       assert.ok(byId)
-      assert.deepEqual(await store.getProduct(p.slug), byId)
+      assert.deepEqual(await store.getProduct({ idOrSlug: p.slug }), byId)
       assert.equal(byId.name, p.name)
       assert.equal(byId.status, 'active')
       assert.deepEqual(byId.tags, ['blue', 'cotton'])
@@ -109,7 +109,7 @@ export function catalogStoreSuite(
       assert.equal(byId.createdAt.getTime(), base)
       assert.deepEqual(await inspect.lowestPrices(p.id), { EUR: 900, USD: 1000 })
       assert.equal(await inspect.searchOutboxCount(p.id), 1)
-      assert.equal(await store.getProduct('no-such-product'), null)
+      assert.equal(await store.getProduct({ idOrSlug: 'no-such-product' }), null)
     })
 
     it('refuses a taken slug or SKU with a conflict and writes nothing', async () => {
@@ -163,7 +163,7 @@ export function catalogStoreSuite(
         at: new Date(base + 5000),
       })
       assert.deepEqual(result, { previousSlug: p.slug, previousStatus: 'active' })
-      const after = await store.getProduct(p.id)
+      const after = await store.getProduct({ idOrSlug: p.id })
       assert.ok(after)
       assert.equal(after.name, 'Renamed')
       assert.equal(after.status, 'archived')
@@ -181,7 +181,7 @@ export function catalogStoreSuite(
       assert.equal(after.images.length, 1)
       assert.deepEqual(await inspect.lowestPrices(p.id), { EUR: 500, USD: 1500 })
       assert.equal(await inspect.searchOutboxCount(p.id), 2)
-      assert.equal(await store.getProduct(p.slug), null, 'the old slug is free')
+      assert.equal(await store.getProduct({ idOrSlug: p.slug }), null, 'the old slug is free')
       assert.equal(
         await store.updateProduct({ id: 'prod_missing', patch: { name: 'x' }, at: new Date() }),
         null,
@@ -208,7 +208,7 @@ export function catalogStoreSuite(
         'conflict',
         { field: 'slug' },
       )
-      const stored = await store.getProduct(a.id)
+      const stored = await store.getProduct({ idOrSlug: a.id })
       assert.equal(stored?.name, a.name)
       assert.deepEqual(
         stored?.variants.map((v) => v.sku),

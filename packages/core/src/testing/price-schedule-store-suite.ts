@@ -3,6 +3,7 @@ import { isCommerceError } from '../errors/commerce-error.js'
 import { createIdGenerator } from '../ids/id-generator.js'
 import type { NewPriceSchedule, PriceScheduleStore } from '../ports/price-schedule-store.js'
 import type { PriceSchedule } from '../pricing/price-schedule-types.js'
+import { expectCommerceError } from './expect-commerce-error.js'
 import { pageThrough } from './page-through.js'
 import type { SuiteApi, SuiteOptions } from './suite-api.js'
 
@@ -21,15 +22,6 @@ export interface PriceScheduleStoreHarness {
     startsAt: Date
     endsAt: Date | null
   } | null>
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string, details?: Record<string, unknown>) {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isCommerceError(error), `expected a CommerceError, got ${String(error)}`)
-    assert.equal(error.code, code, error.message)
-    for (const [key, value] of Object.entries(details ?? {})) assert.deepEqual(error.details[key], value)
-    return true
-  })
 }
 
 /**
@@ -88,11 +80,11 @@ export function priceScheduleStoreSuite(
     it('refuses an unknown SKU and a currency the variant has no regular price in', async () => {
       const h = await makeHarness()
       const v = await h.newVariant(['USD'])
-      await rejectsWith(
+      await expectCommerceError(
         h.store.insert(schedule(`NOPE-${ids('x')}`, '2030-01-01T00:00:00Z', null)),
         'not_found',
       )
-      await rejectsWith(
+      await expectCommerceError(
         h.store.insert(schedule(v.sku, '2030-01-01T00:00:00Z', null, 800, 'EUR')),
         'validation.failed',
       )
@@ -113,7 +105,7 @@ export function priceScheduleStoreSuite(
         ['2029-01-01T00:00:00Z', null], // open-ended from before it
       ]
       for (const [startsAt, endsAt] of overlapping) {
-        await rejectsWith(h.store.insert(schedule(v.sku, startsAt, endsAt)), 'conflict', {
+        await expectCommerceError(h.store.insert(schedule(v.sku, startsAt, endsAt)), 'conflict', {
           field: 'window',
           scheduleId: first.id,
         })
@@ -123,7 +115,7 @@ export function priceScheduleStoreSuite(
       await h.store.insert(schedule(v.sku, '2030-01-01T00:00:00Z', '2030-01-10T00:00:00Z'))
       await h.store.insert(schedule(v.sku, '2030-01-10T00:00:00Z', null, 700, 'EUR'))
       const open = await h.store.insert(schedule(v.sku, '2030-03-01T00:00:00Z', null))
-      await rejectsWith(
+      await expectCommerceError(
         h.store.insert(schedule(v.sku, '2031-01-01T00:00:00Z', '2031-02-01T00:00:00Z')),
         'conflict',
         {

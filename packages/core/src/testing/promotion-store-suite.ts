@@ -9,6 +9,7 @@ import type {
   PercentagePromotion,
   Promotion,
 } from '../promotions/promotion-types.js'
+import { expectCommerceError } from './expect-commerce-error.js'
 import { pageThrough } from './page-through.js'
 import type { SuiteApi, SuiteOptions } from './suite-api.js'
 
@@ -28,15 +29,6 @@ export interface PromotionStoreHarness {
    * has a foreign key) create a minimal order; others may just return a fresh id.
    */
   newOrder(): Promise<string>
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string, details?: Record<string, unknown>) {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isCommerceError(error), `expected a CommerceError, got ${String(error)}`)
-    assert.equal(error.code, code, error.message)
-    for (const [key, value] of Object.entries(details ?? {})) assert.deepEqual(error.details[key], value)
-    return true
-  })
 }
 
 const sortByOrder = (rows: { orderId: string; customerId: string | null }[]) =>
@@ -118,7 +110,7 @@ export function promotionStoreSuite(
       const { store } = await makeHarness()
       const first = promotion()
       await store.create(first)
-      await rejectsWith(store.create(promotion({ code: first.code, percent: '50' })), 'conflict')
+      await expectCommerceError(store.create(promotion({ code: first.code, percent: '50' })), 'conflict')
       assert.deepEqual(await store.getByCode(first.code), first)
     })
 
@@ -146,8 +138,8 @@ export function promotionStoreSuite(
 
       const other = promotion()
       await store.create(other)
-      await rejectsWith(store.update({ ...changed, code: other.code }), 'conflict', { field: 'code' })
-      await rejectsWith(store.update({ ...changed, kind: 'free_shipping' }), 'validation.failed')
+      await expectCommerceError(store.update({ ...changed, code: other.code }), 'conflict', { field: 'code' })
+      await expectCommerceError(store.update({ ...changed, kind: 'free_shipping' }), 'validation.failed')
       assert.equal(await store.update({ ...changed, id: 'promo_missing' }), null)
       assert.deepEqual(await store.get(p.id), stored)
     })
@@ -160,7 +152,7 @@ export function promotionStoreSuite(
       for (let i = 0; i < 3; i++) {
         await store.redeem({ promotionId: p.id, orderId: await newOrder(), customerId: null, at: NOW })
       }
-      await rejectsWith(store.update({ ...editable, usageLimit: 2 }), 'conflict', {
+      await expectCommerceError(store.update({ ...editable, usageLimit: 2 }), 'conflict', {
         field: 'usageLimit',
         timesUsed: 3,
       })
@@ -202,7 +194,7 @@ export function promotionStoreSuite(
         assert.deepEqual(paged, whole.items)
       }
       const bad = { sort: 'promotions', key: "x' or '1'='1", id: made[0]!.id }
-      await rejectsWith(store.list({ after: bad, limit: 2 }), 'validation.failed')
+      await expectCommerceError(store.list({ after: bad, limit: 2 }), 'validation.failed')
     })
 
     it('redeem counts a use once per order; a repeat changes nothing', async () => {
@@ -229,7 +221,7 @@ export function promotionStoreSuite(
       const orders = [await newOrder(), await newOrder(), await newOrder()]
       await store.redeem({ promotionId: p.id, orderId: orders[0]!, customerId: null, at: NOW })
       await store.redeem({ promotionId: p.id, orderId: orders[1]!, customerId: customer(), at: NOW })
-      await rejectsWith(
+      await expectCommerceError(
         store.redeem({ promotionId: p.id, orderId: orders[2]!, customerId: null, at: NOW }),
         'promotion.exhausted',
         { limit: 'total' },
@@ -245,13 +237,13 @@ export function promotionStoreSuite(
       const alice = customer()
       const bob = customer()
       await store.redeem({ promotionId: p.id, orderId: await newOrder(), customerId: alice, at: NOW })
-      await rejectsWith(
+      await expectCommerceError(
         store.redeem({ promotionId: p.id, orderId: await newOrder(), customerId: alice, at: NOW }),
         'promotion.exhausted',
         { limit: 'per_customer' },
       )
       await store.redeem({ promotionId: p.id, orderId: await newOrder(), customerId: bob, at: NOW })
-      await rejectsWith(
+      await expectCommerceError(
         store.redeem({ promotionId: p.id, orderId: await newOrder(), customerId: null, at: NOW }),
         'promotion.invalid',
         { reason: 'customer_required' },
@@ -265,7 +257,7 @@ export function promotionStoreSuite(
       const { store, inspect, newOrder } = await makeHarness()
       const p = promotion({ startsAt: at('2030-06-01T00:00:00Z'), endsAt: at('2030-07-01T00:00:00Z') })
       await store.create(p)
-      await rejectsWith(
+      await expectCommerceError(
         store.redeem({
           promotionId: p.id,
           orderId: await newOrder(),
@@ -274,7 +266,7 @@ export function promotionStoreSuite(
         }),
         'promotion.not_yet_valid',
       )
-      await rejectsWith(
+      await expectCommerceError(
         store.redeem({
           promotionId: p.id,
           orderId: await newOrder(),
@@ -295,7 +287,7 @@ export function promotionStoreSuite(
 
     it('refuses an unknown promotion with not_found', async () => {
       const { store, newOrder } = await makeHarness()
-      await rejectsWith(
+      await expectCommerceError(
         store.redeem({ promotionId: 'promo_missing', orderId: await newOrder(), customerId: null, at: NOW }),
         'not_found',
       )

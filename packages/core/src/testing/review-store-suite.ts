@@ -62,7 +62,11 @@ export function reviewStoreSuite(
         ratingCount: 2,
         ratingSum: 7,
       })
-      assert.deepEqual((await catalog.getProduct(p.id))?.rating, { count: 2, sum: 7, average: 3.5 })
+      assert.deepEqual((await catalog.getProduct({ idOrSlug: p.id }))?.rating, {
+        count: 2,
+        sum: 7,
+        average: 3.5,
+      })
       // The rating is in the search document: each accepted review asks the indexer for it.
       assert.equal(await inspect.searchOutboxCount(p.id), searchBefore + 2)
     })

@@ -127,7 +127,7 @@ export function sellerStoreSuite(api: SuiteApi, makeHarness: () => Promise<Selle
         expectedSellerId: ben,
       })
       assert.equal(refused, null)
-      assert.equal((await catalog.getProduct(p.id))?.name, 'Mug')
+      assert.equal((await catalog.getProduct({ idOrSlug: p.id }))?.name, 'Mug')
       assert.equal(await storedSellerOf(p.id), ana)
       const done = await catalog.updateProduct({
         id: p.id,
@@ -136,7 +136,7 @@ export function sellerStoreSuite(api: SuiteApi, makeHarness: () => Promise<Selle
         expectedSellerId: ana,
       })
       assert.equal(done?.previousSlug, p.slug)
-      assert.equal((await catalog.getProduct(p.id))?.name, 'Big mug')
+      assert.equal((await catalog.getProduct({ idOrSlug: p.id }))?.name, 'Big mug')
       // A product without a seller is nobody's, and an unknown one is null as before.
       const nobodys = await insertProduct(catalog, { sellerId: null })
       assert.equal(
