@@ -7,7 +7,7 @@ import {
   type Storage,
   type StorageStores,
 } from '@souk/core'
-import { Kysely, Migrator, PostgresDialect, type PostgresPool } from 'kysely'
+import { Kysely, PostgresDialect, type PostgresPool } from 'kysely'
 import pg from 'pg'
 import { z } from 'zod'
 import { createPostgresCartStore } from './carts/postgres-cart-store.js'
@@ -24,14 +24,15 @@ import { guardPool } from './guarded-pool.js'
 import { createPostgresIdempotencyStore } from './idempotency/postgres-idempotency-store.js'
 import { createPostgresInventoryStore } from './inventory/postgres-inventory-store.js'
 import { withMappedErrors } from './map-postgres-error.js'
-import { migrationError } from './migrations/migration-error.js'
-import { soukMigrations } from './migrations/souk-migrations.js'
+import { runMigrations } from './migrations/run-migrations.js'
 import { createPostgresOrderStore } from './orders/postgres-order-store.js'
 import { createPostgresOutboxStore } from './outbox/postgres-outbox-store.js'
 import { createPostgresPaymentRecordStore } from './payments/postgres-payment-record-store.js'
 import { type PGliteLike, pgliteDialect } from './pglite-dialect.js'
 import { createPostgresPriceScheduleStore } from './pricing/postgres-price-schedule-store.js'
 import { createPostgresPromotionStore } from './promotions/postgres-promotion-store.js'
+import { replicaReads } from './replica/replica-reads.js'
+import { createReplicaRouter, type ReadReplica } from './replica/replica-router.js'
 import { createPostgresSearchFeed } from './search/postgres-search-feed.js'
 import { createPostgresSearchIndex } from './search/postgres-search-index.js'
 import { createPostgresSellerStore } from './sellers/postgres-seller-store.js'
@@ -47,13 +48,43 @@ interface CommonOptions {
   /**
    * Send checkout's statements as named (prepared) statements, planned once per connection: about a
    * third less database CPU per order. Turn off behind a pooler in transaction mode that cannot
-   * keep them (pgbouncer before 1.21). Only `connectionString` and `pool` use them. Default true.
+   * keep them (pgbouncer before 1.21); left on there, the first statement a server session lacks
+   * (26000) or already holds (42P05) is sent again unnamed, and so is every one after it. Only
+   * `connectionString` and `pool` use them. Default true.
    */
   readonly preparedStatements?: boolean
 }
 
-/** Exactly one way to reach the database. */
+/**
+ * A streaming read replica of the primary, for the catalog, search and listing reads that may be
+ * eventually consistent (see `ReadReplica`). At most one of `readConnectionString`, `readPool` and
+ * `readDb`; not with `pglite`. Each routed read first waits (at most `maxReplicaLagMs`) until the
+ * replica has replayed every write that returned before the read began, so a replica read never
+ * shows less than the primary would have; a replica that is down or further behind is bypassed
+ * (its reads go to the primary) and tried again after `replicaRetryMs`.
+ */
+export interface ReadReplicaOptions {
+  /** A hot standby of the primary: Souk opens (and on `close()` ends) a pool of its own. */
+  readonly readConnectionString?: string
+  /** Pool size for `readConnectionString`. Default 10. */
+  readonly readPoolSize?: number
+  /** A node-postgres Pool on the replica that you own; left open on close, guarded as `pool` is. */
+  readonly readPool?: PostgresPool
+  /** A Kysely instance on the replica that you own; left open on close. */
+  // biome-ignore lint/suspicious/noExplicitAny: accepts the host's Kysely whatever its table types.
+  readonly readDb?: Kysely<any>
+  /**
+   * How long a read waits for the replica to replay the writes before it; past that the read goes
+   * to the primary and the replica is bypassed as lagging. Default 500.
+   */
+  readonly maxReplicaLagMs?: number
+  /** How long a bypassed (down or lagging) replica rests before a read probes it again. Default 2000. */
+  readonly replicaRetryMs?: number
+}
+
+/** Exactly one way to reach the database, and optionally a read replica. */
 export type PostgresStorageConfig = CommonOptions &
+  ReadReplicaOptions &
   (
     | {
         /** Souk opens (and on `close()` ends) a pool of its own. */
@@ -105,10 +136,15 @@ export interface PostgresStorage extends Storage {
    * `@electric-sql/pglite/contrib/pg_trgm`).
    */
   readonly search: SearchIndex
+  /** The read replica's state and read counts; undefined without one. */
+  readonly readReplica?: ReadReplica
 }
 
 const SOURCES = ['connectionString', 'pool', 'pglite', 'db'] as const
+const READ_SOURCES = ['readConnectionString', 'readPool', 'readDb'] as const
 const DEFAULT_POOL_SIZE = 10
+const DEFAULT_MAX_REPLICA_LAG_MS = 500
+const DEFAULT_REPLICA_RETRY_MS = 2000
 
 /** `mysql://...` and other URLs node-postgres would try (and fail) to speak Postgres to. */
 function foreignScheme(connectionString: string): string | null {
@@ -116,33 +152,39 @@ function foreignScheme(connectionString: string): string | null {
   return scheme === undefined || scheme === 'postgres' || scheme === 'postgresql' ? null : scheme
 }
 
+const connectionStringSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((value) => foreignScheme(value) === null, {
+    // Only the scheme is echoed: the rest of a URL may hold a password.
+    error: (issue) =>
+      `must be a postgres:// or postgresql:// URL, not ${foreignScheme(String(issue.input))}://`,
+  })
+const poolSchema = z.custom<PostgresPool>(
+  (v) => typeof (v as PostgresPool)?.connect === 'function' && typeof (v as PostgresPool).end === 'function',
+  'must be a node-postgres Pool (connect() and end())',
+)
+// biome-ignore lint/suspicious/noExplicitAny: the host's Kysely, whatever its table types.
+const kyselySchema = z.custom<Kysely<any>>((v) => v instanceof Kysely, 'must be a Kysely instance')
+
 const configSchema = z
   .strictObject({
-    connectionString: z
-      .string()
-      .min(1, 'must not be empty')
-      .refine((value) => foreignScheme(value) === null, {
-        // Only the scheme is echoed: the rest of a URL may hold a password.
-        error: (issue) =>
-          `must be a postgres:// or postgresql:// URL, not ${foreignScheme(String(issue.input))}://`,
-      })
-      .optional(),
+    connectionString: connectionStringSchema.optional(),
     poolSize: z.number().int().min(1).max(1000).optional(),
-    pool: z
-      .custom<PostgresPool>(
-        (v) =>
-          typeof (v as PostgresPool)?.connect === 'function' && typeof (v as PostgresPool).end === 'function',
-        'must be a node-postgres Pool (connect() and end())',
-      )
-      .optional(),
+    pool: poolSchema.optional(),
     pglite: z
       .custom<PGliteLike>(
         (v) => typeof (v as PGliteLike)?.query === 'function',
         'must be a PGlite instance (new PGlite(...))',
       )
       .optional(),
-    // biome-ignore lint/suspicious/noExplicitAny: the host's Kysely, whatever its table types.
-    db: z.custom<Kysely<any>>((v) => v instanceof Kysely, 'must be a Kysely instance').optional(),
+    db: kyselySchema.optional(),
+    readConnectionString: connectionStringSchema.optional(),
+    readPoolSize: z.number().int().min(1).max(1000).optional(),
+    readPool: poolSchema.optional(),
+    readDb: kyselySchema.optional(),
+    maxReplicaLagMs: z.number().int().min(1).max(60_000).optional(),
+    replicaRetryMs: z.number().int().min(1).max(3_600_000).optional(),
     schema: z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
@@ -159,6 +201,32 @@ const configSchema = z
     }
     if (config.poolSize !== undefined && config.connectionString === undefined) {
       ctx.addIssue({ code: 'custom', path: ['poolSize'], message: 'only applies with connectionString' })
+    }
+    const reads = READ_SOURCES.filter((source) => config[source] !== undefined)
+    if (reads.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `takes at most one of readConnectionString, readPool or readDb, got ${reads.join(' and ')}`,
+      })
+    }
+    if (reads.length > 0 && config.pglite !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [reads[0]!],
+        message: 'read replicas need a Postgres server: PGlite has none',
+      })
+    }
+    if (config.readPoolSize !== undefined && config.readConnectionString === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['readPoolSize'],
+        message: 'only applies with readConnectionString',
+      })
+    }
+    for (const option of ['maxReplicaLagMs', 'replicaRetryMs'] as const) {
+      if (config[option] !== undefined && reads.length === 0) {
+        ctx.addIssue({ code: 'custom', path: [option], message: 'only applies with a read replica' })
+      }
     }
   })
 
@@ -181,6 +249,34 @@ function stores(db: Kysely<SoukDatabase>, schema: string, hot?: HotPath): Storag
   }
 }
 
+/** A pool Souk opens itself (and ends on close). */
+function ownPool(connectionString: string, size: number | undefined): pg.Pool {
+  return new pg.Pool({
+    connectionString,
+    max: size ?? DEFAULT_POOL_SIZE,
+    // A server that vanished without closing its sockets (a failover, a dropped route) would
+    // otherwise hold a connect, or a wait for a free client, for minutes: fail it as
+    // storage.unavailable after 10 s instead, and let TCP keepalive find dead idle sockets.
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+  })
+}
+
+/** The replica's Kysely (not bound to a schema), and whether Souk opened its pool; null without one. */
+function readSide(
+  options: z.output<typeof configSchema>,
+): { root: Kysely<SoukDatabase>; owned: boolean } | null {
+  const dialect = (pool: PostgresPool) => new PostgresDialect({ pool: guardPool(pool) })
+  if (options.readConnectionString !== undefined) {
+    const pool = ownPool(options.readConnectionString, options.readPoolSize)
+    return { root: new Kysely({ dialect: dialect(pool) }), owned: true }
+  }
+  if (options.readPool !== undefined)
+    return { root: new Kysely({ dialect: dialect(options.readPool) }), owned: false }
+  if (options.readDb !== undefined) return { root: options.readDb.withoutPlugins(), owned: false }
+  return null
+}
+
 /**
  * Souk's reference storage: PostgreSQL through Kysely, on node-postgres or embedded PGlite.
  * Throws `ConfigError` (`config.invalid`) unless exactly one of `connectionString` (a
@@ -196,17 +292,8 @@ export function postgresStorage(config: PostgresStorageConfig): PostgresStorage 
   // Named statements need a node-postgres pool: PGlite and an injected Kysely go through Kysely.
   let pooled = false
   if (options.connectionString !== undefined) {
-    const pool = new pg.Pool({
-      connectionString: options.connectionString,
-      max: options.poolSize ?? DEFAULT_POOL_SIZE,
-      // A server that vanished without closing its sockets (a failover, a dropped route) would
-      // otherwise hold a connect, or a wait for a free client, for minutes: fail it as
-      // storage.unavailable after 10 s instead, and let TCP keepalive find dead idle sockets.
-      connectionTimeoutMillis: 10_000,
-      keepAlive: true,
-    })
     // Listeners on the pool and every client, and broken clients destroyed: see guardPool.
-    const guarded = guardPool(pool)
+    const guarded = guardPool(ownPool(options.connectionString, options.poolSize))
     root = new Kysely({ dialect: new PostgresDialect({ pool: guarded }) })
     hot = poolHotPath(guarded, prepared)
     pooled = true
@@ -225,34 +312,48 @@ export function postgresStorage(config: PostgresStorageConfig): PostgresStorage 
   const db = root.withSchema(schema)
   hot ??= kyselyHotPath(root)
 
+  const primaryStores = stores(db, schema, prepared && pooled ? hot : undefined)
+  const readStores = {
+    catalog: primaryStores.catalog,
+    reviews: primaryStores.reviews,
+    recommendations: createPostgresRecommendationStore(db, schema),
+    search: createPostgresSearchIndex(db, schema),
+  }
+  const read = readSide(options)
+  const router =
+    read &&
+    createReplicaRouter({
+      primary: root,
+      replica: read.root,
+      maxLagMs: options.maxReplicaLagMs ?? DEFAULT_MAX_REPLICA_LAG_MS,
+      retryMs: options.replicaRetryMs ?? DEFAULT_REPLICA_RETRY_MS,
+    })
+
   return {
     db,
     schema,
-    ...stores(db, schema, prepared && pooled ? hot : undefined),
+    ...primaryStores,
+    ...(read && router
+      ? {
+          ...replicaReads(router, readStores, read.root.withSchema(schema), schema),
+          readReplica: { status: () => router.status() },
+        }
+      : readStores),
     checkout: createPostgresCheckoutStore(hot, schema),
     fraud: createPostgresFraudStore(db, hot, schema),
     eventLog: createPostgresEventLogStore(db, schema),
     priceSchedules: createPostgresPriceScheduleStore(db, schema),
-    recommendations: createPostgresRecommendationStore(db, schema),
     searchFeed: createPostgresSearchFeed(db, schema),
-    search: createPostgresSearchIndex(db, schema),
 
-    async migrate() {
-      const migrator = new Migrator({
-        db: root,
-        provider: { getMigrations: async () => soukMigrations(schema) },
-        migrationTableSchema: schema,
-        migrationTableName: 'migrations',
-        migrationLockTableName: 'migrations_lock',
-      })
-      const { error, results } = await migrator.migrateToLatest()
-      if (error) throw migrationError(error, schema, results)
-    },
+    // One transaction under a transaction-level lock: also safe through a transaction pooler.
+    migrate: () => runMigrations(root, schema),
 
     transaction: (work) =>
       withMappedErrors(() => db.transaction().execute((trx) => work(stores(trx, schema)))),
 
     async close() {
+      router?.close()
+      if (read?.owned) await read.root.destroy()
       if (ownsPool) await root.destroy()
     },
   }

@@ -1,11 +1,7 @@
-import { execFile, execFileSync } from 'node:child_process'
-import { rmSync } from 'node:fs'
-import { appendFile, chown, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { appendFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { clusterDir } from './cluster-dir.js'
 import { freePort } from './free-port.js'
-
-const DEFAULT_BIN_DIR = '/usr/lib/postgresql/15/bin'
 
 /**
  * A PostgreSQL server of one test file's own, for fault tests that stop and restart it. Never the
@@ -32,22 +28,13 @@ export interface PrivatePostgresOptions {
   readonly binDir?: string
   /** Extra postgresql.conf settings, e.g. `{ max_connections: '50' }`. */
   readonly settings?: Readonly<Record<string, string>>
-}
-
-/** The uid/gid to run Postgres as: the `postgres` OS user when we are root (Postgres refuses root). */
-function runAs(): { uid: number; gid: number } | null {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return null
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim())
-  return { uid: id('-u'), gid: id('-g') }
-}
-
-function run(binary: string, args: string[], user: { uid: number; gid: number } | null, cwd: string) {
-  return new Promise<void>((resolve, reject) => {
-    execFile(binary, args, { cwd, ...(user ?? {}), timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${binary} ${args.join(' ')} failed: ${error.message}\n${stdout}${stderr}`))
-      else resolve()
-    })
-  })
+  /**
+   * Lets streaming replicas attach (see `startPrivateReplica`): `wal_level = replica`, WAL senders,
+   * WAL kept for a replica that was stopped a while, a `replication` trust line for 127.0.0.1, and
+   * `synchronous_commit = on` as in production (a commit returns once its WAL is flushed, so it is
+   * in the stream a replica replays). Default false.
+   */
+  readonly replication?: boolean
 }
 
 /**
@@ -56,86 +43,56 @@ function run(binary: string, args: string[], user: { uid: number; gid: number } 
  * is off (fsync, synchronous_commit): these servers hold test data only.
  */
 export async function startPrivatePostgres(options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
-  const binDir = options.binDir ?? DEFAULT_BIN_DIR
-  const user = runAs()
-  const root = await mkdtemp(join(tmpdir(), 'souk-pg-'))
-  if (user) await chown(root, user.uid, user.gid)
-  const dataDir = join(root, 'data')
-  const logFile = join(root, 'server.log')
+  const dir = await clusterDir('souk-pg-', options.binDir)
   const port = await freePort()
-  const pgCtl = (args: string[]) => run(join(binDir, 'pg_ctl'), ['-D', dataDir, ...args], user, root)
-
-  let running = false
-  // A test process that dies without its afterAll must not leave the server behind.
-  const onExit = () => {
-    try {
-      if (running) {
-        execFileSync(join(binDir, 'pg_ctl'), ['-D', dataDir, 'stop', '-m', 'immediate'], {
-          cwd: root,
-          stdio: 'ignore',
-          ...(user ?? {}),
-        })
-      }
-      rmSync(root, { recursive: true, force: true })
-    } catch {
-      // Best effort while exiting.
-    }
-  }
-  process.once('exit', onExit)
-  const start = async () => {
-    await pgCtl(['start', '-w', '-t', '60', '-l', logFile])
-    running = true
-  }
-
   try {
-    await run(
-      join(binDir, 'initdb'),
-      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'],
-      user,
-      root,
-    )
-    const settings: Record<string, string> = {
+    await dir.run('initdb', [
+      '-D',
+      dir.dataDir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+      '--no-instructions',
+    ])
+    await dir.configure({
       port: String(port),
       listen_addresses: "'127.0.0.1'",
-      unix_socket_directories: `'${root}'`,
+      unix_socket_directories: `'${dir.root}'`,
       fsync: 'off',
       synchronous_commit: 'off',
       full_page_writes: 'off',
       max_connections: '100',
+      ...(options.replication
+        ? {
+            wal_level: 'replica',
+            max_wal_senders: '10',
+            wal_keep_size: "'256MB'",
+            hot_standby: 'on',
+            synchronous_commit: 'on',
+          }
+        : {}),
       ...options.settings,
+    })
+    if (options.replication) {
+      // initdb's template has this line too; written out so the replica never depends on it.
+      await appendFile(join(dir.dataDir, 'pg_hba.conf'), '\nhost replication all 127.0.0.1/32 trust\n')
     }
-    await appendFile(
-      join(dataDir, 'postgresql.conf'),
-      `\n${Object.entries(settings)
-        .map(([k, v]) => `${k} = ${v}`)
-        .join('\n')}\n`,
-    )
-
-    await start()
+    await dir.start()
   } catch (error) {
-    process.off('exit', onExit)
-    onExit()
+    await dir.destroy()
     throw error
   }
 
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
-    dataDir,
-    start,
-    async stop() {
-      await pgCtl(['stop', '-w', '-m', 'fast'])
-      running = false
-    },
-    async restart() {
-      await pgCtl(['restart', '-w', '-m', 'fast', '-t', '60', '-l', logFile])
-      running = true
-    },
-    async destroy() {
-      process.off('exit', onExit)
-      if (running) await pgCtl(['stop', '-w', '-m', 'immediate']).catch(() => undefined)
-      running = false
-      await rm(root, { recursive: true, force: true })
-    },
+    dataDir: dir.dataDir,
+    start: dir.start,
+    stop: dir.stop,
+    restart: dir.restart,
+    destroy: dir.destroy,
   }
 }
