@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { accessSync, constants } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import type { RedisClient } from '@souk/adapters-redis'
 import { Redis } from 'ioredis'
 import { BenchError } from './bench-error.js'
+import { REDIS_BENCHMARK_CLIENTS, REDIS_BENCHMARK_REQUESTS, redisBenchmark } from './redis-benchmark.js'
 import type { Ceiling } from './stock-ceilings.js'
 
 /** REDIS_URL, else the local default. */
@@ -88,33 +88,13 @@ export async function measureLuaCeiling(
   const url = new URL(redisUrl())
   const args = ['-h', url.hostname, '-p', url.port || '6379']
   if (url.password) args.push('-a', decodeURIComponent(url.password))
-  args.push('-n', '200000', '-c', '50', '--csv', 'eval', CHECK_AND_DECREMENT_LUA, '1', key)
-  const stdout = await new Promise<string>((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], signal })
-    let out = ''
-    let err = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk
-    })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(out)
-        : reject(new BenchError(`redis-benchmark exited with ${code}: ${err || out}`)),
-    )
-  })
+  const rows = await redisBenchmark([...args, 'eval', CHECK_AND_DECREMENT_LUA, '1', key], { signal, binary })
   await client.del(key)
-  // --csv: a header line, then "test","rps",...
-  // The script itself holds commas but no double quotes, so take the quoted fields.
-  const line = stdout.split('\n').find((l) => /^"eval/i.test(l))
-  const rps = Number(line?.match(/"[^"]*"/g)?.[1]?.replaceAll('"', '') ?? Number.NaN)
-  if (!Number.isFinite(rps)) throw new BenchError(`cannot read redis-benchmark's output: ${stdout.trim()}`)
+  const rps = rows.get('EVAL')?.rps ?? Number.NaN
+  if (!Number.isFinite(rps)) throw new BenchError('redis-benchmark reported no EVAL figure')
   return {
     tps: rps,
     source: 'redis-benchmark',
-    description: `measured live with \`redis-benchmark -n 200000 -c 50 --csv eval "<check-and-decrement>" 1 <key>\` (${binary}) after SET <key> 1e9: ${Math.round(rps).toLocaleString('en-US')} ops/s; the script: \`${CHECK_AND_DECREMENT_LUA}\``,
+    description: `measured live with \`redis-benchmark -n ${REDIS_BENCHMARK_REQUESTS} -c ${REDIS_BENCHMARK_CLIENTS} --csv eval "<check-and-decrement>" 1 <key>\` (${binary}) after SET <key> 1e9: ${Math.round(rps).toLocaleString('en-US')} ops/s; the script: \`${CHECK_AND_DECREMENT_LUA}\``,
   }
 }

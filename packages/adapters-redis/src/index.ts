@@ -21,12 +21,15 @@ export {
   createFlashSaleSchema,
   type FlashSaleCustomerInput,
   type FlashSaleRef,
+  type FlashSaleSlotsRef,
   flashSaleClaimSchema,
   flashSaleCustomerIdSchema,
   flashSaleCustomerSchema,
   flashSaleIdSchema,
   flashSaleRefSchema,
+  flashSaleSlotsRefSchema,
 } from './flash-sales/flash-sale-schemas.js'
+export { MAX_FLASH_SALE_SLOTS } from './flash-sales/flash-sale-slots.js'
 export type {
   FlashSale,
   FlashSaleAdmission,
@@ -35,7 +38,9 @@ export type {
   FlashSaleTicket,
 } from './flash-sales/flash-sale-types.js'
 export {
+  DEFAULT_FLASH_SALE_REPLICA_WAIT_MS,
   DEFAULT_FLASH_SALE_RETAIN_MS,
+  DEFAULT_FLASH_SALE_SLOT_SOLD_OUT_MS,
   type FlashSales,
   type RedisFlashSalesOptions,
   redisFlashSales,
@@ -54,4 +59,10 @@ export {
   redisCache,
 } from './redis-cache.js'
 export type { RedisClient } from './redis-client.js'
+export {
+  DEFAULT_INVALIDATION_PUBLISH_TIMEOUT_MS,
+  type RedisInvalidationBus,
+  type RedisInvalidationBusOptions,
+  redisInvalidationBus,
+} from './redis-invalidation-bus.js'
 export { DEFAULT_KEY_PREFIX, hashTag, keyPrefixSchema } from './redis-keys.js'

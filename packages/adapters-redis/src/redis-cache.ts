@@ -1,8 +1,10 @@
 import { type Cache, consoleLogger, type Logger, parseConfig, parseInput, ValidationError } from '@souk/core'
+import type { ChainableCommander } from 'ioredis'
 import { z } from 'zod'
 import { withRedisErrors } from './map-redis-error.js'
 import { isRedisClient, type RedisClient } from './redis-client.js'
 import { DEFAULT_KEY_PREFIX, keyPrefixSchema } from './redis-keys.js'
+import { sendReplicated, waitForReplicasSchema } from './replica-ack.js'
 
 /** Default TTL of `set` calls that name none: 5 minutes. */
 export const DEFAULT_CACHE_TTL_MS = 5 * 60 * 1000
@@ -39,6 +41,13 @@ export interface RedisCacheOptions {
   readonly timeoutMs?: number
   /** Values whose JSON is larger than this many bytes are not cached (and logged). Default 1 MiB. */
   readonly maxValueBytes?: number
+  /**
+   * Replicas that must hold each invalidation (`delete`, `increment`) before it counts (Redis
+   * `WAIT`, within `timeoutMs`); one fewer replicas acknowledged throws `storage.unavailable`. Set
+   * it on a Redis Cluster (or Sentinel) with replicas, so an invalidation a failover loses is
+   * reported like a failed one instead of silently reviving stale entries. Default 0: do not wait.
+   */
+  readonly waitForReplicas?: number
   /** Where `get`/`set` report the failures they absorb. Default: JSON lines to the console at `warn`. */
   readonly logger?: Logger
 }
@@ -76,6 +85,7 @@ const optionsSchema = z.strictObject({
     .min(1)
     .max(512 * 1024 * 1024)
     .default(DEFAULT_MAX_VALUE_BYTES),
+  waitForReplicas: waitForReplicasSchema,
   logger: z
     .custom<Logger>((v) => typeof (v as Logger | undefined)?.warn === 'function', {
       message: 'logger needs warn()',
@@ -114,6 +124,10 @@ return value
 
 interface CacheCommands {
   soukCacheIncrement(key: string, ttlMs: number): Promise<number>
+}
+
+interface CachePipeline extends ChainableCommander {
+  soukCacheIncrement(key: string, ttlMs: number): CachePipeline
 }
 
 const TIMED_OUT: unique symbol = Symbol('timed out')
@@ -162,11 +176,19 @@ function serialize(key: string, value: unknown): string {
  */
 export function redisCache(options: RedisCacheOptions): RedisCache {
   const config = parseConfig(optionsSchema, options, 'redisCache options')
-  const { redis, prefix, defaultTtlMs, counterTtlMs, timeoutMs, maxValueBytes } = config
+  const { redis, prefix, defaultTtlMs, counterTtlMs, timeoutMs, maxValueBytes, waitForReplicas } = config
   const logger = config.logger ?? consoleLogger('warn')
   redis.defineCommand('soukCacheIncrement', { numberOfKeys: 1, lua: INCREMENT_LUA })
   const commands = redis as RedisClient & CacheCommands
   const keyOf = (key: string) => `${prefix}:cache:${key}`
+  const acknowledged = { replicas: waitForReplicas, timeoutMs }
+  const unlink = (keys: string[]) =>
+    sendReplicated(
+      redis,
+      { operation: 'cache delete', ...acknowledged },
+      () => redis.unlink(...keys),
+      (p) => p.unlink(...keys),
+    )
 
   return {
     prefix,
@@ -222,17 +244,23 @@ export function redisCache(options: RedisCacheOptions): RedisCache {
       await withRedisErrors('cache delete', async () => {
         if (redis.isCluster) {
           // Cluster refuses a multi-key command across slots; ioredis routes each key to its node.
-          await Promise.all(list.map((k) => redis.unlink(k)))
+          await Promise.all(list.map((k) => unlink([k])))
           return
         }
-        for (let i = 0; i < list.length; i += UNLINK_CHUNK)
-          await redis.unlink(...list.slice(i, i + UNLINK_CHUNK))
+        for (let i = 0; i < list.length; i += UNLINK_CHUNK) await unlink(list.slice(i, i + UNLINK_CHUNK))
       })
     },
 
     async increment(key: string): Promise<number> {
       const k = parseInput(keySchema, key, 'cache key')
-      return withRedisErrors('cache increment', () => commands.soukCacheIncrement(keyOf(k), counterTtlMs))
+      return withRedisErrors('cache increment', () =>
+        sendReplicated(
+          redis,
+          { operation: 'cache increment', ...acknowledged },
+          () => commands.soukCacheIncrement(keyOf(k), counterTtlMs),
+          (p) => (p as CachePipeline).soukCacheIncrement(keyOf(k), counterTtlMs),
+        ),
+      )
     },
   }
 }

@@ -56,6 +56,7 @@ describe('redisFlashSales', () => {
       startsAt: START,
       endsAt: new Date(START.getTime() + HOUR),
       price: null,
+      slots: 1,
     })
     const keys = sales.keysOf({ saleId: 'drop-1' })
     expect(keys).toEqual({
@@ -153,6 +154,8 @@ describe('redisFlashSales', () => {
       released: 0,
       held: 2,
       holders: 2,
+      slots: 1,
+      inTransit: 0,
     })
   })
 

@@ -131,7 +131,7 @@ describe('redisCache on Redis', () => {
     const cache = redisCache({ redis, prefix: fixture.prefix(), logger: silentLogger })
     await cache.set('text', 'not a number', 60_000)
     const error = await expectCommerceError(cache.increment('text'), 'storage.failed')
-    expect(error.details).toEqual({ backend: 'redis', operation: 'cache increment' })
+    expect(error.details).toEqual({ backend: 'redis', operation: 'cache increment', reply: 'ERR' })
     expect(await cache.get('text')).toBe('not a number')
   })
 

@@ -9,9 +9,11 @@ import {
   parseConfig,
   systemClock,
 } from '@souk/core'
+import type { ChainableCommander } from 'ioredis'
 import { z } from 'zod'
 import { isRedisClient, type RedisClient } from '../redis-client.js'
 import { DEFAULT_KEY_PREFIX, hashTag, keyPrefixSchema } from '../redis-keys.js'
+import { sendReplicated, waitForReplicasSchema } from '../replica-ack.js'
 import { decodeCart, encodeCart } from './cart-codec.js'
 import { GET_CART_LUA, LEASE_CART_LUA, TOMBSTONE_VERSION, WRITE_CART_LUA } from './cart-scripts.js'
 
@@ -42,6 +44,14 @@ export interface RedisCartStoreOptions {
   readonly ttlMs?: number
   /** Budget of each Redis call in ms; past it the call counts as failed (see {@link RedisCartStore}). Default 250 ms. */
   readonly timeoutMs?: number
+  /**
+   * Replicas that must hold each Redis write before it counts (Redis `WAIT`, within `timeoutMs`).
+   * A write fewer replicas acknowledged is handled like a failed one: this store serves that cart
+   * from the durable store and fences the copy once a fence is acknowledged. Set it to the number
+   * of replicas per master on a Redis Cluster (or Sentinel) with replicas, so a failover that loses
+   * the old master's last writes cannot serve an older cart. Default 0: do not wait.
+   */
+  readonly waitForReplicas?: number
   /** Decides whether a Redis copy has expired; use the clock you give `createCommerce`. Default: the system clock. */
   readonly clock?: Clock
   /** Where absorbed Redis failures go (`warn`; `error` when repairs overflow). Default: JSON lines on the console at `warn`. */
@@ -129,6 +139,7 @@ const optionsSchema = z.strictObject({
     .max(365 * 24 * 60 * 60 * 1000)
     .default(DEFAULT_CART_CACHE_TTL_MS),
   timeoutMs: z.number().int().min(1).max(60_000).default(DEFAULT_CART_STORE_TIMEOUT_MS),
+  waitForReplicas: waitForReplicasSchema,
   clock: z
     .custom<Clock>((v) => typeof (v as Clock | undefined)?.now === 'function', {
       message: 'clock must have now()',
@@ -156,6 +167,19 @@ interface CartCommands {
   ): Promise<number>
 }
 
+/** The writing scripts queued on a pipeline, to send them followed by `WAIT`. */
+interface CartPipeline extends ChainableCommander {
+  soukCartLease(key: string, token: string, leaseTtlMs: number, staleVersion: number | ''): CartPipeline
+  soukCartWrite(
+    key: string,
+    token: string,
+    version: number,
+    ttlMs: number,
+    json: string,
+    expiresAt: number,
+  ): CartPipeline
+}
+
 const TIMED_OUT: unique symbol = Symbol('timed out')
 const FAILED: unique symbol = Symbol('failed')
 
@@ -180,7 +204,7 @@ function describeError(error: unknown): string {
  */
 export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
   const config = parseConfig(optionsSchema, options, 'redisCartStore options')
-  const { redis, durable, prefix, ttlMs, timeoutMs } = config
+  const { redis, durable, prefix, ttlMs, timeoutMs, waitForReplicas } = config
   const clock = config.clock ?? systemClock
   const logger = config.logger ?? consoleLogger('warn')
   redis.defineCommand('soukCartGet', { numberOfKeys: 1, lua: GET_CART_LUA })
@@ -190,6 +214,28 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
   const keyOf = (cartId: string) => `${prefix}:cart:${hashTag(cartId)}`
   const cacheable = (cartId: string) => CACHEABLE_ID.test(cartId)
   const newToken = () => randomBytes(12).toString('base64url')
+
+  const acknowledged = { replicas: waitForReplicas, timeoutMs }
+
+  /** soukCartWrite, acknowledged by `waitForReplicas` replicas. */
+  function scriptWrite(...args: Parameters<CartCommands['soukCartWrite']>): Promise<number> {
+    return sendReplicated(
+      redis,
+      { operation: 'cart write', ...acknowledged },
+      () => commands.soukCartWrite(...args),
+      (p) => (p as CartPipeline).soukCartWrite(...args),
+    )
+  }
+
+  /** soukCartLease, acknowledged by `waitForReplicas` replicas (it drops the copy's data). */
+  function scriptLease(...args: Parameters<CartCommands['soukCartLease']>): Promise<number> {
+    return sendReplicated(
+      redis,
+      { operation: 'cart lease', ...acknowledged },
+      () => commands.soukCartLease(...args),
+      (p) => (p as CartPipeline).soukCartLease(...args),
+    )
+  }
 
   /**
    * Cart id -> the version its Redis entry must be fenced at (TOMBSTONE_VERSION after a delete):
@@ -253,23 +299,14 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
     const lifeMs = Math.min(ttlMs, cart.expiresAt.getTime() - clock.now().getTime())
     return attempt(operation, cart.id, () =>
       lifeMs > 0 && cart.orderId === null
-        ? commands.soukCartWrite(
-            keyOf(cart.id),
-            token,
-            cart.version,
-            lifeMs,
-            encodeCart(cart),
-            cart.expiresAt.getTime(),
-          )
-        : commands.soukCartWrite(keyOf(cart.id), token, cart.version, CART_FENCE_TTL_MS, '', 0),
+        ? scriptWrite(keyOf(cart.id), token, cart.version, lifeMs, encodeCart(cart), cart.expiresAt.getTime())
+        : scriptWrite(keyOf(cart.id), token, cart.version, CART_FENCE_TTL_MS, '', 0),
     )
   }
 
   /** Writes a fence: a version without data, so older copies can neither be served nor come back. */
   function writeFence(cartId: string, version: number, operation: string): Promise<number | typeof FAILED> {
-    return attempt(operation, cartId, () =>
-      commands.soukCartWrite(keyOf(cartId), '', version, CART_FENCE_TTL_MS, '', 0),
-    )
+    return attempt(operation, cartId, () => scriptWrite(keyOf(cartId), '', version, CART_FENCE_TTL_MS, '', 0))
   }
 
   /** After a durable write: `version` must reach Redis, or be remembered until a fence at it does. */
@@ -309,7 +346,7 @@ export function redisCartStore(options: RedisCartStoreOptions): RedisCartStore {
   async function reload(cartId: string, staleVersion: number | ''): Promise<CartRecord | null | undefined> {
     const token = newToken()
     const leased = await attempt('refresh', cartId, () =>
-      commands.soukCartLease(keyOf(cartId), token, LEASE_TTL_MS, staleVersion),
+      scriptLease(keyOf(cartId), token, LEASE_TTL_MS, staleVersion),
     )
     if (leased === 2) return undefined
     const cart = await durable.get(cartId)

@@ -1,5 +1,6 @@
 import { entityIdSchema, MAX_LINE_QUANTITY, MAX_ON_HAND, productPriceSchema, skuSchema } from '@souk/core'
 import { z } from 'zod'
+import { MAX_FLASH_SALE_SLOTS } from './flash-sale-slots.js'
 
 /** Sale ids: letters, digits, `_` and `-` (never braces, which would break the key's hash tag). */
 export const flashSaleIdSchema = entityIdSchema
@@ -27,10 +28,21 @@ export const createFlashSaleSchema = z
      * the currency of the carts that buy it. Default none: the gate only limits who may buy.
      */
     price: productPriceSchema.optional(),
+    /**
+     * How many Redis slots the sale's units are split over, each under a hash tag of its own so a
+     * Redis Cluster spreads them over its masters (set it to the number of masters, or a multiple).
+     * Default 1: the whole sale on one node, as before slots existed. At most 128, and at most
+     * `quantity`.
+     */
+    slots: z.number().int().min(1).max(MAX_FLASH_SALE_SLOTS).default(1),
   })
   .refine((sale) => sale.startsAt === undefined || sale.endsAt > sale.startsAt, {
     path: ['endsAt'],
     message: 'endsAt must be after startsAt',
+  })
+  .refine((sale) => sale.slots <= sale.quantity, {
+    path: ['slots'],
+    message: 'slots must not exceed quantity',
   })
 export type CreateFlashSaleInput = z.input<typeof createFlashSaleSchema>
 
@@ -54,3 +66,10 @@ export const flashSaleClaimSchema = z.strictObject({
   customerId: flashSaleCustomerIdSchema,
   claimKey: z.string().min(1).max(300),
 })
+
+/** Input of `slotKeysOf`: a sale and its slot count. */
+export const flashSaleSlotsRefSchema = z.strictObject({
+  saleId: flashSaleIdSchema,
+  slots: z.number().int().min(1).max(MAX_FLASH_SALE_SLOTS),
+})
+export type FlashSaleSlotsRef = z.input<typeof flashSaleSlotsRefSchema>

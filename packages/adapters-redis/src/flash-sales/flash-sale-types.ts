@@ -13,6 +13,8 @@ export interface FlashSale {
   readonly endsAt: Date
   /** What an admitted buyer pays per unit at checkout with the ticket; null: no sale price. */
   readonly price: Money | null
+  /** How many Redis slots the units are split over (1: the whole sale on one node). */
+  readonly slots: number
 }
 
 /**
@@ -38,7 +40,10 @@ export interface FlashSaleTicket {
 export interface FlashSaleAdmission {
   readonly admitted: true
   readonly ticket: FlashSaleTicket
-  /** Units left after this admission. */
+  /**
+   * Units left after this admission: in the whole sale for a one-slot sale, in the buyer's slot
+   * for a sale with slots (the sale has at least that many left).
+   */
   readonly remaining: number
 }
 
@@ -48,13 +53,22 @@ export interface FlashSaleStats extends FlashSale {
   readonly admitted: number
   /** Admissions given back with `release`. */
   readonly released: number
-  /** Admissions held now: `admitted - released`, which is `quantity - remaining`. */
+  /** Admissions held now: `admitted - released`, which is `quantity - remaining - inTransit`. */
   readonly held: number
   /** Distinct customers holding at least one admission. */
   readonly holders: number
+  /**
+   * Units one slot has lent to another that the other has not counted yet (always 0 for a
+   * one-slot sale; for a sale with slots, momentarily above 0 while a buyer borrows, and left above
+   * 0 by a buyer that died between the two steps until that slot's next buyer borrows again).
+   */
+  readonly inTransit: number
 }
 
-/** The Redis keys of one sale. Both carry the hash tag `{sale:<id>}`, so they share one Cluster slot. */
+/**
+ * The Redis keys of one slot of a sale. All carry the slot's hash tag (`{sale:<id>}` for slot 0,
+ * the only slot of a one-slot sale), so they share one Cluster hash slot.
+ */
 export interface FlashSaleKeys {
   /** Hash: the sale's settings, remaining count and totals. */
   readonly sale: string
