@@ -156,20 +156,19 @@ export async function shutDownGracefully(
 
 /**
  * On SIGTERM or SIGINT: `shutDownGracefully`, then exit with its code. A second signal exits at once.
+ * Returns a function that starts the same shutdown for another reason (a cluster worker's primary
+ * asking, or going away); once shutdown began it does nothing.
  */
 export function installGracefulShutdown(
   plan: GracefulShutdownPlan,
   options: GracefulShutdownOptions = {},
-): void {
+): (reason: string) => void {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`))
   let stopping = false
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      print(`${signal} again: exiting now`)
-      process.exit(1)
-    }
+  const begin = (reason: string) => {
+    if (stopping) return
     stopping = true
-    print(`${signal}: no new connections; finishing requests in flight`)
+    print(`${reason}: no new connections; finishing requests in flight`)
     // Closing clients has no timeout of its own; a hung close must not keep the process alive.
     setTimeout(
       () => {
@@ -186,6 +185,18 @@ export function installGracefulShutdown(
       },
     )
   }
+  // Only a second signal cuts the drain short: Ctrl-C reaches a cluster worker both as SIGINT and
+  // as its primary's message, in either order.
+  let signalled = false
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      print(`${signal} again: exiting now`)
+      process.exit(1)
+    }
+    signalled = true
+    begin(signal)
+  }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
+  return begin
 }

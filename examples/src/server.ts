@@ -1,31 +1,39 @@
 /**
  * The example storefront's entry point (`pnpm start` at the repository root): reads the
  * environment, opens storage and the optional services, migrates, seeds the demo catalog on first
- * run, serves the API and the browser shop, and shuts down gracefully.
+ * run, serves the API and the browser shop, and shuts down gracefully. With WEB_CONCURRENCY=N on
+ * PostgreSQL it is a node:cluster primary that does the one-time work and forks N workers.
  */
 import { createServer } from 'node:http'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { consoleLogger } from '@souk/core'
+import { consoleLogger, type Logger } from '@souk/core'
 import { sql } from 'kysely'
 import { createApp } from './app/create-app.js'
 import { startBackgroundJobs } from './background-jobs.js'
+import { printBanner } from './banner.js'
+import { runClusterPrimary } from './cluster/cluster-primary.js'
+import { clusterRole } from './cluster/cluster-role.js'
+import { followPrimary, workerHeader } from './cluster/cluster-worker.js'
 import { installGracefulShutdown, trackRequests } from './graceful-shutdown.js'
 import { seedDemo } from './seed/seed-demo.js'
 import { progressPrinter } from './seed-progress.js'
 import { startOutgoingWebhooks } from './webhooks/outgoing-webhooks.js'
-import { openCommerce } from './wiring/open-commerce.js'
+import { webhookEndpointStore } from './webhooks/webhook-endpoint-store.js'
+import { type OpenedCommerce, openCommerce } from './wiring/open-commerce.js'
 import { postgresStats } from './wiring/postgres-stats.js'
 import { readinessChecks } from './wiring/readiness.js'
-import { loadStorefrontConfig, StorefrontConfigError } from './wiring/storefront-config.js'
+import {
+  loadStorefrontConfig,
+  type StorefrontConfig,
+  StorefrontConfigError,
+} from './wiring/storefront-config.js'
 
 const PUBLIC_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'public')
 const print = (line: string) => process.stdout.write(`${line}\n`)
 
-async function main(): Promise<void> {
-  const config = loadStorefrontConfig()
-  const logger = consoleLogger('warn')
-  const opened = await openCommerce(config, logger)
+/** The one-time work before any request is served: migrations, and the demo catalog on an empty database. */
+async function prepareDatabase(opened: OpenedCommerce, config: StorefrontConfig): Promise<void> {
   const { commerce, storage } = opened
   await commerce.migrate()
 
@@ -39,6 +47,56 @@ async function main(): Promise<void> {
     const report = await seedDemo(commerce, storage, { ...config.seed, onProgress: progressPrinter() })
     print(`  seeded in ${(report.ms / 1000).toFixed(1)} s; promo codes: ${report.promoCodes.join(', ')}`)
   }
+}
+
+/** WEB_CONCURRENCY=N: prepare the database once here, then let N workers serve. */
+async function runPrimary(
+  config: StorefrontConfig,
+  logger: Logger,
+  workers: number,
+  notes: readonly string[],
+) {
+  const opened = await openCommerce(config, logger)
+  let webhookEndpoints: number
+  try {
+    await prepareDatabase(opened, config)
+    const endpoints = webhookEndpointStore(opened.storage.db, opened.storage.schema)
+    await endpoints.ensureTable()
+    webhookEndpoints = (await endpoints.list()).length
+  } finally {
+    await opened.close()
+  }
+  await runClusterPrimary({
+    workers,
+    // Random per process unless set: every worker must sign and accept the same sessions and token.
+    env: { SESSION_SECRET: config.sessionSecret, ADMIN_TOKEN: config.adminToken },
+    print,
+    onListening: (port, workerPids) =>
+      printBanner(
+        {
+          port,
+          config,
+          description: [...opened.description, ...notes],
+          webhookEndpoints,
+          pid: process.pid,
+          workerPids,
+        },
+        print,
+      ),
+  })
+}
+
+async function main(): Promise<void> {
+  const config = loadStorefrontConfig()
+  const logger = consoleLogger('warn')
+  const role = clusterRole(config)
+  if (role.kind === 'primary') return runPrimary(config, logger, role.workers, role.notes)
+  const worker = role.kind === 'worker' ? role : null
+  // A worker's lines carry its pid: N workers write to one terminal.
+  const say = worker ? (line: string) => print(`[worker ${worker.slot}, pid ${process.pid}] ${line}`) : print
+  const opened = await openCommerce(config, logger)
+  const { commerce, storage } = opened
+  if (!worker) await prepareDatabase(opened, config)
 
   const webhooks = await startOutgoingWebhooks({ commerce, storage, settings: config.webhooks, logger })
   const { app } = createApp(commerce, {
@@ -58,7 +116,10 @@ async function main(): Promise<void> {
   // The tracker sits in front of the app: it counts requests for the drain and answers 503 once
   // shutdown began (see graceful-shutdown.ts).
   const requests = trackRequests()
-  const server = createServer((req, res) => requests.handle(req, res, () => app(req, res)))
+  const server = createServer((req, res) => {
+    if (worker) workerHeader(res)
+    requests.handle(req, res, () => app(req, res))
+  })
   server.listen(config.port, config.host)
   await new Promise<void>((resolveListen, reject) => {
     server.once('listening', resolveListen)
@@ -68,39 +129,27 @@ async function main(): Promise<void> {
 
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
-  print('')
-  print(
-    // From process start, so loading the modules counts too.
-    `Souk storefront on http://localhost:${port}  (started in ${process.uptime().toFixed(1)} s)`,
-  )
-  for (const line of opened.description) print(`  ${line}`)
-  print(`  API: http://localhost:${port}/api  health: /healthz /readyz  metrics: /metrics`)
-  print(
-    `  staff/seller routes: Authorization: Bearer ${config.adminToken}${process.env.ADMIN_TOKEN ? '' : '  (random; set ADMIN_TOKEN)'}`,
-  )
-  const sellers = Object.keys(config.security.sellerTokens ?? {}).length
-  print(
-    `  sellers: ${sellers ? `${sellers} seller token(s) from SELLER_TOKENS` : 'staff token only (set SELLER_TOKENS)'}; metrics: ${config.security.metricsToken ? 'METRICS_TOKEN' : 'the staff token'}; CORS: ${config.security.corsOrigins?.length ? config.security.corsOrigins.join(', ') : 'same-origin only (set CORS_ORIGINS)'}`,
-  )
-  const endpoints = (await webhooks.list()).length
-  print(
-    `  webhooks: ${endpoints} endpoint(s), managed at /api/admin/webhooks${config.webhooks.allowPrivateUrls ? '; http and private addresses allowed (WEBHOOK_ALLOW_PRIVATE_URLS)' : ''}`,
-  )
-  if (config.sessionSecretGenerated)
-    print('  sessions: random SESSION_SECRET, so sign-ins end on restart (set SESSION_SECRET)')
-  print(`  Ctrl-C stops it gracefully, and so does \`kill ${process.pid}\` (or a kill of pnpm start)`)
+  if (!worker) {
+    const webhookEndpoints = (await webhooks.list()).length
+    const description = role.kind === 'single' ? [...opened.description, ...role.notes] : opened.description
+    printBanner({ port, config, description, webhookEndpoints, pid: process.pid }, print)
+  }
 
-  installGracefulShutdown({
-    server,
-    requests,
-    stopFirst: [{ name: 'background jobs', run: () => jobs.stop() }],
-    // Deliveries in flight are cut short (and retried by the next process), so the relay's last
-    // round does not hold commerce.close() for a slow receiver's timeout.
-    closeAfter: [
-      { name: 'webhook deliveries', run: () => webhooks.stop() },
-      { name: 'commerce', run: () => opened.close() },
-    ],
-  })
+  const shutDown = installGracefulShutdown(
+    {
+      server,
+      requests,
+      stopFirst: [{ name: 'background jobs', run: () => jobs.stop() }],
+      // Deliveries in flight are cut short (and retried by the next process), so the relay's last
+      // round does not hold commerce.close() for a slow receiver's timeout.
+      closeAfter: [
+        { name: 'webhook deliveries', run: () => webhooks.stop() },
+        { name: 'commerce', run: () => opened.close() },
+      ],
+    },
+    { print: say },
+  )
+  if (worker) followPrimary(shutDown)
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { type PostgresStorage, postgresStorage } from '@souk/adapters-postgres'
-import { redisCache, redisCartStore } from '@souk/adapters-redis'
+import { redisCache, redisCartStore, redisInvalidationBus } from '@souk/adapters-redis'
 import { typesenseSearch } from '@souk/adapters-search'
 import {
   type Cache,
@@ -9,6 +9,7 @@ import {
   consoleLogger,
   createCommerce,
   createTestPaymentProvider,
+  createTieredCache,
   defaultFraudRules,
   type Logger,
   type PaymentProvider,
@@ -95,10 +96,14 @@ export async function openCommerce(
     await redis.connect()
     const client = redis
     closers.unshift(() => client.quit())
-    cache = redisCache({ redis, logger })
+    // Hot catalog reads from process memory; every write reaches the other processes' copies over
+    // pub/sub (docs/redis.md, "Many processes: the tiered cache").
+    const bus = redisInvalidationBus({ redis, logger })
+    closers.unshift(() => bus.close())
+    cache = createTieredCache({ shared: redisCache({ redis, logger }), bus, logger })
     carts = redisCartStore({ redis, durable: storage.carts, logger })
     description.push(
-      `cache: Redis at ${redact(config.redisUrl)}, carts: Redis over PostgreSQL (write-through)`,
+      `cache: Redis at ${redact(config.redisUrl)} behind an in-process tier (invalidated across processes over Redis pub/sub), carts: Redis over PostgreSQL (write-through)`,
     )
   } else {
     description.push('cache: in-process LRU, carts: PostgreSQL  (set REDIS_URL for Redis)')
