@@ -34,7 +34,7 @@ import { createPostgresPromotionStore } from './promotions/postgres-promotion-st
 import { replicaReads } from './replica/replica-reads.js'
 import { createReplicaRouter, type ReadReplica } from './replica/replica-router.js'
 import { createPostgresSearchFeed } from './search/postgres-search-feed.js'
-import { createPostgresSearchIndex } from './search/postgres-search-index.js'
+import { postgresSearchIndex } from './search/postgres-search-index.js'
 import { createPostgresSellerStore } from './sellers/postgres-seller-store.js'
 import { createPostgresShipmentStore } from './shipments/postgres-shipment-store.js'
 import { createPostgresShippingStore } from './shipping/postgres-shipping-store.js'
@@ -317,7 +317,7 @@ export function postgresStorage(config: PostgresStorageConfig): PostgresStorage 
     catalog: primaryStores.catalog,
     reviews: primaryStores.reviews,
     recommendations: createPostgresRecommendationStore(db, schema),
-    search: createPostgresSearchIndex(db, schema),
+    search: postgresSearchIndex({ storage: { db, schema } }),
   }
   const read = readSide(options)
   const router =

@@ -4,7 +4,7 @@ import { createPostgresCatalogStore } from '../catalog/postgres-catalog-store.js
 import { createPostgresRecommendationStore } from '../catalog/postgres-recommendation-store.js'
 import { createPostgresReviewStore } from '../catalog/postgres-review-store.js'
 import type { SoukDatabase } from '../database.js'
-import { createPostgresSearchIndex } from '../search/postgres-search-index.js'
+import { postgresSearchIndex } from '../search/postgres-search-index.js'
 import type { ReplicaRouter } from './replica-router.js'
 
 /** The stores some of whose reads may go to a replica. */
@@ -61,6 +61,9 @@ export function replicaReads(
       createPostgresRecommendationStore(readDb, schema),
       ['frequentlyBoughtTogether', 'similarProducts'],
     ),
-    search: route(router, primary.search, createPostgresSearchIndex(readDb, schema), ['search', 'suggest']),
+    search: route(router, primary.search, postgresSearchIndex({ storage: { db: readDb, schema } }), [
+      'search',
+      'suggest',
+    ]),
   }
 }

@@ -195,20 +195,9 @@ const escaped = (expression: RawBuilder<unknown>) =>
 export function postgresSearchIndex(
   config: { readonly storage: SearchIndexStorage } & PostgresSearchIndexOptions,
 ): SearchIndex {
+  // `storage.db` is a Kysely instance, not a transaction: writes take their own, under an advisory lock.
   const { storage, ...options } = config
-  return createPostgresSearchIndex(storage.db, storage.schema, options)
-}
-
-/**
- * The index over a Kysely instance and Souk's schema name (what `postgresStorage` uses).
- * @param db a Kysely instance (not a transaction: writes take their own, under an advisory lock).
- */
-export function createPostgresSearchIndex(
-  // biome-ignore lint/suspicious/noExplicitAny: any Kysely on the database will do; SQL here is raw.
-  db: Kysely<any>,
-  schema: string,
-  options: PostgresSearchIndexOptions = {},
-): SearchIndex {
+  const { db, schema } = storage
   const parsed = parseConfig(optionsSchema, options, 'postgresSearchIndex options')
   const edges = parsed.priceBucketEdges ?? DEFAULT_PRICE_BUCKET_EDGES
   const maxFacetValues = parsed.maxFacetValues ?? 50
