@@ -3,6 +3,7 @@ import { catalogReads } from './catalog.js'
 import { checkoutThroughput } from './checkout.js'
 import { eventRelay } from './event-relay.js'
 import { flashSale } from './flash-sale.js'
+import { flashSaleCluster } from './flash-sale-cluster.js'
 import { httpStorefront } from './http-storefront.js'
 import { inventoryReservations } from './inventory-reservations.js'
 import type { Benchmark } from './lib/benchmark.js'
@@ -16,6 +17,7 @@ export const benchmarks: readonly Benchmark[] = [
   checkoutThroughput,
   eventRelay,
   flashSale,
+  flashSaleCluster,
   cartAddItem,
   httpStorefront,
 ]

@@ -3,18 +3,19 @@ import { type Cache, type Commerce, createCommerce, createMemoryCache } from '@s
 import type { Benchmark, BenchmarkContext, CaseResult, CheckResult } from './lib/benchmark.js'
 import { caseResult, describeCase } from './lib/case-result.js'
 import {
-  CATALOG_CURRENCY,
-  CATALOG_PRODUCTS,
-  catalogProductId,
-  LEAVES_PER_ROOT,
-  leafCategoryId,
-  ROOT_CATEGORIES,
-  rootCategoryId,
-  seedCatalog,
-} from './lib/catalog-seed.js'
+  type CatalogDatabase,
+  catalogNotes,
+  catalogTitle,
+  openCatalogDatabase,
+  sizeLabel,
+} from './lib/catalog-database.js'
+import { type CatalogSample, listingCursor, pick, sampleCatalog } from './lib/catalog-sample.js'
+import { CATALOG_CURRENCY } from './lib/catalog-seed.js'
 import { noOpCache } from './lib/no-op-cache.js'
 import { withPgClient } from './lib/pg-client.js'
+import { describeSizes, relationSizes } from './lib/relation-sizes.js'
 import { runTimed } from './lib/timed-run.js'
+import { totalsOnlyCache } from './lib/totals-only-cache.js'
 
 /** Products the cached case reads: a popular set that fits the default 10,000-entry memory cache. */
 const HOT_PRODUCTS = 1_000
@@ -25,119 +26,191 @@ const MAX_CALLERS = 16
 const FRESHNESS_FLIPS = 6
 /** A flip not shown after this long fails the freshness check. */
 const FRESHNESS_LIMIT_MS = 30_000
+/** The tables whose sizes the notes list: the catalog's. */
+const CATALOG_TABLES = [
+  'products',
+  'product_variants',
+  'variant_prices',
+  'product_prices',
+  'product_images',
+  'inventory_items',
+  'stock_levels',
+  'categories',
+]
 
 const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1))
-const randomProduct = () => catalogProductId(randomInt(1, CATALOG_PRODUCTS))
-const randomRoot = () => rootCategoryId(randomInt(1, ROOT_CATEGORIES))
-const randomLeaf = () => leafCategoryId(randomInt(1, ROOT_CATEGORIES), randomInt(1, LEAVES_PER_ROOT))
-/** A $50-wide price window somewhere in the seeded $5-$500 range. */
-const randomPriceRange = () => {
-  const min = randomInt(5, 450) * 100
+/** A $50-wide price window inside the middle 90 % of the catalog's prices. */
+const randomPriceRange = (sample: CatalogSample) => {
+  const [low, high] = sample.priceRange
+  const min =
+    randomInt(Math.floor(low / 100), Math.max(Math.floor(low / 100), Math.floor(high / 100) - 50)) * 100
   return {
     priceMin: { amount: min, currency: CATALOG_CURRENCY },
     priceMax: { amount: min + 5_000, currency: CATALOG_CURRENCY },
   }
 }
 
+/**
+ * `none`: a cache that remembers nothing (every read runs its SQL, a listing counts its total each
+ * time); `memory`: createCommerce's default in-process cache; `totals`: listing totals only.
+ */
+type CaseCache = 'none' | 'memory' | 'totals'
+
 interface CatalogCase {
   readonly name: string
   readonly callers: number
-  /** `cached`: createCommerce's default memory cache; otherwise a cache that remembers nothing. */
-  readonly cached: boolean
-  readonly op: (commerce: Commerce) => Promise<unknown>
+  readonly cache: CaseCache
+  readonly op: (commerce: Commerce, sample: CatalogSample) => Promise<unknown>
 }
 
-const CASES: readonly CatalogCase[] = [
-  {
-    name: 'getProduct, uncached, random of 100k',
-    callers: 1,
-    cached: false,
-    op: (c) => c.catalog.getProduct({ productId: randomProduct(), currency: CATALOG_CURRENCY }),
-  },
-  {
-    name: 'getProduct, uncached, random of 100k',
-    callers: MAX_CALLERS,
-    cached: false,
-    op: (c) => c.catalog.getProduct({ productId: randomProduct(), currency: CATALOG_CURRENCY }),
-  },
-  {
-    name: `getProduct, cached, random of ${HOT_PRODUCTS.toLocaleString('en-US')} hot`,
-    callers: 1,
-    cached: true,
-    op: (c) =>
-      c.catalog.getProduct({
-        productId: catalogProductId(randomInt(1, HOT_PRODUCTS)),
-        currency: CATALOG_CURRENCY,
-      }),
-  },
-  {
-    name: `getProduct, cached, random of ${HOT_PRODUCTS.toLocaleString('en-US')} hot`,
-    callers: MAX_CALLERS,
-    cached: true,
-    op: (c) =>
-      c.catalog.getProduct({
-        productId: catalogProductId(randomInt(1, HOT_PRODUCTS)),
-        currency: CATALOG_CURRENCY,
-      }),
-  },
-  {
-    name: 'listProducts, root category (with descendants), newest',
-    callers: 1,
-    cached: false,
-    op: (c) => c.catalog.listProducts({ categoryId: randomRoot() }),
-  },
-  {
-    name: 'listProducts, leaf category + $50 price range, price_asc',
-    callers: 1,
-    cached: false,
-    op: (c) => c.catalog.listProducts({ categoryId: randomLeaf(), ...randomPriceRange(), sort: 'price_asc' }),
-  },
-  {
-    name: 'listProducts, inStock, popular',
-    callers: 1,
-    cached: false,
-    op: (c) => c.catalog.listProducts({ inStock: true, sort: 'popular' }),
-  },
-  {
-    name: 'listProducts, root category + price range + inStock, popular',
-    callers: 1,
-    cached: false,
-    op: (c) =>
-      c.catalog.listProducts({
-        categoryId: randomRoot(),
-        ...randomPriceRange(),
-        inStock: true,
-        sort: 'popular',
-      }),
-  },
-  {
-    name: 'listProducts, $50 price range + inStock, price_asc',
-    callers: 1,
-    cached: false,
-    op: (c) => c.catalog.listProducts({ ...randomPriceRange(), inStock: true, sort: 'price_asc' }),
-  },
-  {
-    name: 'listProducts, leaf category + $50 price range, price_asc',
-    callers: MAX_CALLERS,
-    cached: false,
-    op: (c) => c.catalog.listProducts({ categoryId: randomLeaf(), ...randomPriceRange(), sort: 'price_asc' }),
-  },
-]
+const randomProduct = (c: Commerce, s: CatalogSample) =>
+  c.catalog.getProduct({ productId: pick(s.productIds), currency: CATALOG_CURRENCY })
+const hotProduct = (c: Commerce, s: CatalogSample) =>
+  c.catalog.getProduct({ productId: pick(s.hotIds), currency: CATALOG_CURRENCY })
+const leafPriceAsc = (c: Commerce, s: CatalogSample) =>
+  c.catalog.listProducts({ categoryId: pick(s.leaves), ...randomPriceRange(s), sort: 'price_asc' })
+const deepNewest = (c: Commerce, s: CatalogSample) =>
+  c.catalog.listProducts({ cursor: listingCursor('newest', pick(s.newestPositions)) })
+const deepPriceAsc = (c: Commerce, s: CatalogSample) =>
+  c.catalog.listProducts({
+    sort: 'price_asc',
+    currency: CATALOG_CURRENCY,
+    cursor: listingCursor('price_asc', pick(s.pricePositions)),
+  })
 
-async function runCase(context: BenchmarkContext, catalogCase: CatalogCase): Promise<CaseResult> {
-  const { settings, databaseUrl, progress } = context
-  const { name, callers, cached, op } = catalogCase
-  const cache: Cache = cached ? createMemoryCache() : noOpCache()
+function catalogCases(products: string): readonly CatalogCase[] {
+  return [
+    { name: `getProduct, uncached, random of ${products}`, callers: 1, cache: 'none', op: randomProduct },
+    {
+      name: `getProduct, uncached, random of ${products}`,
+      callers: MAX_CALLERS,
+      cache: 'none',
+      op: randomProduct,
+    },
+    {
+      name: `getProduct, cached, random of ${HOT_PRODUCTS.toLocaleString('en-US')} hot`,
+      callers: 1,
+      cache: 'memory',
+      op: hotProduct,
+    },
+    {
+      name: `getProduct, cached, random of ${HOT_PRODUCTS.toLocaleString('en-US')} hot`,
+      callers: MAX_CALLERS,
+      cache: 'memory',
+      op: hotProduct,
+    },
+    {
+      name: 'listProducts, first page, newest (page + total)',
+      callers: 1,
+      cache: 'none',
+      op: (c) => c.catalog.listProducts({}),
+    },
+    {
+      name: 'listProducts, root category (with descendants), newest',
+      callers: 1,
+      cache: 'none',
+      op: (c, s) => c.catalog.listProducts({ categoryId: pick(s.roots) }),
+    },
+    {
+      name: 'listProducts, root category, newest, total cached',
+      callers: 1,
+      cache: 'totals',
+      op: (c, s) => c.catalog.listProducts({ categoryId: pick(s.roots) }),
+    },
+    {
+      name: 'listProducts, leaf category, popular',
+      callers: 1,
+      cache: 'none',
+      op: (c, s) => c.catalog.listProducts({ categoryId: pick(s.leaves), sort: 'popular' }),
+    },
+    {
+      name: 'listProducts, first page, price_asc (USD)',
+      callers: 1,
+      cache: 'none',
+      op: (c) => c.catalog.listProducts({ sort: 'price_asc', currency: CATALOG_CURRENCY }),
+    },
+    {
+      name: 'listProducts, leaf category + $50 price range, price_asc',
+      callers: 1,
+      cache: 'none',
+      op: leafPriceAsc,
+    },
+    {
+      name: 'listProducts, inStock, popular',
+      callers: 1,
+      cache: 'none',
+      op: (c) => c.catalog.listProducts({ inStock: true, sort: 'popular' }),
+    },
+    {
+      name: 'listProducts, root category + price range + inStock, popular',
+      callers: 1,
+      cache: 'none',
+      op: (c, s) =>
+        c.catalog.listProducts({
+          categoryId: pick(s.roots),
+          ...randomPriceRange(s),
+          inStock: true,
+          sort: 'popular',
+        }),
+    },
+    {
+      name: 'listProducts, $50 price range + inStock, price_asc',
+      callers: 1,
+      cache: 'none',
+      op: (c, s) => c.catalog.listProducts({ ...randomPriceRange(s), inStock: true, sort: 'price_asc' }),
+    },
+    {
+      name: 'listProducts, deep keyset page (random depth), newest, total cached',
+      callers: 1,
+      cache: 'totals',
+      op: deepNewest,
+    },
+    {
+      name: 'listProducts, deep keyset page (random depth), price_asc, total cached',
+      callers: 1,
+      cache: 'totals',
+      op: deepPriceAsc,
+    },
+    {
+      name: 'listProducts, leaf category + $50 price range, price_asc',
+      callers: MAX_CALLERS,
+      cache: 'none',
+      op: leafPriceAsc,
+    },
+    {
+      name: 'listProducts, deep keyset page (random depth), newest, total cached',
+      callers: MAX_CALLERS,
+      cache: 'totals',
+      op: deepNewest,
+    },
+  ]
+}
+
+const CACHES: Record<CaseCache, () => Cache> = {
+  none: noOpCache,
+  memory: () => createMemoryCache(),
+  totals: totalsOnlyCache,
+}
+
+async function runCase(
+  context: BenchmarkContext,
+  catalog: CatalogDatabase,
+  sample: CatalogSample,
+  catalogCase: CatalogCase,
+): Promise<CaseResult> {
+  const { settings, progress } = context
+  const { name, callers, cache, op } = catalogCase
   const commerce = createCommerce({
-    storage: postgresStorage({ connectionString: databaseUrl, poolSize: callers + SPARE_CONNECTIONS }),
-    cache,
+    storage: postgresStorage({ connectionString: catalog.url, poolSize: callers + SPARE_CONNECTIONS }),
+    cache: CACHES[cache](),
   })
   try {
-    if (cached) {
+    if (cache === 'memory') {
       // Filled before timing, so the measured window reads a warm cache, as a shop's would be.
-      for (let n = 1; n <= HOT_PRODUCTS; n++) {
-        await commerce.catalog.getProduct({ productId: catalogProductId(n), currency: CATALOG_CURRENCY })
-        if (n % 100 === 0) progress.update(`catalog · warming the cache ${n}/${HOT_PRODUCTS}`)
+      for (const [n, productId] of sample.hotIds.entries()) {
+        await commerce.catalog.getProduct({ productId, currency: CATALOG_CURRENCY })
+        if ((n + 1) % 100 === 0)
+          progress.update(`catalog · warming the cache ${n + 1}/${sample.hotIds.length}`)
       }
     }
     const run = await runTimed({
@@ -145,7 +218,7 @@ async function runCase(context: BenchmarkContext, catalogCase: CatalogCase): Pro
       seconds: settings.seconds,
       warmupSeconds: settings.warmupSeconds,
       async op() {
-        await op(commerce)
+        await op(commerce, sample)
       },
       onStatus({ phase, elapsedSeconds, ops }) {
         const total = phase === 'warm-up' ? settings.warmupSeconds : settings.seconds
@@ -170,18 +243,31 @@ async function runCase(context: BenchmarkContext, catalogCase: CatalogCase): Pro
  */
 async function measureFreshness(
   context: BenchmarkContext,
+  catalog: CatalogDatabase,
 ): Promise<{ result: CaseResult; check: CheckResult }> {
   const name = 'in-stock flip → cached listing (applier every 1 s)'
   const commerce = createCommerce({
-    storage: postgresStorage({ connectionString: context.databaseUrl, poolSize: 2 + SPARE_CONNECTIONS }),
+    storage: postgresStorage({ connectionString: catalog.url, poolSize: 2 + SPARE_CONNECTIONS }),
     unitsSold: false,
     relay: false,
   })
+  let restore: { sku: string; onHand: number }[] = []
   try {
     // Starts the applier, as an app's start-up does.
     await commerce.migrate()
-    const productId = catalogProductId(1)
+    const newest = (await commerce.catalog.listProducts({ inStock: true, limit: 1 })).items[0]
+    if (!newest)
+      return { result: caseResult(name, 1, { ops: 0, seconds: 1, latenciesMs: [0] }), check: failed(0) }
+    const productId = newest.id
     const skus = (await commerce.catalog.getProduct({ productId })).variants.map((v) => v.sku)
+    // A kept catalog gets its stock back afterwards.
+    restore = await withPgClient(catalog.url, async (client) => {
+      const { rows } = await client.query<{ sku: string; on_hand: string }>(
+        `SELECT sku, on_hand FROM souk.stock_levels WHERE sku = ANY($1::text[]) AND location_id = 'default'`,
+        [skus],
+      )
+      return rows.map((r) => ({ sku: r.sku, onHand: Number(r.on_hand) }))
+    })
     const listed = async () =>
       (await commerce.catalog.listProducts({ inStock: true })).items.some((p) => p.id === productId)
     const latenciesMs: number[] = []
@@ -216,6 +302,7 @@ async function measureFreshness(
       },
     }
   } finally {
+    for (const level of restore) await commerce.inventory.setStock(level)
     await commerce.close()
   }
 
@@ -230,34 +317,40 @@ async function measureFreshness(
 
 export const catalogReads: Benchmark = {
   name: 'catalog',
-  title: 'Catalog reads on a 100k-product catalog',
+  get title() {
+    return catalogTitle('Catalog reads')
+  },
   async run(context) {
-    const { databaseUrl, settings } = context
-    await seedCatalog(databaseUrl, context.progress, 'catalog')
+    const { settings } = context
+    const catalog = await openCatalogDatabase(context, 'catalog')
     // A shop's tables have been through autovacuum; right after a bulk load they have not, so the
     // listings' totals (index-only counts) would read the heap until autovacuum comes round, mid-run.
     context.progress.update('catalog · VACUUM (ANALYZE) products')
-    await withPgClient(databaseUrl, (client) =>
+    await withPgClient(catalog.url, (client) =>
       client.query('VACUUM (ANALYZE) souk.products, souk.product_prices'),
     )
+    context.progress.update('catalog · sampling the catalog')
+    const sample = await sampleCatalog(catalog.url, HOT_PRODUCTS)
     context.progress.clear()
     const cases: CaseResult[] = []
-    for (const catalogCase of CASES) {
-      const result = await runCase(context, catalogCase)
+    for (const catalogCase of catalogCases(sizeLabel(catalog.products))) {
+      const result = await runCase(context, catalog, sample, catalogCase)
       cases.push(result)
       context.log(describeCase(result))
     }
-    const freshness = await measureFreshness(context)
+    const freshness = await measureFreshness(context, catalog)
     cases.push(freshness.result)
     context.log(describeCase(freshness.result))
+    const sizes = await relationSizes(catalog.url)
     return {
       cases,
       checks: [freshness.check],
       notes: [
-        `Catalog: ${CATALOG_PRODUCTS.toLocaleString('en-US')} active products seeded in bulk SQL (1-3 variants each, USD prices $5-$500, every tenth product sold out, 10 root categories × 5 leaves, names from small word lists), then VACUUM (ANALYZE) of products and product_prices, as autovacuum would have done.`,
-        `Each caller loops the call for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up, on a node-postgres pool of callers + ${SPARE_CONNECTIONS}; the filters are drawn at random per call (category, a $50-wide price window).`,
-        `Uncached cases pass a cache that remembers nothing, so every read runs its SQL; cached cases use createCommerce's default in-process memory cache, filled with the ${HOT_PRODUCTS.toLocaleString('en-US')} products they read before timing. getProduct asks for USD prices, so each read also loads per-variant availability.`,
-        `The in-stock filter reads products.in_stock, kept by migration 011's triggers when stock crosses zero. The freshness case times ${FRESHNESS_FLIPS} such flips (sold out, restocked, alternately) from the committed stock change until the cached listing agrees: its latencies are that delay, its ops/s means nothing.`,
+        ...catalogNotes(catalog),
+        `Each caller loops the call for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up, on a node-postgres pool of callers + ${SPARE_CONNECTIONS}; the filters are drawn at random per call (category, a $50-wide price window inside the middle 90 % of USD prices, one of ${sample.newestPositions.length} random products as the deep page's cursor position).`,
+        `Caches: "uncached" getProduct and plain listing cases pass a cache that remembers nothing, so every read runs its SQL and every listing counts its total (a cache miss on a first page); "total cached" cases keep listing totals only, so the total is counted once per filter set and every page is read from Postgres (paging on, with pages never served from the cache); cached getProduct cases use createCommerce's default in-process memory cache, filled with the ${HOT_PRODUCTS.toLocaleString('en-US')} most sold products before timing. getProduct asks for USD prices, so each read also loads per-variant availability.`,
+        `The in-stock filter reads products.in_stock, kept by migration 011's triggers when stock crosses zero. The freshness case times ${FRESHNESS_FLIPS} such flips (sold out, restocked, alternately; the newest in-stock product, its stock restored afterwards) from the committed stock change until the cached listing agrees: its latencies are that delay, its ops/s means nothing.`,
+        ...describeSizes(sizes, CATALOG_TABLES),
         'No ceiling applies to reads (ceiling n/a).',
       ],
     }

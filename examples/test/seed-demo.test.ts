@@ -9,7 +9,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '@souk/test-harness'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type SeedProgress, type SeedReport, seedDemo } from '../src/seed/seed-demo.js'
+import { lastSeedReport, type SeedProgress, type SeedReport, seedDemo } from '../src/seed/seed-demo.js'
 
 interface Seeded {
   database: TestDatabase
@@ -79,8 +79,85 @@ describe('seedDemo', () => {
 
   it('reports progress through every stage', () => {
     const stages = [...new Set(a.progress.map((p) => p.stage))]
-    expect(stages.slice(0, 5)).toEqual(['catalog', 'orders', 'reviews', 'totals', 'shipping'])
+    expect(stages).toEqual([
+      'catalog',
+      'stock',
+      'orders',
+      'reviews',
+      'totals',
+      'shipping',
+      'search',
+      'vacuum',
+    ])
     expect(a.progress.find((p) => p.stage === 'catalog' && p.done === p.total)?.total).toBe(120)
+    // Bulk stages count rows as they go, and never backwards.
+    const rows = a.progress.flatMap((p) => (p.rows === undefined ? [] : [p.rows]))
+    expect(rows.length).toBeGreaterThan(3)
+    expect(rows).toEqual([...rows].sort((x, y) => x - y))
+    expect(rows.at(-1)).toBe(a.report.rows)
+    expect(Object.keys(a.report.stageMs)).toEqual(stages)
+  })
+
+  it('records its report in the database, for the benchmarks', async () => {
+    const recorded = await lastSeedReport(a.storage)
+    expect(recorded).toMatchObject({
+      seed: 'alpha',
+      products: 120,
+      rows: a.report.rows,
+      indexed: a.report.indexed,
+    })
+    expect(recorded?.tableMs.products).toBeGreaterThanOrEqual(0)
+  })
+
+  it('gives every model number to one product only: a rare word search finds it alone', async () => {
+    const t = (name: string) => sql.id(a.storage.schema, name)
+    const { rows } = await sql<{ id: string; model: string }>`
+      select id, substring(description from 'Model ([A-Z]{2}[0-9]{7})') as model from ${t('products')}
+      where status = 'active' order by id limit 3`.execute(a.storage.db)
+    expect(rows.every((r) => r.model !== null)).toBe(true)
+    for (const row of rows) {
+      const found = await a.commerce.search.query({ q: row.model.toLowerCase() })
+      expect(found.hits.map((h) => h.id)).toEqual([row.id])
+    }
+  })
+
+  it('leaves stock states and in-stock flags as the stock triggers keep them, and the triggers on', async () => {
+    const t = (name: string) => sql.id(c.storage.schema, name)
+    const fn = (name: string) => sql.id(c.storage.schema, name)
+    const { rows } = await sql<{ states: number; flags: number; events: number; disabled: number }>`
+      select
+        (select count(*)::int from ${t('inventory_items')} i
+          where i.stock_state <> ${fn('stock_state_of')}(i.tracked,
+            coalesce((select sum(l.on_hand - l.reserved) from ${t('stock_levels')} l where l.sku = i.sku), 0)::bigint,
+            i.low_stock_threshold)) as states,
+        (select count(*)::int from ${t('products')} p
+          where p.in_stock <> coalesce((select bool_or(${fn('sku_sellable')}(i.tracked, i.allow_backorder, i.stock_state))
+            from ${t('product_variants')} v join ${t('inventory_items')} i on i.sku = v.sku where v.product_id = p.id), false)) as flags,
+        (select count(*)::int from ${t('outbox')}
+          where topic in ('search.product', 'catalog.stock_status') or payload->>'type' like 'inventory.%') as events,
+        (select count(*)::int from pg_trigger g join pg_class c on c.oid = g.tgrelid
+          join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = ${c.storage.schema} and not g.tgisinternal and g.tgenabled = 'D') as disabled`.execute(
+      c.storage.db,
+    )
+    expect(rows[0]).toEqual({ states: 0, flags: 0, events: 0, disabled: 0 })
+    const { rows: stocked } = await sql<{ in_stock: number; out: number }>`
+      select count(*) filter (where in_stock)::int as in_stock, count(*) filter (where not in_stock)::int as out
+      from ${t('products')}`.execute(c.storage.db)
+    expect(stocked[0]!.in_stock).toBeGreaterThan(0)
+    expect(stocked[0]!.out).toBeGreaterThan(0)
+
+    // Live again: selling out every SKU of an in-stock product takes it off the in-stock listing.
+    const { rows: picked } = await sql<{ id: string; skus: string[] }>`
+      select p.id, array_agg(v.sku order by v.sku) as skus from ${t('products')} p
+      join ${t('product_variants')} v on v.product_id = p.id
+      where p.in_stock and p.status = 'active' group by p.id order by p.id limit 1`.execute(c.storage.db)
+    const product = picked[0]!
+    for (const sku of product.skus) await c.commerce.inventory.setStock({ sku, onHand: 0 })
+    const flag = await sql<{
+      in_stock: boolean
+    }>`select in_stock from ${t('products')} where id = ${product.id}`.execute(c.storage.db)
+    expect(flag.rows[0]!.in_stock).toBe(false)
   })
 
   it('refuses to seed a database that already has products', async () => {

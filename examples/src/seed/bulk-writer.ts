@@ -22,6 +22,8 @@ export interface BulkWriter {
   flush(): Promise<void>
   /** Rows written so far per table. */
   readonly written: ReadonlyMap<string, number>
+  /** Milliseconds spent in each table's INSERTs so far (its triggers included). */
+  readonly elapsedMs: ReadonlyMap<string, number>
 }
 
 export function createBulkWriter(
@@ -33,17 +35,20 @@ export function createBulkWriter(
 ): BulkWriter {
   const buffers = new Map<string, Record<string, unknown>[]>(tables.map((t) => [t.name, []]))
   const written = new Map<string, number>(tables.map((t) => [t.name, 0]))
+  const elapsedMs = new Map<string, number>(tables.map((t) => [t.name, 0]))
 
   async function write(table: BulkTable, rows: Record<string, unknown>[]) {
     if (rows.length === 0) return
     const names = Object.keys(table.columns)
     const definition = names.map((n) => `${n} ${table.columns[n]}`).join(', ')
     const columns = sql.join(names.map((n) => sql.id(n)))
+    const startedAt = performance.now()
     await sql`insert into ${sql.id(schema, table.name)} (${columns})
       select ${columns} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(${sql.raw(definition)})`.execute(
       db,
     )
     written.set(table.name, (written.get(table.name) ?? 0) + rows.length)
+    elapsedMs.set(table.name, (elapsedMs.get(table.name) ?? 0) + performance.now() - startedAt)
   }
 
   async function flush() {
@@ -56,6 +61,7 @@ export function createBulkWriter(
 
   return {
     written,
+    elapsedMs,
     async add(table, row) {
       const buffer = buffers.get(table)
       if (!buffer) throw new TypeError(`bulk writer: unknown table ${table}`)

@@ -18,6 +18,7 @@ import {
 } from './demo-vocabulary.js'
 import { createPrng } from './prng.js'
 import { seededId } from './seeded-ids.js'
+import { holdStockTriggers, settleStock } from './stock-triggers.js'
 
 /** Products the demo catalog has when nobody says otherwise. */
 export const DEFAULT_DEMO_PRODUCTS = 2000
@@ -30,9 +31,12 @@ export const DEFAULT_DEMO_SEED = 'souk'
 export const DEMO_ANCHOR = new Date('2025-06-01T00:00:00.000Z')
 
 export interface SeedProgress {
-  readonly stage: 'catalog' | 'orders' | 'reviews' | 'totals' | 'shipping' | 'search'
+  readonly stage: 'catalog' | 'stock' | 'orders' | 'reviews' | 'totals' | 'shipping' | 'search' | 'vacuum'
+  /** Units of the stage done: products (catalog, reviews), orders, or search documents. */
   readonly done: number
   readonly total: number
+  /** Rows written so far by the bulk stages (catalog, orders, reviews), all tables together. */
+  readonly rows?: number
 }
 
 export interface SeedDemoOptions {
@@ -61,6 +65,12 @@ export interface SeedReport {
   /** Search documents rebuilt. */
   readonly indexed: number
   readonly promoCodes: readonly string[]
+  /** Rows the bulk stages wrote, all tables together. */
+  readonly rows: number
+  /** Milliseconds spent writing each table in the bulk stages, its triggers included. */
+  readonly tableMs: Readonly<Record<string, number>>
+  /** Milliseconds per stage, in the order they ran. */
+  readonly stageMs: Readonly<Partial<Record<SeedProgress['stage'], number>>>
   readonly ms: number
 }
 
@@ -93,6 +103,7 @@ const TABLES: readonly BulkTable[] = [
       tags: 'text[]',
       attributes: 'jsonb',
       primary_currency: 'char(3)',
+      in_stock: 'boolean',
       created_at: 'timestamptz',
       updated_at: 'timestamptz',
     },
@@ -126,7 +137,13 @@ const TABLES: readonly BulkTable[] = [
   },
   {
     name: 'inventory_items',
-    columns: { sku: 'text', tracked: 'boolean', allow_backorder: 'boolean', low_stock_threshold: 'integer' },
+    columns: {
+      sku: 'text',
+      tracked: 'boolean',
+      allow_backorder: 'boolean',
+      low_stock_threshold: 'integer',
+      stock_state: 'text',
+    },
   },
   {
     name: 'stock_levels',
@@ -194,6 +211,34 @@ const TABLES: readonly BulkTable[] = [
 ]
 
 const DAY = 86_400_000
+/** Every demo SKU's low-stock threshold. */
+const LOW_STOCK = 5
+
+/** What the seed vacuums at the end: what it wrote, and the search index the rebuild filled. */
+const VACUUMED = [
+  ...TABLES.map((table) => table.name),
+  'search_documents',
+  'search_terms',
+  'search_suggest_terms',
+  'search_categories',
+]
+/**
+ * Tables the seed rewrites after loading them (products: in-stock flags, then units sold and
+ * ratings; inventory items: stock states). Every row's old version and its index entries would
+ * stay behind as free space, so these are compacted (VACUUM FULL), not just vacuumed.
+ */
+const REWRITTEN = new Set(['products', 'inventory_items'])
+
+/** Progress is reported every 1 % of a stage, but at least every 5,000 items. */
+const progressStep = (total: number) => Math.max(1, Math.min(5000, Math.floor(total / 100)))
+
+/**
+ * A product's model number, e.g. `AU0007919`: the brand's first letters and a 7-digit number
+ * unique per product (`n × 7919 mod 10⁷` is a bijection), so every description holds one rare
+ * word, as real catalogs do, without drawing from the generator (the rest of the seed is unchanged).
+ */
+const modelNumber = (brand: string, n: number) =>
+  `${brand.slice(0, 2).toUpperCase()}${String((n * 7919) % 10_000_000).padStart(7, '0')}`
 const PURCHASED = new Set<string>(PURCHASED_ORDER_STATUSES)
 
 interface Leaf {
@@ -252,7 +297,18 @@ export async function seedDemo(
   const started = Date.now()
   const productCount = options.products ?? DEFAULT_DEMO_PRODUCTS
   const seedText = options.seed ?? DEFAULT_DEMO_SEED
-  const progress = options.onProgress ?? (() => undefined)
+  const stageMs: Partial<Record<SeedProgress['stage'], number>> = {}
+  let stage: { name: SeedProgress['stage']; since: number } | null = null
+  const endStage = () => {
+    if (stage) stageMs[stage.name] = Date.now() - stage.since
+  }
+  const progress = (p: SeedProgress) => {
+    if (stage?.name !== p.stage) {
+      endStage()
+      stage = { name: p.stage, since: Date.now() }
+    }
+    options.onProgress?.(p)
+  }
   if (!Number.isSafeInteger(productCount) || productCount < 1 || productCount > 5_000_000) {
     throw new RangeError(`products must be a whole number from 1 to 5,000,000, not ${productCount}`)
   }
@@ -273,6 +329,7 @@ export async function seedDemo(
 
   const counts = await target.db.transaction().execute(async (trx) => {
     const writer = createBulkWriter(trx, target.schema, TABLES)
+    await holdStockTriggers(trx, target.schema)
 
     // Sellers.
     const sellerIds = new Map<string, string>()
@@ -326,7 +383,9 @@ export async function seedDemo(
     // Products, variants, prices, images and stock.
     const products: ProductFacts[] = []
     let variantCount = 0
-    const report = Math.max(1, Math.floor(productCount / 20))
+    const rows = () => [...writer.written.values()].reduce((sum, n) => sum + n, 0)
+    const catalogStep = progressStep(productCount)
+    progress({ stage: 'catalog', done: 0, total: productCount, rows: rows() })
     for (let i = 0; i < productCount; i++) {
       const leaf = prng.pickSkewed(leaves, 1.3)
       const tpl = leaf.template
@@ -346,8 +405,29 @@ export async function seedDemo(
       const tags = [...new Set([...tpl.tags, slugify(adjective), slugify(noun)])].slice(0, 8)
       const description =
         `The ${brand} ${adjective.toLowerCase()} ${noun.toLowerCase()}, made of ${material}. ` +
-        prng.sample(FEATURES, 2).join(' ')
+        `${prng.sample(FEATURES, 2).join(' ')} Model ${modelNumber(brand, i + 1)}.`
       const created = new Date(createdAt).toISOString()
+
+      // The variants are drawn first (in the generator's order) and written after their product,
+      // whose in-stock flag follows from their stock.
+      const base = prng.int(tpl.price[0], tpl.price[1])
+      const weight = prng.int(tpl.weight[0], tpl.weight[1])
+      const values = tpl.option ? prng.sample(tpl.option.values, prng.int(2, 4)) : [null]
+      if (tpl.option) values.sort((a, b) => tpl.option!.values.indexOf(a!) - tpl.option!.values.indexOf(b!))
+      const facts: ProductFacts['variants'][number][] = []
+      const stock: number[] = []
+      const minPrice = { USD: Number.MAX_SAFE_INTEGER, EUR: Number.MAX_SAFE_INTEGER }
+      for (const [position, value] of values.entries()) {
+        const variantId = seededId('var', new Date(createdAt), prng)
+        const sku = `${leaf.template.slug.slice(0, 3).toUpperCase()}-${(i + 1).toString().padStart(6, '0')}-${position + 1}`
+        const usd = roundPrice(base * (1 + position * 0.08))
+        const eur = roundPrice(usd * 0.92)
+        minPrice.USD = Math.min(minPrice.USD, usd)
+        minPrice.EUR = Math.min(minPrice.EUR, eur)
+        stock.push(prng.chance(0.07) ? 0 : Math.floor(prng.next() ** 2 * 150) + 1)
+        facts.push({ id: variantId, sku, name: value === null ? name : `${name} (${value})`, usd, eur })
+      }
+
       await writer.add('products', {
         id,
         slug,
@@ -360,49 +440,39 @@ export async function seedDemo(
         tags,
         attributes: { brand, material },
         primary_currency: 'USD',
+        // What migration 011 would set (tracked SKUs, no backorders); settleStock checks it.
+        in_stock: stock.some((onHand) => onHand > 0),
         created_at: created,
         updated_at: created,
       })
-
-      const base = prng.int(tpl.price[0], tpl.price[1])
-      const weight = prng.int(tpl.weight[0], tpl.weight[1])
-      const values = tpl.option ? prng.sample(tpl.option.values, prng.int(2, 4)) : [null]
-      if (tpl.option) values.sort((a, b) => tpl.option!.values.indexOf(a!) - tpl.option!.values.indexOf(b!))
-      const facts: ProductFacts['variants'][number][] = []
-      const minPrice = { USD: Number.MAX_SAFE_INTEGER, EUR: Number.MAX_SAFE_INTEGER }
       for (const [position, value] of values.entries()) {
-        const variantId = seededId('var', new Date(createdAt), prng)
-        const sku = `${leaf.template.slug.slice(0, 3).toUpperCase()}-${(i + 1).toString().padStart(6, '0')}-${position + 1}`
-        const options = tpl.option && value !== null ? { [tpl.option.name]: value } : {}
-        const usd = roundPrice(base * (1 + position * 0.08))
-        const eur = roundPrice(usd * 0.92)
-        minPrice.USD = Math.min(minPrice.USD, usd)
-        minPrice.EUR = Math.min(minPrice.EUR, eur)
+        const variant = facts[position]!
+        const onHand = stock[position]!
         await writer.add('product_variants', {
-          id: variantId,
+          id: variant.id,
           product_id: id,
-          sku,
-          options,
+          sku: variant.sku,
+          options: tpl.option && value !== null ? { [tpl.option.name]: value } : {},
           weight_grams: weight + position * 20,
           position,
         })
-        await writer.add('variant_prices', { variant_id: variantId, currency: 'EUR', amount: eur })
-        await writer.add('variant_prices', { variant_id: variantId, currency: 'USD', amount: usd })
+        await writer.add('variant_prices', { variant_id: variant.id, currency: 'EUR', amount: variant.eur })
+        await writer.add('variant_prices', { variant_id: variant.id, currency: 'USD', amount: variant.usd })
         await writer.add('inventory_items', {
-          sku,
+          sku: variant.sku,
           tracked: true,
           allow_backorder: false,
-          low_stock_threshold: 5,
+          low_stock_threshold: LOW_STOCK,
+          // What migration 010's stock_state_of gives for these levels; settleStock checks it.
+          stock_state: onHand <= 0 ? 'out' : onHand <= LOW_STOCK ? 'low' : 'in',
         })
-        const onHand = prng.chance(0.07) ? 0 : Math.floor(prng.next() ** 2 * 150) + 1
         await writer.add('stock_levels', {
-          sku,
+          sku: variant.sku,
           location_id: 'default',
           on_hand: onHand,
           reserved: 0,
           updated_at: created,
         })
-        facts.push({ id: variantId, sku, name: value === null ? name : `${name} (${value})`, usd, eur })
         variantCount++
       }
       for (const currency of ['EUR', 'USD'] as const) {
@@ -426,10 +496,13 @@ export async function seedDemo(
       }
       if (status === 'active') leaf.products.push(products.length)
       products.push({ id, sellerId, createdAt, quality: 2.6 + prng.next() * 2.4, variants: facts })
-      if ((i + 1) % report === 0 || i + 1 === productCount)
-        progress({ stage: 'catalog', done: i + 1, total: productCount })
+      if ((i + 1) % catalogStep === 0 || i + 1 === productCount)
+        progress({ stage: 'catalog', done: i + 1, total: productCount, rows: rows() })
     }
     await writer.flush()
+    progress({ stage: 'stock', done: 0, total: 1 })
+    await settleStock(trx, target.schema)
+    progress({ stage: 'stock', done: 1, total: 1 })
 
     // Past orders: a basket anchored on a popular product, filled from the same root category so
     // "frequently bought together" has something to find.
@@ -437,7 +510,8 @@ export async function seedDemo(
     const leavesOfRoot = new Map<string, Leaf[]>()
     for (const l of stocked) leavesOfRoot.set(l.root, [...(leavesOfRoot.get(l.root) ?? []), l])
     const bought = new Map<number, Set<number>>()
-    const orderReport = Math.max(1, Math.floor(orderCount / 10))
+    const orderStep = progressStep(orderCount)
+    progress({ stage: 'orders', done: 0, total: orderCount, rows: rows() })
     for (let o = 0; o < orderCount && stocked.length > 0; o++) {
       const customer = prng.int(1, customerCount)
       const anchorLeaf = prng.pickSkewed(stocked, 1.3)
@@ -533,14 +607,16 @@ export async function seedDemo(
         note: 'demo history',
         at: settled,
       })
-      if ((o + 1) % orderReport === 0 || o + 1 === orderCount)
-        progress({ stage: 'orders', done: o + 1, total: orderCount })
+      if ((o + 1) % orderStep === 0 || o + 1 === orderCount)
+        progress({ stage: 'orders', done: o + 1, total: orderCount, rows: rows() })
     }
     await writer.flush()
 
     // Reviews: mostly from customers who bought the product (verified), a few from others.
     let reviewCount = 0
+    const reviewStep = progressStep(products.length)
     for (const [p, product] of products.entries()) {
+      if (p % reviewStep === 0) progress({ stage: 'reviews', done: p, total: products.length, rows: rows() })
       const buyers = [...(bought.get(p) ?? [])]
       const wanted = Math.min(12, Math.floor(prng.next() ** 1.5 * 4) + Math.ceil(buyers.length / 2))
       const reviewers = new Set<number>()
@@ -565,7 +641,8 @@ export async function seedDemo(
       }
     }
     await writer.flush()
-    progress({ stage: 'reviews', done: reviewCount, total: reviewCount })
+    progress({ stage: 'reviews', done: products.length, total: products.length, rows: rows() })
+    progress({ stage: 'totals', done: 0, total: 1 })
 
     // Units sold and rating aggregates follow from the rows above, as the services keep them.
     const purchased = sql.join(PURCHASED_ORDER_STATUSES.map((s) => sql.lit(s)))
@@ -580,15 +657,35 @@ export async function seedDemo(
             from sold full join rated on rated.product_id = sold.product_id) x
       where x.product_id = p.id`.execute(trx)
     progress({ stage: 'totals', done: 1, total: 1 })
-    return { categories: categoryCount, variants: variantCount, reviews: reviewCount }
+    return {
+      categories: categoryCount,
+      variants: variantCount,
+      reviews: reviewCount,
+      rows: rows(),
+      tableMs: Object.fromEntries([...writer.elapsedMs].map(([name, ms]) => [name, Math.round(ms)])),
+    }
   })
+  // Statistics first, so the search rebuild's reads are planned for the real table sizes.
   await sql`analyze`.execute(target.db)
 
+  progress({ stage: 'shipping', done: 0, total: 1 })
   const promoCodes = await seedShippingAndPromotions(commerce)
   progress({ stage: 'shipping', done: 1, total: 1 })
 
   const indexed = await rebuildSearch(commerce, (done, total) => progress({ stage: 'search', done, total }))
-  return {
+
+  // A bulk load leaves every page unmarked in the visibility map: until a vacuum, index-only scans
+  // and counts read the heap. A shop's autovacuum would get there eventually (if it is on); the
+  // seed does not leave it to chance.
+  progress({ stage: 'vacuum', done: 0, total: VACUUMED.length })
+  for (const [i, table] of VACUUMED.entries()) {
+    // VACUUM FULL leaves the visibility map empty: the plain VACUUM after it fills it.
+    if (REWRITTEN.has(table)) await sql`vacuum (full) ${t(table)}`.execute(target.db)
+    await sql`vacuum (analyze) ${t(table)}`.execute(target.db)
+    progress({ stage: 'vacuum', done: i + 1, total: VACUUMED.length })
+  }
+  endStage()
+  const report: SeedReport = {
     products: productCount,
     variants: counts.variants,
     categories: counts.categories,
@@ -597,8 +694,45 @@ export async function seedDemo(
     reviews: counts.reviews,
     indexed,
     promoCodes,
+    rows: counts.rows,
+    tableMs: counts.tableMs,
+    stageMs,
     ms: Date.now() - started,
   }
+  await recordSeed(target, seedText, report)
+  return report
+}
+
+/**
+ * Keeps what the seed made in `<schema>.demo_seed` (one row per seed run): the benchmarks read it
+ * to say how a catalog they run on was made and how long that took. Example data, not Souk's:
+ * `pnpm seed --reset` drops it with the schema.
+ */
+async function recordSeed(target: SeedTarget, seed: string, report: SeedReport): Promise<void> {
+  const table = sql.id(target.schema, 'demo_seed')
+  await sql`create table if not exists ${table} (
+    seeded_at timestamptz not null default now(), seed text not null, report jsonb not null)`.execute(
+    target.db,
+  )
+  await sql`insert into ${table} (seed, report) values (${seed}, ${JSON.stringify(report)}::jsonb)`.execute(
+    target.db,
+  )
+}
+
+/** The seed's last report, or null when the database was not filled by {@link seedDemo}. */
+export async function lastSeedReport(target: SeedTarget): Promise<(SeedReport & { seed: string }) | null> {
+  const { rows } = await sql<{ seed: string; report: SeedReport | string }>`
+    select seed, report from ${sql.id(target.schema, 'demo_seed')} order by seeded_at desc limit 1`
+    .execute(target.db)
+    .catch((error: unknown) => {
+      // 42P01: no such table, the database was not seeded by seedDemo.
+      if ((error as { code?: string }).code === '42P01') return { rows: [] }
+      throw error
+    })
+  const row = rows[0]
+  if (!row) return null
+  const report = typeof row.report === 'string' ? (JSON.parse(row.report) as SeedReport) : row.report
+  return { ...report, seed: row.seed }
 }
 
 /** Shipping zones and methods in USD and EUR, and the demo's promo codes. */

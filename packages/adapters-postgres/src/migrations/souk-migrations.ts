@@ -15,6 +15,7 @@ import { pricesMigration } from './013-prices.js'
 import { deliveryMigration } from './014-delivery.js'
 import { searchSuggestMigration } from './015-search-suggest.js'
 import { fraudMigration } from './016-fraud.js'
+import { catalogCountsMigration } from './017-catalog-counts.js'
 
 /** Souk's migrations, in order. Names are permanent: never rename or reorder one that shipped. */
 export function soukMigrations(schema: string): Record<string, Migration> {
@@ -35,5 +36,6 @@ export function soukMigrations(schema: string): Record<string, Migration> {
     '014-delivery': deliveryMigration(schema),
     '015-search-suggest': searchSuggestMigration(schema),
     '016-fraud': fraudMigration(schema),
+    '017-catalog-counts': catalogCountsMigration(schema),
   }
 }

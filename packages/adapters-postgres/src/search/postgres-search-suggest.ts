@@ -7,7 +7,7 @@ import {
   type SynonymSet,
   textWords,
 } from '@souk/core'
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type RawBuilder, sql } from 'kysely'
 import { withMappedErrors } from '../map-postgres-error.js'
 import { matchSynonyms } from './search-synonyms.js'
 
@@ -20,16 +20,23 @@ const PREFIX_COMPLETIONS = 8
 const TYPO_CANDIDATES = 200
 /** Words a typed word finally expands to (exact completions first, then the closest near ones). */
 const EXPANSIONS = 8
+/**
+ * Most popular documents a dense suggestion reads, in popularity order, before it falls back to
+ * the tsvector index: enough to find a page of matches when one document in a few hundred matches.
+ */
+const WALKED_DOCUMENTS = 4000
 
 const quote = (word: string) => `'${word}'`
 const isPlainWord = (word: string) => /^[\p{L}\p{M}\p{N}]+$/u.test(word)
 
 interface CandidateRow {
-  kind: 'word' | 'synonym'
+  kind: 'word' | 'synonym' | 'documents'
   ord: number
   term: string
   doc_count: number
   prefix: boolean
+  /** The typed word's prefix query already matches every document holding this word (its stem extends the word's). */
+  covered: boolean
 }
 
 interface SuggestRow {
@@ -120,7 +127,8 @@ export function createPostgresSuggest(
     if (words.length === 0) return { products: [], categories: [] }
     const typos = words.map((w) => allowedPrefixTypos([...w].length))
     const { rows } = await sql<CandidateRow>`
-      SELECT 'word' AS kind, u.ord::int AS ord, c.term, c.doc_count, c.prefix
+      SELECT 'word' AS kind, u.ord::int AS ord, c.term, c.doc_count, c.prefix,
+        to_tsvector('english', c.term) @@ to_tsquery('english', '''' || u.word || ''':*') AS covered
       FROM unnest(${words}::text[], ${typos}::int[]) WITH ORDINALITY AS u(word, typos, ord)
       CROSS JOIN LATERAL (
         (SELECT t.term, t.doc_count, true AS prefix FROM ${terms} t
@@ -137,8 +145,14 @@ export function createPostgresSuggest(
          ORDER BY t.doc_count DESC, t.term LIMIT ${TYPO_CANDIDATES})
       ) c
       UNION ALL
-      SELECT 'synonym', 0, json_build_object('id', s.id, 'terms', s.terms, 'root', s.root)::text, 0, false
-      FROM ${synonymTable} s WHERE s.words && ${words}::text[]`.execute(db)
+      SELECT 'synonym', 0, json_build_object('id', s.id, 'terms', s.terms, 'root', s.root)::text, 0, false, false
+      FROM ${synonymTable} s WHERE s.words && ${words}::text[]
+      UNION ALL
+      -- The planner's row estimate (-1 before the first ANALYZE): what "dense" is measured against.
+      SELECT 'documents', 0, '', c.reltuples::bigint, false, false
+      FROM pg_catalog.pg_class c WHERE c.oid = to_regclass(quote_ident(${schema}) || '.search_documents')`.execute(
+      db,
+    )
 
     const expansions = words.map((word, i) =>
       expandWord(
@@ -157,7 +171,6 @@ export function createPostgresSuggest(
     // The tsqueries are written out in each WHERE (not taken from a CTE) so the planner sees
     // constants and uses the GIN index. Exact matches and the rest are fetched separately, each
     // by popularity with its own limit, so neither has to rank every match.
-    const all = sql`to_tsquery('english', ${named.all})`
     const exact = sql`to_tsquery('english', ${named.exact})`
     // Walking the popularity index and testing each row pays off only when matches are dense (a
     // word of one or two letters); otherwise it may read the whole table to find a few rows, or
@@ -168,17 +181,61 @@ export function createPostgresSuggest(
     // Words too short for a typo expand only to their own completions, which the prefix already
     // matches: without synonyms there is nothing beyond the exact matches to look for.
     const near = typos.some((t) => t > 0) || synonyms.length > 0
+    // A completion the prefix already matches ("wireless" for "wire") adds nothing to the near
+    // matches, which are all matches but the exact ones; left in, the near query would read every
+    // exact match again only to drop it. One word without synonyms is near through its
+    // expansions alone.
+    const uncovered = expansions.map((terms, i) => {
+      const covered = new Set(
+        rows.filter((r) => r.kind === 'word' && Number(r.ord) === i + 1 && r.covered).map((r) => r.term),
+      )
+      return terms.filter((t) => !covered.has(t))
+    })
+    const nearQuery =
+      words.length === 1 && synonyms.length === 0
+        ? (uncovered[0] ?? []).map((t) => `${quote(t)}:A`).join(' | ')
+        : suggestTsquery(words, uncovered, synonyms, 'A').all
+    const exactWhere = sql`d.tsv @@ ${exact}`
+    const nearWhere =
+      near && nearQuery !== ''
+        ? sql`d.tsv @@ to_tsquery('english', ${nearQuery}) AND NOT d.tsv @@ ${exact}`
+        : sql`false`
+    const walk = dense ? { exact: false, near: false } : walkable(rows, words, uncovered, query.limit)
+    // A common prefix ("head" in a million products) matches a tenth of the catalog: through the
+    // GIN index that is every match read and sorted, a second or more. Its most popular matches are
+    // among the most popular documents, so a dense branch reads those first (a bounded walk of the
+    // popularity index) and falls back to the GIN index only when they hold less than a page. Both
+    // ways give the same rows: the first matches in (popularity, id) order.
+    const branch = (name: string, isExact: boolean, where: RawBuilder<unknown>, walked: boolean) => {
+      const gin = sql`SELECT d.id, d.slug, d.name, d.popularity, ${sql.lit(isExact)} AS exact FROM ${documents} d
+             WHERE ${where} ORDER BY ${popularity} DESC, d.id LIMIT ${query.limit}`
+      if (!walked) return sql`(${gin})`
+      const cte = sql.id(name)
+      return sql`(SELECT w.id, w.slug, w.name, w.popularity, ${sql.lit(isExact)} AS exact FROM ${cte} w
+               WHERE (SELECT count(*) FROM ${cte}) >= ${query.limit})
+            UNION ALL
+            (SELECT * FROM (${gin}) g WHERE (SELECT count(*) FROM ${cte}) < ${query.limit})`
+    }
+    const walkedCte = (name: string, where: RawBuilder<unknown>) =>
+      sql`${sql.id(name)} AS (
+        SELECT d.id, d.slug, d.name, d.popularity FROM (
+          SELECT d.id, d.slug, d.name, d.popularity, d.tsv FROM ${documents} d
+          ORDER BY d.popularity DESC, d.id LIMIT ${WALKED_DOCUMENTS}) d
+        WHERE ${where} ORDER BY d.popularity DESC, d.id LIMIT ${query.limit})`
+    const nearWalked = walk.near && near && nearQuery !== ''
+    const ctes = [
+      ...(walk.exact ? [walkedCte('walked_exact', exactWhere)] : []),
+      ...(nearWalked ? [walkedCte('walked_near', nearWhere)] : []),
+    ]
     const { rows: result } = await sql<SuggestRow>`
+      ${ctes.length > 0 ? sql`WITH ${sql.join(ctes)}` : sql``}
       SELECT
         (SELECT coalesce(json_agg(json_build_object('id', p.id, 'slug', p.slug, 'name', p.name, 'exact', p.exact)
             ORDER BY p.exact DESC, p.popularity DESC, p.id), '[]'::json)
           FROM (
-            (SELECT d.id, d.slug, d.name, d.popularity, true AS exact FROM ${documents} d
-             WHERE d.tsv @@ ${exact} ORDER BY ${popularity} DESC, d.id LIMIT ${query.limit})
+            ${branch('walked_exact', true, exactWhere, walk.exact)}
             UNION ALL
-            (SELECT d.id, d.slug, d.name, d.popularity, false FROM ${documents} d
-             WHERE ${near ? sql`d.tsv @@ ${all} AND NOT d.tsv @@ ${exact}` : sql`false`}
-             ORDER BY ${popularity} DESC, d.id LIMIT ${query.limit})
+            ${branch('walked_near', false, nearWhere, nearWalked)}
             ORDER BY exact DESC, popularity DESC, id LIMIT ${query.limit}
           ) p) AS products,
         (SELECT coalesce(json_agg(json_build_object('id', c.id, 'name', c.name, 'count', c.doc_count, 'exact', c.exact)
@@ -195,4 +252,38 @@ export function createPostgresSuggest(
   }
 
   return { suggest: (query: SuggestQuery) => withMappedErrors(() => suggest(query)) }
+}
+
+/**
+ * Whether each branch's matches are dense enough for a bounded walk of the popularity index to
+ * find a page of them: when the vocabulary says the typed words' completions (and, for the near
+ * branch, the expansions the prefix does not already match) are held by at least twice the share
+ * of documents a walk of `WALKED_DOCUMENTS` needs. Several words count as their rarest. The counts
+ * cover names and category names, so they can overstate a word's name matches: a wrong guess
+ * costs one walk.
+ */
+function walkable(
+  rows: readonly CandidateRow[],
+  words: readonly string[],
+  expansions: readonly (readonly string[])[],
+  limit: number,
+): { exact: boolean; near: boolean } {
+  const documents = Number(rows.find((r) => r.kind === 'documents')?.doc_count ?? -1)
+  if (!(documents > 0)) return { exact: false, near: false }
+  const perWord = words.map((_, i) => {
+    const own = rows.filter((r) => r.kind === 'word' && Number(r.ord) === i + 1)
+    const prefixed = own.filter((r) => r.prefix).reduce((sum, r) => sum + Number(r.doc_count), 0)
+    const expanded = own
+      .filter((r) => expansions[i]?.includes(r.term))
+      .reduce((sum, r) => sum + Number(r.doc_count), 0)
+    return { prefixed, expanded }
+  })
+  const exact = Math.min(...perWord.map((w) => w.prefixed))
+  // One word is near through its expansions alone; several through every word's prefix or them.
+  const near =
+    words.length === 1
+      ? (perWord[0]?.expanded ?? 0)
+      : Math.min(...perWord.map((w) => w.prefixed + w.expanded)) - exact
+  const enough = (documents * 2 * limit) / WALKED_DOCUMENTS
+  return { exact: exact >= enough, near: near >= enough }
 }
