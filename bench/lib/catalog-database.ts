@@ -233,7 +233,7 @@ export function catalogNotes(catalog: CatalogDatabase): string[] {
   }
   const seed = catalog.seed
   const made = seed
-    ? `made by \`pnpm seed --products ${count(seed.products)}\` (seed "${seed.seed}", ${seed.seededAt.slice(0, 16).replace('T', ' ')} UTC${seed.thisRun ? ', in this run' : ''}): ${count(seed.products)} products, ${count(seed.variants)} variants, ${count(seed.orders)} past orders, ${count(seed.reviews)} reviews, ${count(seed.rows)} rows written in bulk, ${count(seed.indexed)} search documents, in **${(seed.ms / 60_000).toFixed(1)} min** (${Object.entries(
+    ? `made by \`pnpm seed --products ${count(seed.products)}\` (seed "${seed.seed}", ${seed.seededAt.slice(0, 16).replace('T', ' ')} UTC${seed.thisRun ? ', in this run' : ''}): ${count(seed.products)} products, ${count(seed.variants)} variants, ${count(seed.orders)} past orders, ${count(seed.reviews)} reviews, ${count(seed.rows)} rows written in bulk, ${count(seed.indexed)} search documents, in **${(seed.ms / 60_000).toFixed(1)} min** (${stagesInOrder(
         seed.stageMs,
       )
         .map(([stage, ms]) => `${stage} ${(ms / 1000).toFixed(0)} s`)
@@ -254,4 +254,12 @@ export function catalogTitle(what: string): string {
   if (wanted.products !== null) return `${what} on a ${sizeLabel(wanted.products)}-product demo catalog`
   if (wanted.url !== null) return `${what} on a \`pnpm seed\` catalog`
   return `${what} on a ${sizeLabel(CATALOG_PRODUCTS)}-product catalog`
+}
+
+/** The seed's stages in the order they run (a jsonb object keeps its keys in its own order). */
+const SEED_STAGES = ['catalog', 'stock', 'orders', 'reviews', 'totals', 'shipping', 'search', 'vacuum']
+function stagesInOrder(stageMs: Readonly<Record<string, number>>): [string, number][] {
+  const rank = (stage: string) =>
+    SEED_STAGES.includes(stage) ? SEED_STAGES.indexOf(stage) : SEED_STAGES.length
+  return Object.entries(stageMs).sort(([a], [b]) => rank(a) - rank(b))
 }
