@@ -78,6 +78,9 @@ describe('tiered cache when Redis vanishes and returns', () => {
 
     await server.start()
     await until('both resubscribed', () => a.live && b.live)
+    // The bus's subscriber connection can be back before the command connection's retry: a set
+    // made before that is dropped (a cache write never throws), so wait for both.
+    await until('both command connections ready', () => clients.every((c) => c.status === 'ready'))
     // Back with an empty Redis: an invalidation in one reaches the other before it returns again.
     expect(await b.get('product')).toBeUndefined()
     await a.set('product', 'v3', 60_000)
